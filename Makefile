@@ -1,0 +1,58 @@
+# 守底 Shoudi — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export FLASK_APP := shoudi
+
+.PHONY: run test install install-test browser-deps secrets migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+secrets: install
+	$(BIN)/python -c "from core.config import generate_instance_secrets as g; \
+	    print('已生成本地密钥 instance/shoudi.env' if g('instance') else '本地密钥已存在')"
+
+migrate: secrets
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-demo --if-empty
+
+run: seed
+	@echo ""
+	@echo "守底已启动：http://127.0.0.1:$(PORT)/login"
+	@echo "演示账号（密码均为 shoudi-demo-2026）：admin county minzheng township township2 village village2 grid cadre"
+	@echo ""
+	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 --access-logfile - wsgi:app
+
+# Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	    echo "安装 chromium（Debian 软件包）…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (as .ci/run does).
+test: install-test browser-deps
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	    echo "== PostgreSQL: $$TEST_DATABASE_URL =="; \
+	    $(BIN)/python -m pytest -q -m needs_db; \
+	fi
+
+clean:
+	rm -rf $(VENV) build *.egg-info

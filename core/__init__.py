@@ -1,0 +1,1 @@
+"""Infrastructure shared by every layer above the domain: configuration, extensions, crypto."""

@@ -1,0 +1,153 @@
+"""Configuration from ``SHOUDI_*`` environment variables, validated at start-up.
+
+Sources, later ones winning: built-in defaults, the instance file ``shoudi.env`` (written by
+``make run`` with locally generated secrets, never committed), the process environment, and
+finally the ``test_config`` mapping handed to ``create_app``.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from pathlib import Path
+from typing import Mapping
+
+ENV_PREFIX = "SHOUDI_"
+INSTANCE_ENV_FILE = "shoudi.env"
+
+# Known-insecure values used only in development and testing. Production refuses them.
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEV_DATA_KEY = base64.urlsafe_b64encode(b"dev-insecure-data-key-change-me!").decode()
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message lists every problem found."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a simple ``KEY=VALUE`` file (blank lines and ``#`` comments ignored)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def _bool(value: str | bool | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def decode_data_key(value: str) -> bytes:
+    """The data-encryption master key: 32 bytes, URL-safe base64 encoded."""
+    try:
+        raw = base64.urlsafe_b64decode(value.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise ConfigError("SHOUDI_DATA_KEY 不是有效的 base64 编码") from exc
+    if len(raw) != 32:
+        raise ConfigError("SHOUDI_DATA_KEY 解码后应为 32 字节")
+    return raw
+
+
+def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
+                overrides: Mapping[str, object] | None = None) -> dict[str, object]:
+    """Build the Flask config mapping and validate it. Raises ConfigError on any problem."""
+    environ = os.environ if environ is None else environ
+    file_values = read_env_file(Path(instance_path) / INSTANCE_ENV_FILE)
+
+    def get(name: str, default: str | None = None) -> str | None:
+        key = ENV_PREFIX + name
+        if key in environ and environ[key] != "":
+            return environ[key]
+        return file_values.get(key, default)
+
+    env = get("ENV", "development")
+    cfg: dict[str, object] = {
+        "SHOUDI_ENV": env,
+        "SECRET_KEY": get("SECRET_KEY"),
+        "SHOUDI_DATA_KEY": get("DATA_KEY"),
+        "SQLALCHEMY_DATABASE_URI": get(
+            "DATABASE_URL", "sqlite:///" + str(Path(instance_path) / "shoudi.db")),
+        "SHOUDI_UPLOAD_FOLDER": get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        "SHOUDI_REDIS_URL": get("REDIS_URL") or None,
+        "SHOUDI_LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        # Werkzeug's method string; scrypt (salted, memory-hard) unless deliberately changed.
+        "SHOUDI_PASSWORD_HASH": get("PASSWORD_HASH", "scrypt"),
+        "SESSION_COOKIE_SECURE": _bool(get("SESSION_COOKIE_SECURE"), env == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": int(get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "TESTING": env == "testing",
+    }
+    if overrides:
+        cfg.update(overrides)
+        env = str(cfg["SHOUDI_ENV"])
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: dict[str, object]) -> None:
+    """Check the assembled configuration; fill development defaults where that is safe."""
+    problems: list[str] = []
+    env = cfg.get("SHOUDI_ENV")
+    if env not in ENVIRONMENTS:
+        problems.append(f"SHOUDI_ENV 应为 {', '.join(ENVIRONMENTS)} 之一")
+    production = env == "production"
+
+    secret = cfg.get("SECRET_KEY")
+    if production and (not secret or secret == DEV_SECRET_KEY):
+        problems.append("生产环境必须设置 SHOUDI_SECRET_KEY，且不能使用默认值")
+    elif production and len(str(secret)) < 32:
+        problems.append("SHOUDI_SECRET_KEY 至少 32 个字符")
+    elif not secret:
+        cfg["SECRET_KEY"] = DEV_SECRET_KEY
+
+    data_key = cfg.get("SHOUDI_DATA_KEY")
+    if production and (not data_key or data_key == DEV_DATA_KEY):
+        problems.append("生产环境必须设置 SHOUDI_DATA_KEY（个人信息加密密钥），且不能使用默认值")
+    elif not data_key:
+        cfg["SHOUDI_DATA_KEY"] = DEV_DATA_KEY
+    if cfg.get("SHOUDI_DATA_KEY"):
+        try:
+            decode_data_key(str(cfg["SHOUDI_DATA_KEY"]))
+        except ConfigError as exc:
+            problems.append(str(exc))
+
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        problems.append("SHOUDI_DATABASE_URL 不能为空")
+    if problems:
+        raise ConfigError("配置有误：\n- " + "\n- ".join(problems))
+
+
+def generate_instance_secrets(instance_path: str) -> bool:
+    """Write fresh secrets to the instance env file unless it already has them.
+
+    Returns True when a file was written. Existing keys are never replaced: a new data key
+    would make every encrypted ID number and phone unreadable.
+    """
+    path = Path(instance_path) / INSTANCE_ENV_FILE
+    existing = read_env_file(path)
+    lines = []
+    if ENV_PREFIX + "SECRET_KEY" not in existing:
+        lines.append(f"{ENV_PREFIX}SECRET_KEY={base64.urlsafe_b64encode(os.urandom(48)).decode()}")
+    if ENV_PREFIX + "DATA_KEY" not in existing:
+        lines.append(f"{ENV_PREFIX}DATA_KEY={base64.urlsafe_b64encode(os.urandom(32)).decode()}")
+    if not lines:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        if not existing:
+            fh.write("# Local secrets generated by `make run`. Never commit this file.\n")
+        fh.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
+    return True

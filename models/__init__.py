@@ -1,0 +1,13 @@
+"""Database models. Importing this package registers every table on ``db.metadata``."""
+from models.audit import AuditLog
+from models.case import Case, CaseEvent, EventEvidence
+from models.household import Household, Member
+from models.measure import Measure
+from models.region import Region, RegionAlias
+from models.settings import MonitoringLine, RegionPolicy
+from models.user import User
+
+__all__ = [
+    "AuditLog", "Case", "CaseEvent", "EventEvidence", "Household", "Member", "Measure",
+    "MonitoringLine", "Region", "RegionAlias", "RegionPolicy", "User",
+]

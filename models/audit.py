@@ -1,0 +1,55 @@
+"""The audit log: append-only, never holding personal data itself.
+
+Append-only is enforced twice: the ORM refuses updates and deletes of loaded rows, and a
+database trigger (created by the migration and by ``create_all``) refuses them in SQL.
+"""
+from __future__ import annotations
+
+from sqlalchemy import DDL, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.extensions import db
+from models.types import UTCDateTime, utcnow
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: logs outlive accounts
+    role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+
+
+class AuditLogIsAppendOnly(Exception):
+    pass
+
+
+@event.listens_for(AuditLog, "before_update")
+@event.listens_for(AuditLog, "before_delete")
+def _refuse_change(mapper, connection, target):
+    raise AuditLogIsAppendOnly("audit_log rows cannot be changed or deleted")
+
+
+SQLITE_TRIGGERS = [
+    """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+    """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+]
+POSTGRES_TRIGGERS = [
+    """CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+       FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
+]
+
+for _sql in SQLITE_TRIGGERS:
+    event.listen(AuditLog.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+for _sql in POSTGRES_TRIGGERS:
+    event.listen(AuditLog.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))

@@ -1,0 +1,134 @@
+"""Cases: the life of one clue, from first report through monitoring, help and elimination.
+
+The current state is a column guarded by a CHECK constraint; every change of it is a
+``CaseEvent`` written by ``services.cases`` (the one place that changes state).
+"""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from domain.enums import CaseSource, MonitoringCategory, Role
+from domain.deadlines import DeadlineKind
+from domain.workflow import Action, CaseState
+from models.household import Household
+from models.personal import ID_NUMBER, PHONE, MaskedField, ProtectedField
+from models.region import Region
+from models.types import EncryptedText, UTCDateTime, enum_check, utcnow
+from models.user import User
+
+
+class Case(db.Model):
+    __tablename__ = "case_file"
+    __table_args__ = (
+        enum_check("state", CaseState),
+        enum_check("source", CaseSource),
+        enum_check("category", MonitoringCategory, nullable=True),
+        enum_check("deadline_kind", DeadlineKind, nullable=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(24), nullable=False)
+    state: Mapped[str] = mapped_column(String(24), nullable=False, index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # green channel asked
+    risk_types: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # Where the clue belongs: the household's node, or the village it was reported for.
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # What the reporter said, and who they said they were, until matched to a household.
+    reporter_words = mapped_column(EncryptedText("case.reporter_words"))
+    claimed_name: Mapped[str | None] = mapped_column(String(64))
+    claimed_id_number_enc = mapped_column(EncryptedText("case.claimed_id_number"))
+    claimed_id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    claimed_phone_enc = mapped_column(EncryptedText("case.claimed_phone"))
+    claimed_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    clue_date = mapped_column(Date, nullable=False)
+    due_date = mapped_column(Date, index=True)
+    deadline_kind: Mapped[str | None] = mapped_column(String(16))
+
+    verifier_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    original_verifier_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    pair_cadre_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    category: Mapped[str | None] = mapped_column(String(24))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
+
+    green_channel_at = mapped_column(UTCDateTime)
+    notice_start = mapped_column(Date)
+    notice_end = mapped_column(Date)
+    identified_on = mapped_column(Date)
+    paired_on = mapped_column(Date)
+    last_evaluation_on = mapped_column(Date)
+    eliminated_on = mapped_column(Date)
+    national_recorded_at = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    region: Mapped[Region] = relationship()
+    household: Mapped[Household | None] = relationship()
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
+    verifier: Mapped[User | None] = relationship(foreign_keys=[verifier_id])
+    original_verifier: Mapped[User | None] = relationship(foreign_keys=[original_verifier_id])
+    pair_cadre: Mapped[User | None] = relationship(foreign_keys=[pair_cadre_id])
+    merged_into: Mapped["Case | None"] = relationship(remote_side=[id])
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+    claimed_id_number = ProtectedField(ID_NUMBER, "claimed_id_number", with_tail=False)
+    claimed_phone = ProtectedField(PHONE, "claimed_phone", with_tail=False)
+    claimed_id_number_masked = MaskedField("claimed_id_number", ID_NUMBER)
+
+    @property
+    def state_enum(self) -> CaseState:
+        return CaseState(self.state)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state_enum.is_open
+
+
+class CaseEvent(db.Model):
+    """One step in a case's life: who did what, as which role, when, and on what evidence."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (
+        enum_check("action", Action, nullable=True),
+        enum_check("actor_role", Role, nullable=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), nullable=False, index=True)
+    # NULL action: the report that opened the case.
+    action: Mapped[str | None] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # NULL: the farmer
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    comment = mapped_column(EncryptedText("case_event.comment"))  # may speak of health or income
+    signed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # structured, non-personal
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    evidence: Mapped[list["EventEvidence"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan")
+
+
+class EventEvidence(db.Model):
+    """A file backing a step (minutes, a notice photo, a signed form), under a server-made name."""
+
+    __tablename__ = "event_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("case_event.id"), nullable=False, index=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    label: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    content_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    event: Mapped[CaseEvent] = relationship(back_populates="evidence")

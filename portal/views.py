@@ -1,0 +1,68 @@
+"""Staff login, logout and the landing page. Handlers stay thin: form → service → template."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from core.extensions import db
+from portal.forms import LoginForm
+from services import cases, households, users
+from services.landing import landing_for
+from services.views import case_view, household_view
+
+bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/portal")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, so a crafted link cannot bounce a login elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("portal.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("portal.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = users.authenticate(form.login.data, form.password.data)
+        db.session.commit()  # the audit entry of a failed attempt is kept too
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        error = "用户名或密码不正确"
+    status = 400 if request.method == "POST" else 200
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    return redirect(url_for("portal.login"))
+
+
+@bp.route("/")
+@login_required
+def home():
+    return render_template("home.html", landing=landing_for(current_user))
+
+
+@bp.route("/households/<int:household_id>")
+@login_required
+def household_detail(household_id: int):
+    household = households.read_household(current_user, household_id)
+    db.session.commit()  # the audit entry of this read
+    return render_template("household.html", view=household_view(household))
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def case_detail(case_id: int):
+    case = cases.read_case(current_user, case_id)
+    db.session.commit()
+    return render_template("case.html", view=case_view(case))

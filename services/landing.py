@@ -1,0 +1,40 @@
+"""What a staff member sees on landing: their region, what lies in scope, what their role does."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.extensions import db
+from domain.enums import Department, Role
+from models import Region, User
+from services import cases, households
+
+ROLE_DUTIES = {
+    Role.GRID_WORKER: "入户走访排查，核实指派给您的线索，为农户代申报。",
+    Role.PAIR_CADRE: "结对后7天内首次走访，参与制定帮扶计划，跟踪措施落实。",
+    Role.VILLAGE_STAFF: "受理线索并指派核实人，组织民主评议和公示，提出风险消除名单。",
+    Role.TOWNSHIP_STAFF: "审核村级上报（谁核查、谁签字、谁负责），明确结对帮扶干部。",
+    Role.COUNTY_STAFF: "确定监测对象，维护监测范围和帮扶措施库，审定风险消除。",
+    Role.DEPARTMENT: "共享部门数据形成预警，落实交办给本部门的帮扶措施。",
+    Role.ADMIN: "管理账号、区划和各地参数设置。",
+}
+
+
+@dataclass(frozen=True)
+class Landing:
+    user_name: str
+    role_label: str
+    region_chain: str
+    households: int
+    open_cases: int
+    duties: str
+    department: str | None
+
+
+def landing_for(user: User) -> Landing:
+    chain = [db.session.get(Region, rid) for rid in user.region.ancestor_ids]
+    department = Department(user.department).label if user.department else None
+    return Landing(
+        user_name=user.full_name, role_label=user.role_enum.label,
+        region_chain=" / ".join(r.name for r in chain if r is not None),
+        households=households.count_in_scope(user), open_cases=cases.count_open_in_scope(user),
+        duties=ROLE_DUTIES[user.role_enum], department=department)

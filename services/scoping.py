@@ -1,0 +1,64 @@
+"""Region scoping, in one place.
+
+Every query for households, members, cases and staff goes through these helpers, which
+restrict it to the part of the region tree the user is bound to. Object lookups outside the
+scope raise ``NotFound`` — the same answer as for an id that does not exist, so ids cannot be
+probed.
+"""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import Select, or_, select
+
+from core.extensions import db
+from models import Case, Household, Member, Region, User
+from services.errors import NotFound
+
+T = TypeVar("T")
+
+
+def _under(user: User):
+    """SQL condition: a Region row lies in the user's subtree."""
+    return Region.path.startswith(user.region.path, autoescape=True)
+
+
+def regions(user: User) -> Select:
+    return select(Region).where(_under(user))
+
+
+def households(user: User) -> Select:
+    return select(Household).join(Region, Household.region_id == Region.id).where(_under(user))
+
+
+def members(user: User) -> Select:
+    return (select(Member).join(Household, Member.household_id == Household.id)
+            .join(Region, Household.region_id == Region.id).where(_under(user)))
+
+
+def cases(user: User) -> Select:
+    """Cases in the subtree, plus those assigned to the user personally: a clue reported for a
+    whole village is verified by a grid worker bound to one of its grids."""
+    assigned = or_(Case.verifier_id == user.id, Case.original_verifier_id == user.id,
+                   Case.pair_cadre_id == user.id)
+    return select(Case).join(Region, Case.region_id == Region.id).where(or_(_under(user), assigned))
+
+
+def users(user: User) -> Select:
+    return select(User).join(Region, User.region_id == Region.id).where(_under(user))
+
+
+_SCOPED = {Household: households, Member: members, Case: cases, Region: regions, User: users}
+
+
+def get(user: User, model: type[T], object_id: int) -> T:
+    """Load one object of ``model`` by id if it lies in the user's scope; else NotFound."""
+    query = _SCOPED[model](user).where(model.id == object_id)
+    found = db.session.execute(query).scalars().first()
+    if found is None:
+        raise NotFound(f"{model.__name__} not found in scope")
+    return found
+
+
+def in_scope(user: User, region: Region) -> bool:
+    return user.region.contains(region)

@@ -1,0 +1,116 @@
+"""The application factory: ``create_app(test_config)`` (Flask's ``flask --app shoudi`` finds it)."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+import models  # noqa: F401  (registers every table on the metadata)
+from api import bp as api_bp
+from core.config import decode_data_key, load_config
+from core.crypto import DataProtector
+from core.extensions import csrf, db, login_manager, migrate
+from domain.workflow import TransitionRefused
+from models import User
+from models.types import PROTECTOR_EXTENSION
+from portal import bp as portal_bp
+from services.errors import NotFound, PermissionDenied, ValidationFailed
+from services.notify import NOTIFIERS_EXTENSION, LoggingNotifier
+from shoudi.cli import register_cli
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=None, static_folder=None)
+    app.config.update(load_config(app.instance_path, overrides=test_config))
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=app.config["SHOUDI_LOG_LEVEL"])
+
+    app.extensions[PROTECTOR_EXTENSION] = DataProtector(decode_data_key(app.config["SHOUDI_DATA_KEY"]))
+    app.extensions[NOTIFIERS_EXTENSION] = [LoggingNotifier()]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "portal.login"
+    login_manager.login_message = "请先登录"
+    login_manager.session_protection = "strong"
+
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
+    _register_error_handlers(app)
+    _register_response_headers(app)
+    register_cli(app)
+    return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(status: int, code: str, message: str, fields: dict | None = None):
+    if _wants_json():
+        return jsonify({"error": {"code": code, "message": message, "fields": fields or {}}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _error(404, "not_found", "没有找到您要的内容")
+
+    @app.errorhandler(ValidationFailed)
+    def invalid(exc: ValidationFailed):
+        db.session.rollback()
+        return _error(400, "invalid", "填写的内容有误，请按提示修改", exc.fields)
+
+    @app.errorhandler(TransitionRefused)
+    def refused(exc: TransitionRefused):
+        db.session.rollback()
+        return _error(409, "refused", str(exc))
+
+    @app.errorhandler(PermissionDenied)
+    def denied(exc: PermissionDenied):
+        return _error(403, "forbidden", str(exc) or "您没有权限进行此操作")
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc):
+        return _error(400, "csrf", "页面已过期，请刷新后重新提交")
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        return _error(405, "method_not_allowed", "不支持此操作")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return _error(413, "too_large", "上传的内容太大")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        return _error(500, "server_error", "系统出了点问题，请稍后再试")
+
+
+def _register_response_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        # WeChat's browser caches aggressively; pages carry personal data: never cache HTML.
+        if response.mimetype in ("text/html", "application/json"):
+            response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,104 @@
+"""``flask`` commands. Each one is thin: parse, call a service, commit, report."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+from core.extensions import db
+from services import demo, regions, users
+from services.errors import ValidationFailed
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(import_regions)
+    app.cli.add_command(rename_region)
+    app.cli.add_command(merge_region)
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+
+
+def _fail(exc: ValidationFailed) -> None:
+    db.session.rollback()
+    for name, message in exc.fields.items():
+        click.echo(f"错误：{name + '：' if name else ''}{message}", err=True)
+    sys.exit(1)
+
+
+@click.command("import-regions")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def import_regions(csv_file):
+    """导入区划：CSV 列为 code,name,parent_code,level（县/乡镇/村/网格）。有错误行时不导入任何数据。"""
+    report = regions.import_csv(csv_file.read())
+    click.echo(report.summary())
+    if not report.ok:
+        db.session.rollback()
+        sys.exit(1)
+    db.session.commit()
+
+
+@click.command("rename-region")
+@click.argument("code")
+@click.option("--name", required=True, help="新名称")
+@click.option("--new-code", default=None, help="新代码（旧代码仍可解析）")
+def rename_region(code, name, new_code):
+    """区划改名（可同时换代码）。"""
+    region = regions.resolve_code(code)
+    if region is None:
+        click.echo(f"错误：区划 {code} 不存在", err=True)
+        sys.exit(1)
+    try:
+        regions.rename(None, region, name, new_code)
+    except ValidationFailed as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"已改名：{region.code} {region.name}")
+
+
+@click.command("merge-region")
+@click.argument("source_code")
+@click.argument("target_code")
+def merge_region(source_code, target_code):
+    """把 SOURCE 区划并入 TARGET：下级、农户、案件和账号一并转移，旧代码仍可解析。"""
+    source, target = regions.resolve_code(source_code), regions.resolve_code(target_code)
+    if source is None or target is None:
+        click.echo("错误：区划不存在", err=True)
+        sys.exit(1)
+    try:
+        regions.merge(None, source, target)
+    except ValidationFailed as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"已合并到 {target.code} {target.name}")
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "full_name", required=True, help="姓名")
+@click.option("--role", required=True, help="grid_worker / pair_cadre / village_staff / "
+                                             "township_staff / county_staff / department / admin")
+@click.option("--region", "region_code", required=True, help="所属区划代码")
+@click.option("--department", default=None, help="行业部门账号的部门代码")
+@click.option("--phone", default=None, help="手机号（可用于登录）")
+@click.password_option(help="密码（至少8位）")
+def create_user(username, full_name, role, region_code, department, phone, password):
+    """创建工作人员账号。"""
+    try:
+        user = users.create_user(username, full_name, password, role, region_code, department, phone)
+    except ValidationFailed as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"已创建账号 {user.username}（{user.role_enum.label}，{user.region.name}）")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="已有数据时什么也不做")
+def seed_demo(if_empty):
+    """生成演示数据：一个县、2个乡镇、4个村、网格、约200户、措施库、若干案件和各角色账号。"""
+    if if_empty and demo.has_data():
+        click.echo("已有数据，跳过演示数据。")
+        return
+    summary = demo.seed()
+    db.session.commit()
+    click.echo(summary)

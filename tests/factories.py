@@ -1,0 +1,70 @@
+"""Small builders for tests: a region tree with two villages and one user of each role."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import count
+
+from core.extensions import db
+from domain.enums import LabourCapacity, RegionLevel, Relation
+from domain.validation import make_id_number
+from models import Household, Region, User
+from services import households, regions, users
+from services.households import MemberInput
+
+PASSWORD = "correct-horse-9"
+_seq = count(1)
+
+
+@dataclass
+class World:
+    county: Region
+    township: Region
+    village_a: Region
+    village_b: Region
+    grid_a1: Region
+    grid_a2: Region
+    grid_b1: Region
+    users: dict[str, User]
+
+
+def new_id(region6: str = "341599", birth: date = date(1970, 5, 17)) -> str:
+    """A valid, never repeated ID number (the sequence part changes)."""
+    n = next(_seq)
+    return make_id_number(region6, date(birth.year, birth.month, 1 + n % 28), n % 1000)
+
+
+def build_world() -> World:
+    county = regions.create_region("341599000000", "示范县", RegionLevel.COUNTY, None)
+    township = regions.create_region("341599101000", "青山镇", RegionLevel.TOWNSHIP, county)
+    village_a = regions.create_region("341599101001", "青山村", RegionLevel.VILLAGE, township)
+    village_b = regions.create_region("341599101002", "石门村", RegionLevel.VILLAGE, township)
+    grid_a1 = regions.create_region("A1", "青山村一组", RegionLevel.GRID, village_a)
+    grid_a2 = regions.create_region("A2", "青山村二组", RegionLevel.GRID, village_a)
+    grid_b1 = regions.create_region("B1", "石门村一组", RegionLevel.GRID, village_b)
+    specs = [
+        ("county", "county_staff", county.code, None),
+        ("admin", "admin", county.code, None),
+        ("dept", "department", county.code, "civil_affairs"),
+        ("township", "township_staff", township.code, None),
+        ("village_a", "village_staff", village_a.code, None),
+        ("village_b", "village_staff", village_b.code, None),
+        ("grid_a1", "grid_worker", grid_a1.code, None),
+        ("grid_b1", "grid_worker", grid_b1.code, None),
+        ("cadre_a", "pair_cadre", village_a.code, None),
+    ]
+    made = {name: users.create_user(name, name.upper(), PASSWORD, role, code, dept)
+            for name, role, code, dept in specs}
+    db.session.flush()
+    return World(county, township, village_a, village_b, grid_a1, grid_a2, grid_b1, made)
+
+
+def household(region: Region, today: date, *, size: int = 2, id_number: str | None = None,
+              phone: str | None = None, net_income=None, labour: str = LabourCapacity.ORDINARY.value
+              ) -> Household:
+    members = [MemberInput(name="户主" + region.name, relation=Relation.HEAD.value,
+                           labour_capacity=labour, id_number=id_number or new_id(), phone=phone)]
+    for i in range(size - 1):
+        members.append(MemberInput(name=f"成员{i}", relation=Relation.CHILD.value,
+                                   labour_capacity=labour, id_number=new_id()))
+    return households.register_household(None, region, members, today=today, net_income=net_income)
