@@ -48,6 +48,15 @@ def _bool(value: str | bool | None, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _int(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"应为整数：{value}") from None
+
+
 def decode_data_key(value: str) -> bytes:
     """The data-encryption master key: 32 bytes, URL-safe base64 encoded."""
     try:
@@ -86,7 +95,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         "SESSION_COOKIE_SECURE": _bool(get("SESSION_COOKIE_SECURE"), env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "MAX_CONTENT_LENGTH": int(get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 16 * 1024 * 1024),
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For is trusted, so
+        # the audit log records the client's address rather than the proxy's.
+        "SHOUDI_TRUSTED_PROXIES": _int(get("TRUSTED_PROXIES"), 0),
         "TESTING": env == "testing",
     }
     if overrides:

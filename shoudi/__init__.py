@@ -6,6 +6,7 @@ import os
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import models  # noqa: F401  (registers every table on the metadata)
 from api import bp as api_bp
@@ -28,6 +29,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                 template_folder=None, static_folder=None)
     app.config.update(load_config(app.instance_path, overrides=test_config))
     os.makedirs(app.instance_path, exist_ok=True)
+    proxies = app.config["SHOUDI_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=app.config["SHOUDI_LOG_LEVEL"])
 
     app.extensions[PROTECTOR_EXTENSION] = DataProtector(decode_data_key(app.config["SHOUDI_DATA_KEY"]))

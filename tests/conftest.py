@@ -57,8 +57,14 @@ def make_app(database_url: str, tmp_path, **extra):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(database_url, tmp_path)
+def app_config():
+    """Extra configuration for the ``app`` fixture; a test module may override it."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_config):
+    app = make_app(database_url, tmp_path, **app_config)
     with app.app_context():
         db.create_all()
         yield app

@@ -72,3 +72,9 @@ def test_generated_secrets_are_kept_on_second_run(tmp_path):
     # the generated values are usable in production
     cfg = load_config(str(tmp_path), environ={"SHOUDI_ENV": "production"})
     assert cfg["SECRET_KEY"] == first["SHOUDI_SECRET_KEY"]
+
+
+def test_trusted_proxy_count_must_be_a_number(tmp_path):
+    assert load_config(str(tmp_path), environ={"SHOUDI_TRUSTED_PROXIES": "1"})["SHOUDI_TRUSTED_PROXIES"] == 1
+    with pytest.raises(ConfigError, match="整数"):
+        load_config(str(tmp_path), environ={"SHOUDI_TRUSTED_PROXIES": "one"})

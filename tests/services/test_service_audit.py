@@ -52,3 +52,4 @@ def test_audit_never_holds_personal_data(app, today):
     assert len(rows) >= 10
     dump = " ".join(str(v) for row in rows for v in row)
     assert id_number not in dump and phone not in dump and "户主" not in dump
+

@@ -1,0 +1,55 @@
+"""Finding a member by ID number: blind-index lookup versus decrypting every row.
+
+Run: .venv/bin/python bench/bench_lookup.py [lookups]   (after `make install`)
+Prints the time per lookup for both ways, measured in the same run, and their ratio.
+"""
+from __future__ import annotations
+
+import base64
+import sys
+import tempfile
+import time
+from datetime import date
+
+from sqlalchemy import select
+
+from core.extensions import db
+from models import Member
+from services import demo, households, users
+from shoudi import create_app
+
+
+def main(rounds: int = 50) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({
+            "SHOUDI_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
+            "SHOUDI_DATA_KEY": base64.urlsafe_b64encode(b"b" * 32).decode(),
+            "SHOUDI_PASSWORD_HASH": "pbkdf2:sha256:1000", "SHOUDI_LOG_LEVEL": "WARNING"})
+        with app.app_context():
+            db.create_all()
+            demo.seed(today=date(2026, 11, 20))
+            db.session.commit()
+            county = users.find_by_login("county")
+            wanted = [m.id_number for m in db.session.execute(select(Member)).scalars()][::7][:rounds]
+            members = db.session.execute(select(Member.id)).all()
+            print(f"{len(members)} members, {len(wanted)} lookups each way")
+
+            start = time.perf_counter()
+            for value in wanted:
+                assert households.find_member_by_id_number(county, value) is not None
+            indexed = (time.perf_counter() - start) / len(wanted)
+
+            start = time.perf_counter()
+            for value in wanted:
+                db.session.expire_all()
+                found = [m for m in db.session.execute(select(Member)).scalars() if m.id_number == value]
+                assert found
+            scanned = (time.perf_counter() - start) / len(wanted)
+
+    print(f"blind index      : {indexed * 1000:8.2f} ms per lookup")
+    print(f"decrypt and scan : {scanned * 1000:8.2f} ms per lookup (baseline)")
+    print(f"ratio            : blind index is {scanned / indexed:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
