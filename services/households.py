@@ -8,12 +8,13 @@ from datetime import date
 from sqlalchemy import func, select
 
 from core.extensions import db
+from domain.eligibility import Assessment, HouseholdFacts, assess
 from domain.enums import (Health, HouseholdAttribute, KeyGroup, LabourCapacity, MonitoringCategory,
                           Relation, RiskType, RegionLevel, Schooling)
 from domain.validation import InvalidIdNumber, InvalidPhone, normalize_mobile, parse_id_number
 from models import Household, Member, Region, User
 from models.personal import ID_NUMBER, PHONE, blind_index
-from services import audit, scoping
+from services import audit, scoping, settings
 from services.errors import ValidationFailed
 
 
@@ -175,3 +176,21 @@ def find_members_by_phone(actor: User, phone: str) -> list[Member]:
         return []
     query = scoping.members(actor).where(Member.phone_index == blind_index(PHONE, value))
     return list(db.session.execute(query).scalars())
+
+
+def assess_household(household: Household, today: date, sudden_hardship: bool = False) -> Assessment:
+    """Is the household in scope for monitoring, against its region's line for this year?
+
+    Raises NoMonitoringLine when the region has no line for this year or any earlier one, and
+    ValidationFailed when the household's income has not been recorded yet.
+    """
+    if household.net_income is None or not household.members:
+        raise ValidationFailed({"net_income": "尚未登记家庭纯收入或家庭成员，无法判断是否纳入监测范围"})
+    facts = HouseholdFacts(
+        household_size=household.size, net_income=household.net_income,
+        rigid_spending=household.rigid_spending or Decimal(0),
+        last_year_income=household.last_year_income,
+        key_groups=frozenset(KeyGroup(k) for k in household.key_groups),
+        sudden_hardship=sudden_hardship)
+    return assess(facts, settings.monitoring_line(household.region, today.year),
+                  settings.policy_for(household.region))

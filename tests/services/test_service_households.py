@@ -133,3 +133,28 @@ def test_find_by_id_number_and_phone_uses_blind_index_within_scope(app, today):
     # the blind index column is what matched, not a decrypted scan
     stored = db.session.execute(select(Member.id_number_index).where(Member.id == found.id)).scalar_one()
     assert id_number not in stored
+
+
+def test_assessment_uses_the_regions_line_for_the_year(app, today):
+    from services import settings
+    world = build_world()
+    h = households.register_household(
+        None, world.grid_a1, [_head(), MemberInput(name="妻", relation="spouse", labour_capacity="weak")],
+        today=today, net_income="15000", last_year_income="16000", rigid_spending="20000",
+        key_groups=["disabled"])
+    result = households.assess_household(h, today)
+    assert result.in_scope and result.per_capita == Decimal("7500.00") and result.line == Decimal("7000")
+    assert [r.code for r in result.reasons] == ["rigid_spending"]
+    assert [r.code for r in result.attention] == ["key_group_disabled"]
+    settings.set_monitoring_line(world.users["county"], world.county, today.year, "8000")
+    result = households.assess_household(h, today)
+    assert {r.code for r in result.reasons} == {"below_line", "rigid_spending"}
+    assert "8,000" in result.reasons[0].text
+
+
+def test_assessment_needs_recorded_income(app, today):
+    world = build_world()
+    h = household(world.grid_a1, today)
+    with pytest.raises(ValidationFailed) as info:
+        households.assess_household(h, today)
+    assert "纯收入" in info.value.fields["net_income"]
