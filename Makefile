@@ -40,11 +40,12 @@ run: seed
 	@echo ""
 	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 --access-logfile - wsgi:app
 
-# Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
+# Browser tests drive Debian's Chromium (never a downloaded browser); screenshots need a CJK font.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	    echo "安装 chromium（Debian 软件包）…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	    echo "安装 chromium 和 fonts-noto-cjk（Debian 软件包）…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (as .ci/run does).
 test: install-test browser-deps

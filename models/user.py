@@ -1,6 +1,9 @@
 """Staff accounts. Farmers have no account."""
 from __future__ import annotations
 
+import hmac
+import secrets
+
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +13,10 @@ from domain.enums import Department, Role
 from models.personal import PHONE, MaskedField, ProtectedField
 from models.region import Region
 from models.types import EncryptedText, UTCDateTime, enum_check, utcnow
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
 
 
 class User(UserMixin, db.Model):
@@ -30,6 +37,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     phone_enc = mapped_column(EncryptedText("user.phone"))
     phone_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Part of the login id kept in the session cookie. Rotating it (logout, new password,
+    # deactivation) ends every session of the account, including copies of old cookies.
+    session_token: Mapped[str] = mapped_column(String(32), nullable=False, default=new_session_token)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = mapped_column(UTCDateTime)
 
@@ -37,6 +47,15 @@ class User(UserMixin, db.Model):
 
     phone = ProtectedField(PHONE, "phone", with_tail=False)
     phone_masked = MaskedField("phone", PHONE)
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_token}"
+
+    def session_matches(self, token: str) -> bool:
+        return hmac.compare_digest(self.session_token.encode(), token.encode())
+
+    def end_sessions(self) -> None:
+        self.session_token = new_session_token()
 
     @property
     def role_enum(self) -> Role:

@@ -42,6 +42,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        users.log_out(current_user)
+        db.session.commit()
     logout_user()
     return redirect(url_for("portal.login"))
 

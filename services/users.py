@@ -114,4 +114,17 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed({"password": f"密码至少{MIN_PASSWORD_LENGTH}位"})
     user.password_hash = _hash(password)
+    user.end_sessions()
     audit.record(actor, "update", "user", user.id, "fields=password")
+
+
+def deactivate(user: User, actor: User | None = None) -> None:
+    user.active = False
+    user.end_sessions()
+    audit.record(actor, "update", "user", user.id, "fields=active")
+
+
+def log_out(user: User) -> None:
+    """End every session of the account (all devices), not just drop this cookie's id."""
+    user.end_sessions()
+    audit.record(user, "logout", "user", user.id)

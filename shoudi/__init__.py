@@ -55,10 +55,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_user(login_id: str) -> User | None:
+    """The session holds "<user id>.<session token>": a rotated token ends the session."""
+    user_id, _, token = login_id.partition(".")
+    if not user_id.isdigit() or not token:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not user.session_matches(token):
+        return None
+    return user
 
 
 def _wants_json() -> bool:

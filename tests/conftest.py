@@ -3,11 +3,14 @@ by ``TEST_DATABASE_URL``; they are marked ``needs_db`` so CI can run them on bot
 from __future__ import annotations
 
 import base64
+import contextvars
 import os
 from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from flask.testing import FlaskClient
 
 from core.extensions import db
 from shoudi import create_app
@@ -41,6 +44,19 @@ def database_url(tmp_path, _postgres_ready):
     return _postgres_ready or f"sqlite:///{tmp_path / 'test.db'}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests each get their own application context, as in production.
+
+    The ``app`` fixture keeps an application context pushed for the whole test (service tests
+    need it). Flask would reuse it for requests, sharing ``g`` (where Flask-Login caches the
+    logged-in user) between requests and clients; an empty contextvars.Context per request
+    hides the test's context from the request.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(database_url: str, tmp_path, **extra):
     config = {
         "SHOUDI_ENV": "testing",
@@ -53,7 +69,9 @@ def make_app(database_url: str, tmp_path, **extra):
         "SHOUDI_PASSWORD_HASH": "pbkdf2:sha256:1000",
     }
     config.update(extra)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture

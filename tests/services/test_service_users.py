@@ -89,3 +89,15 @@ def test_cli_create_user(app):
         "--region", "341599101001", "--password", "long-enough-1"])
     assert bad.exit_code == 1
     assert "乡镇工作人员应绑定到乡镇级区划" in bad.output
+
+
+def test_new_password_and_deactivation_end_existing_sessions(app):
+    world = build_world()
+    user = world.users["village_a"]
+    old_id = user.get_id()
+    users.set_password(user, "another-password-1")
+    assert user.get_id() != old_id and not user.session_matches(old_id.split(".")[1])
+    current = user.get_id()
+    users.deactivate(user)
+    assert not user.active and user.get_id() != current
+    assert users.authenticate("village_a", "another-password-1") is None

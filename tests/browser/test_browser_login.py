@@ -1,0 +1,240 @@
+"""Login on a phone: Debian's Chromium, driven by Playwright, posing as WeChat's browser on a
+360 px wide Android phone, against the app served from a thread on 127.0.0.1.
+
+Screenshots of every step go to test-artifacts/browser/ for a human to look at.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+import factories
+from conftest import TODAY
+from core.extensions import db
+from domain.enums import CaseSource
+from services import cases
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+WECHAT_ANDROID_UA = (
+    "Mozilla/5.0 (Linux; Android 12; M2012K11AC Build/SKQ1.211006.001; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5075 "
+    "MMWEBSDK/20230504 MMWEBID/1234 MicroMessenger/8.0.37.2380(0x2800253D) WeChat/arm64 "
+    "Weixin NetType/4G Language/zh_CN ABI/arm64")
+PHONE_WIDTH = 360
+MIN_TAP_HEIGHT = 44
+MIN_TEXT_PX = 16
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+def _require_chromium() -> None:
+    if os.access(CHROMIUM, os.X_OK):
+        return
+    message = (f"{CHROMIUM} not found: install Debian's chromium package "
+               "(`make browser-deps`, or apt-get install chromium)")
+    if os.environ.get("CI"):
+        pytest.fail(message + " — CI must run the browser tests, not skip them", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(
+        viewport={"width": PHONE_WIDTH, "height": 740}, device_scale_factor=2, is_mobile=True,
+        has_touch=True, user_agent=WECHAT_ANDROID_UA, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    household_a: int
+    id_number_a: str
+
+
+@pytest.fixture
+def site(app):
+    """Village A: 2 households and 1 open case; village B: 1 household. Then serve the app."""
+    world = factories.build_world()
+    id_number_a = factories.new_id()
+    household_a = factories.household(world.village_a, TODAY, size=4, id_number=id_number_a,
+                                      phone="13900001111")
+    factories.household(world.village_a, TODAY)
+    factories.household(world.village_b, TODAY)
+    cases.open_case(None, world.village_a, CaseSource.SELF_REPORT, today=TODAY,
+                    household=household_a)
+    db.session.commit()
+    household_id = household_a.id  # read now: the server threads use their own sessions
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="shoudi-test-server", daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", household_id, id_number_a)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def shot(request):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+
+    def take(page, step: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{step}.png"), full_page=True)
+    return take
+
+
+def _path(page) -> str:
+    return urlsplit(page.url).path
+
+
+def _assert_no_sideways_scrolling(page) -> None:
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.body.scrollWidth]")
+    assert max(widths) <= PHONE_WIDTH, f"page is {widths} px wide on a {PHONE_WIDTH} px phone"
+
+
+def _font_sizes(page, selector: str) -> dict[str, float]:
+    return page.evaluate(
+        """sel => Object.fromEntries(Array.from(document.querySelectorAll(sel)).map((e, i) =>
+             [`${i}:${e.tagName.toLowerCase()}.${e.className}`,
+              parseFloat(getComputedStyle(e).fontSize)]))""", selector)
+
+
+def _small_text(page) -> dict[str, float]:
+    """Visible elements holding text of their own below the minimum size."""
+    return page.evaluate(
+        """min => {
+          const small = {};
+          for (const e of document.querySelectorAll('body *')) {
+            const own = Array.from(e.childNodes).some(
+              n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+            const box = e.getBoundingClientRect();
+            const size = parseFloat(getComputedStyle(e).fontSize);
+            if (own && box.width > 0 && box.height > 0 && size < min)
+              small[`${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 20)}`] = size;
+          }
+          return small;
+        }""", MIN_TEXT_PX)
+
+
+def _assert_login_form_is_thumb_friendly(page) -> None:
+    for selector in ("#login", "#password", "button.primary"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None, f"{selector} is not visible"
+        assert box["height"] >= MIN_TAP_HEIGHT, f"{selector} is {box['height']} px tall"
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= MIN_TEXT_PX
+    sizes = _font_sizes(page, "main label, main input, main button, main p, main h1")
+    assert sizes and min(sizes.values()) >= MIN_TEXT_PX, sizes
+
+
+def test_village_staff_logs_in_and_out_on_a_phone(phone, site, shot):
+    page = phone
+
+    page.goto(site.url + "/")
+    assert _path(page) == "/login"
+    expect(page.locator("h1")).to_have_text("工作人员登录")
+    assert page.evaluate("navigator.userAgent") == WECHAT_ANDROID_UA
+    shot(page, "01-login")
+    _assert_no_sideways_scrolling(page)
+    _assert_login_form_is_thumb_friendly(page)
+
+    page.fill("#login", "village_a")
+    page.fill("#password", "wrong-password-1")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_have_text("用户名或密码不正确")
+    expect(page.locator("#login")).to_have_value("village_a")
+    expect(page.locator("#password")).to_have_value("")
+    shot(page, "02-wrong-password")
+    _assert_no_sideways_scrolling(page)
+    _assert_login_form_is_thumb_friendly(page)  # the error message must not shrink anything
+
+    page.fill("#password", factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(site.url + "/")
+    expect(page.get_by_test_id("region")).to_have_text("示范县 / 青山镇 / 青山村")
+    expect(page.get_by_test_id("households")).to_have_text("2")
+    expect(page.get_by_test_id("open-cases")).to_have_text("1")
+    expect(page.locator("main")).to_contain_text("村级工作人员")
+    shot(page, "03-home")
+    _assert_no_sideways_scrolling(page)
+    logout_box = page.get_by_role("button", name="退出").bounding_box()
+    assert logout_box is not None and logout_box["height"] >= MIN_TAP_HEIGHT
+
+    response = page.goto(f"{site.url}/households/{site.household_a}")
+    assert response is not None and response.status == 200
+    table = page.locator("table.list")
+    expect(table).to_contain_text(site.id_number_a)
+    shot(page, "04-household")
+    _assert_no_sideways_scrolling(page)
+    # The member table is wider than the phone: it scrolls inside itself, the page does not.
+    scroll, client = table.evaluate("t => [t.scrollWidth, t.clientWidth]")
+    assert client <= PHONE_WIDTH < scroll
+
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r"/login$"))
+    shot(page, "05-logged-out")
+    page.goto(site.url + "/")
+    assert _path(page) == "/login"
+    page.goto(f"{site.url}/households/{site.household_a}")
+    assert _path(page) == "/login"
+    assert site.id_number_a not in page.content()
+
+
+def test_other_village_household_shows_the_chinese_404_page(phone, site, shot):
+    page = phone
+    page.goto(site.url + "/login")
+    page.fill("#login", "village_b")
+    page.fill("#password", factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(site.url + "/")
+    expect(page.get_by_test_id("region")).to_have_text("示范县 / 青山镇 / 石门村")
+
+    response = page.goto(f"{site.url}/households/{site.household_a}")
+
+    assert response is not None and response.status == 404
+    expect(page.locator("h1")).to_have_text("没有找到您要的内容")
+    expect(page.get_by_role("link", name="返回首页")).to_be_visible()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert site.id_number_a not in page.content()
+    shot(page, "01-not-found")
+    _assert_no_sideways_scrolling(page)
+
+
+def test_household_page_text_is_at_least_16px(phone, site, shot):
+    page = phone
+    page.goto(site.url + "/login")
+    page.fill("#login", "village_a")
+    page.fill("#password", factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(site.url + "/")
+    page.goto(f"{site.url}/households/{site.household_a}")
+    shot(page, "01-household")
+
+    assert _small_text(page) == {}
