@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 secrets: install
-	$(BIN)/python -c "from core.config import generate_instance_secrets as g; \
+	@$(BIN)/python -c "from core.config import generate_instance_secrets as g; \
 	    print('已生成本地密钥 instance/shoudi.env' if g('instance') else '本地密钥已存在')"
 
 migrate: secrets

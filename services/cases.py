@@ -124,12 +124,6 @@ def read_case(actor: User, case_id: int) -> Case:
     return case
 
 
-def allowed_actions(actor: User, case: Case, today: date) -> list[Action]:
-    """Actions the actor could take now on a case (for buttons; guards use what is known)."""
-    return [a for a in Action if decide(case.state_enum, a, actor.role_enum,
-                                        _context(actor, case, a, StepInput(), today)).allowed]
-
-
 def count_open_in_scope(actor: User) -> int:
     open_states = [s.value for s in CaseState if s.is_open]
     query = (scoping.cases(actor).where(Case.state.in_(open_states))
@@ -290,7 +284,7 @@ def _review_data(step: StepInput) -> dict:
 
 
 def _set_deadline(case: Case) -> None:
-    policy = settings.policy_for(case.region) if case.region is not None else None
+    policy = settings.policy_for(case.region)
     dates = CaseDates(clue_date=case.clue_date, identified_on=case.identified_on,
                       paired_on=case.paired_on, monitored_since=case.identified_on,
                       last_evaluation_on=case.last_evaluation_on, notice_start=case.notice_start,

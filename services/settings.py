@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from domain.eligibility import line_for_year
-from domain.settings import DEFAULT_MONITORING_LINES, SETTING_FIELDS, InvalidSetting, PolicySettings
+from domain.settings import DEFAULT_MONITORING_LINES, InvalidSetting, PolicySettings
 from models import MonitoringLine, Region, RegionPolicy, User
 from services import audit
 from services.errors import ValidationFailed
@@ -55,14 +55,7 @@ def set_policy(actor: User, region: Region, key: str, value: str) -> RegionPolic
         PolicySettings().with_overrides({key: value})
     except InvalidSetting as exc:
         raise ValidationFailed({key: str(exc)}) from exc
-    row = db.session.execute(select(RegionPolicy).where(
-        RegionPolicy.region_id == region.id, RegionPolicy.key == key)).scalar_one_or_none()
-    if row is None:
-        row = RegionPolicy(region_id=region.id, key=key, value=value)
-        db.session.add(row)
-    else:
-        row.value = value
-    db.session.flush()
+    row = _upsert(RegionPolicy, {"region_id": region.id, "key": key}, {"value": value})
     audit.record(actor, "update", "region_policy", row.id, f"region={region.code} key={key}")
     return row
 
@@ -76,17 +69,19 @@ def set_monitoring_line(actor: User, region: Region, year: int, amount: str | De
         raise ValidationFailed({"amount": "监测范围应大于0且不超过100万元"})
     if not 2015 <= year <= 2100:
         raise ValidationFailed({"year": "年份应在2015至2100之间"})
-    row = db.session.execute(select(MonitoringLine).where(
-        MonitoringLine.region_id == region.id, MonitoringLine.year == year)).scalar_one_or_none()
-    if row is None:
-        row = MonitoringLine(region_id=region.id, year=year, amount=value)
-        db.session.add(row)
-    else:
-        row.amount = value
-    db.session.flush()
+    row = _upsert(MonitoringLine, {"region_id": region.id, "year": year}, {"amount": value})
     audit.record(actor, "update", "monitoring_line", row.id, f"region={region.code} year={year}")
     return row
 
 
-def setting_labels() -> dict[str, str]:
-    return {name: meta[0] for name, meta in SETTING_FIELDS.items()}
+def _upsert(model, keys: dict, values: dict):
+    """The one row of ``model`` matching ``keys``, created or updated with ``values``."""
+    row = db.session.execute(select(model).filter_by(**keys)).scalar_one_or_none()
+    if row is None:
+        row = model(**keys, **values)
+        db.session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    db.session.flush()
+    return row

@@ -207,13 +207,17 @@ def test_village_staff_logs_in_and_out_on_a_phone(phone, site, shot):
     assert site.id_number_a not in page.content()
 
 
-def test_other_village_household_shows_the_chinese_404_page(phone, site, shot):
-    page = phone
+def _log_in(page, site, login_name: str) -> None:
     page.goto(site.url + "/login")
-    page.fill("#login", "village_b")
+    page.fill("#login", login_name)
     page.fill("#password", factories.PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(site.url + "/")
+
+
+def test_other_village_household_shows_the_chinese_404_page(phone, site, shot):
+    page = phone
+    _log_in(page, site, "village_b")
     expect(page.get_by_test_id("region")).to_have_text("示范县 / 青山镇 / 石门村")
 
     response = page.goto(f"{site.url}/households/{site.household_a}")
@@ -229,11 +233,7 @@ def test_other_village_household_shows_the_chinese_404_page(phone, site, shot):
 
 def test_household_page_text_is_at_least_16px(phone, site, shot):
     page = phone
-    page.goto(site.url + "/login")
-    page.fill("#login", "village_a")
-    page.fill("#password", factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(site.url + "/")
+    _log_in(page, site, "village_a")
     page.goto(f"{site.url}/households/{site.household_a}")
     shot(page, "01-household")
 
