@@ -124,6 +124,23 @@ def read_case(actor: User, case_id: int) -> Case:
     return case
 
 
+def match_household(actor: User, case_id: int, household_id: int) -> Case:
+    """Link a clue reported by name and ID number to the registered household it concerns."""
+    case = scoping.get(actor, Case, case_id)
+    household = scoping.get(actor, Household, household_id)
+    if not case.is_open:
+        raise ValidationFailed({"household_id": "已办结的线索不能再关联农户"})
+    if case.household_id is not None:
+        raise ValidationFailed({"household_id": "该线索已关联农户"})
+    case.household = household
+    case.region = household.region
+    db.session.flush()
+    _add_event(case, actor, None, case.state_enum, case.state_enum, StepInput(),
+               {"matched_household": household.id})
+    audit.record(actor, "update", "case", case.id, "fields=household")
+    return case
+
+
 def count_open_in_scope(actor: User) -> int:
     open_states = [s.value for s in CaseState if s.is_open]
     query = (scoping.cases(actor).where(Case.state.in_(open_states))

@@ -271,3 +271,17 @@ def test_only_the_original_verifier_verifies_elimination(world, today):
     other = world.users["cadre_a"]
     with pytest.raises(TransitionRefused):
         cases.perform(other, case.id, Action.ELIM_VERIFY, StepInput(household_signed=True), today=today)
+
+
+def test_a_clue_is_matched_to_its_household_later(world, today):
+    h = household(world.grid_a1, today)
+    case = cases.open_case(None, world.village_a, CaseSource.SELF_REPORT, today=today, claimed_name="某")
+    cases.match_household(world.users["village_a"], case.id, h.id)
+    assert case.household_id == h.id and case.region_id == world.grid_a1.id
+    assert case.events[-1].data == {"matched_household": h.id}
+    with pytest.raises(ValidationFailed):
+        cases.match_household(world.users["village_a"], case.id, h.id)
+    other = household(world.grid_b1, today)
+    second = cases.open_case(None, world.village_a, CaseSource.SELF_REPORT, today=today, claimed_name="乙")
+    with pytest.raises(NotFound):  # a household outside the actor's village
+        cases.match_household(world.users["village_a"], second.id, other.id)
