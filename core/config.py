@@ -95,10 +95,19 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         "SESSION_COOKIE_SECURE": _bool(get("SESSION_COOKIE_SECURE"), env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 16 * 1024 * 1024),
+        # Three phone photos sent without JavaScript (no shrinking) must still fit.
+        "MAX_CONTENT_LENGTH": _int(get("MAX_CONTENT_LENGTH"), 32 * 1024 * 1024),
         # How many reverse proxies (nginx) stand in front: their X-Forwarded-For is trusted, so
         # the audit log records the client's address rather than the proxy's.
         "SHOUDI_TRUSTED_PROXIES": _int(get("TRUSTED_PROXIES"), 0),
+        # The public address printed in QR codes (e.g. https://shoudi.example.gov.cn); sheets
+        # stay on walls for years, so it must not depend on how staff reached the server.
+        "SHOUDI_PUBLIC_URL": (get("PUBLIC_URL") or "").rstrip("/") or None,
+        # A font with Chinese glyphs for the printed 明白纸 (Debian: fonts-noto-cjk).
+        # Per client address. Farmers behind one carrier NAT share an address: keep them generous.
+        "SHOUDI_REPORT_RATE_LIMIT": get("REPORT_RATE_LIMIT", "20 per minute;300 per day"),
+        "SHOUDI_TRACK_RATE_LIMIT": get("TRACK_RATE_LIMIT", "10 per minute;100 per hour"),
+        "SHOUDI_CJK_FONT": get("CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
         "TESTING": env == "testing",
     }
     if overrides:

@@ -1,4 +1,7 @@
 """Flask extension objects, created unbound and initialised by the application factory."""
+from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +27,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+compress = Compress()
+# Limits are declared on the routes; storage is memory unless SHOUDI_REDIS_URL is set.
+limiter = Limiter(key_func=get_remote_address)

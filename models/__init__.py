@@ -1,6 +1,7 @@
 """Database models. Importing this package registers every table on ``db.metadata``."""
 from models.audit import AuditLog
 from models.case import Case, CaseEvent, EventEvidence
+from models.farmer import FormSubmission, PolicyText, ScanCount
 from models.household import Household, Member
 from models.measure import Measure
 from models.region import Region, RegionAlias
@@ -8,6 +9,7 @@ from models.settings import MonitoringLine, RegionPolicy
 from models.user import User
 
 __all__ = [
-    "AuditLog", "Case", "CaseEvent", "EventEvidence", "Household", "Member", "Measure",
-    "MonitoringLine", "Region", "RegionAlias", "RegionPolicy", "User",
+    "AuditLog", "Case", "CaseEvent", "EventEvidence", "FormSubmission", "Household", "Member",
+    "Measure", "MonitoringLine", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
+    "User",
 ]

@@ -15,7 +15,7 @@ from domain.workflow import Action, CaseState
 from models.household import Household
 from models.personal import ID_NUMBER, PHONE, MaskedField, ProtectedField
 from models.region import Region
-from models.types import EncryptedText, UTCDateTime, enum_check, utcnow
+from models.types import EncryptedDecimal, EncryptedText, UTCDateTime, enum_check, utcnow
 from models.user import User
 
 
@@ -44,6 +44,12 @@ class Case(db.Model):
     claimed_id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
     claimed_phone_enc = mapped_column(EncryptedText("case.claimed_phone"))
     claimed_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    # The farmer's own estimate on the self-report form (optional); staff verify it.
+    reported_household_size: Mapped[int | None] = mapped_column(Integer)
+    reported_income = mapped_column(EncryptedDecimal("case.reported_income"))
+    # What the farmer uses on /track; NULL for clues that did not come from a person.
+    lookup_code: Mapped[str | None] = mapped_column(String(12), unique=True)
 
     clue_date = mapped_column(Date, nullable=False)
     due_date = mapped_column(Date, index=True)

@@ -1,6 +1,7 @@
 """Staff login, logout and the landing page. Handlers stay thin: form → service → template."""
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -8,7 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from core.extensions import db
 from portal.forms import LoginForm
-from services import cases, households, users
+from services import cases, households, policy, users
+from services.errors import ValidationFailed
 from services.landing import landing_for
 from services.views import case_view, household_view
 
@@ -52,7 +54,7 @@ def logout():
 @bp.route("/")
 @login_required
 def home():
-    return render_template("home.html", landing=landing_for(current_user))
+    return render_template("home.html", landing=landing_for(current_user, date.today()))
 
 
 @bp.route("/households/<int:household_id>")
@@ -69,3 +71,26 @@ def case_detail(case_id: int):
     case = cases.read_case(current_user, case_id)
     db.session.commit()
     return render_template("case.html", view=case_view(case))
+
+
+@bp.route("/policy-texts/<region_code>", methods=["GET", "POST"])
+@login_required
+def policy_texts(region_code: str):
+    """County staff write the 明白纸 text for the county, a township or a village."""
+    region = policy.region_for_code(region_code)
+    errors: dict[str, str] = {}
+    saved = False
+    if request.method == "POST":
+        try:
+            for section in policy.editable_sections(current_user, region):
+                policy.save_text(current_user, region, section.key, request.form.get(section.key, ""))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            db.session.commit()
+            saved = True
+    sections = policy.editable_sections(current_user, region)
+    typed = {s.key: request.form.get(s.key, s.own_text) for s in sections} if errors else None
+    return render_template("policy_texts.html", region=region, sections=sections, errors=errors,
+                           typed=typed, saved=saved), 400 if errors else 200

@@ -20,6 +20,7 @@ from domain.deadlines import CaseDates, current_deadline
 from domain.elimination import EliminationFacts, elimination_blockers
 from domain.eligibility import NoMonitoringLine, per_capita_income
 from domain.enums import CaseSource, HouseholdAttribute, LabourCapacity, RiskType, Role
+from domain.lookup import new_lookup_code
 from domain.workflow import Action, CaseState, TransitionContext, TransitionRefused, decide
 from models import Case, CaseEvent, EventEvidence, Household, Region, User
 from models.personal import ID_NUMBER, blind_index
@@ -67,23 +68,55 @@ class StepInput:
 def open_case(actor: User | None, region: Region, source: CaseSource, *, today: date,
               risk_types: list[str] = (), words: str = "", urgent: bool = False,
               household: Household | None = None, claimed_name: str | None = None,
-              claimed_id_number: str | None = None, claimed_phone: str | None = None) -> Case:
-    """Record a clue. ``actor`` is None for a farmer's own report (no account)."""
+              claimed_id_number: str | None = None, claimed_phone: str | None = None,
+              evidence: list[Evidence] = (), reported_household_size: int | None = None,
+              reported_income=None, with_lookup_code: bool = False) -> Case:
+    """Record a clue. ``actor`` is None for a farmer's own report (no account).
+
+    The case enters the village's triage queue in state 已提交 with its identification clock.
+    """
     if any(r not in RiskType.codes() for r in risk_types):
         raise ValidationFailed({"risk_types": "风险类型无效"})
-    if actor is not None and not scoping.in_scope(actor, region):
+    if actor is not None and not scoping.may_report_at(actor, region):
         raise NotFound("region outside scope")
     case = Case(source=source.value, state=CaseState.REPORTED.value, urgent=urgent,
                 risk_types=list(risk_types), region=household.region if household else region,
                 household=household, reported_by=actor, reporter_words=words or None,
-                claimed_name=claimed_name, clue_date=today)
+                claimed_name=claimed_name, clue_date=today,
+                reported_household_size=reported_household_size, reported_income=reported_income)
     case.claimed_id_number = claimed_id_number
     case.claimed_phone = claimed_phone
     _set_deadline(case)
     db.session.add(case)
     db.session.flush()
-    _add_event(case, actor, None, None, CaseState.REPORTED, StepInput(comment=""), {"source": source.value})
+    if with_lookup_code:
+        give_lookup_code(case)
+    _add_event(case, actor, None, None, CaseState.REPORTED, StepInput(evidence=list(evidence)),
+               {"source": source.value})
     audit.record(actor, "create", "case", case.id, f"source={source.value}")
+    notify.case_changed(case, None)
+    return case
+
+
+def give_lookup_code(case: Case) -> str:
+    """A fresh lookup code for the farmer (kept if the case already has one)."""
+    while case.lookup_code is None:
+        code = new_lookup_code()
+        if db.session.execute(select(Case.id).where(Case.lookup_code == code)).first() is None:
+            case.lookup_code = code
+    db.session.flush()
+    return case.lookup_code
+
+
+def join_report(actor: User | None, case: Case, source: CaseSource, *, words: str,
+                risk_types: list[str], urgent: bool, evidence: list[Evidence] = ()) -> Case:
+    """A further report about a household whose case is still open: it joins that case
+    (same clock, same lookup code) instead of opening a second one."""
+    case.risk_types = list(dict.fromkeys([*case.risk_types, *risk_types]))
+    case.urgent = case.urgent or urgent
+    _add_event(case, actor, None, case.state_enum, case.state_enum,
+               StepInput(comment=words, evidence=list(evidence)), {"joined_report": source.value})
+    audit.record(actor, "update", "case", case.id, f"joined report source={source.value}")
     notify.case_changed(case, None)
     return case
 

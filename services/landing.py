@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from core.extensions import db
 from domain.enums import Department, Role
 from models import Region, User
-from services import cases, households
+from services import cases, households, policy
 
 ROLE_DUTIES = {
     Role.GRID_WORKER: "入户走访排查，核实指派给您的线索，为农户代申报。",
@@ -24,17 +25,22 @@ class Landing:
     user_name: str
     role_label: str
     region_chain: str
+    region_code: str
     households: int
     open_cases: int
     duties: str
     department: str | None
+    scans_30_days: int
+    may_edit_policy: bool
 
 
-def landing_for(user: User) -> Landing:
+def landing_for(user: User, today: date) -> Landing:
     chain = [db.session.get(Region, rid) for rid in user.region.ancestor_ids]
     department = Department(user.department).label if user.department else None
     return Landing(
         user_name=user.full_name, role_label=user.role_enum.label,
-        region_chain=" / ".join(r.name for r in chain if r is not None),
+        region_chain=" / ".join(r.name for r in chain if r is not None), region_code=user.region.code,
         households=households.count_in_scope(user), open_cases=cases.count_open_in_scope(user),
-        duties=ROLE_DUTIES[user.role_enum], department=department)
+        duties=ROLE_DUTIES[user.role_enum], department=department,
+        scans_30_days=policy.scans_in_scope(user, today),
+        may_edit_policy=policy.may_edit_texts(user))

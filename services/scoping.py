@@ -23,6 +23,11 @@ def _under(user: User):
     return Region.path.startswith(user.region.path, autoescape=True)
 
 
+def region_condition(user: User):
+    """For queries that join Region themselves (counts, sums): the user's subtree."""
+    return _under(user)
+
+
 def regions(user: User) -> Select:
     return select(Region).where(_under(user))
 
@@ -37,10 +42,10 @@ def members(user: User) -> Select:
 
 
 def cases(user: User) -> Select:
-    """Cases in the subtree, plus those assigned to the user personally: a clue reported for a
-    whole village is verified by a grid worker bound to one of its grids."""
+    """Cases in the subtree, plus those assigned to or reported by the user personally: a clue
+    reported for a whole village is verified by a grid worker bound to one of its grids."""
     assigned = or_(Case.verifier_id == user.id, Case.original_verifier_id == user.id,
-                   Case.pair_cadre_id == user.id)
+                   Case.pair_cadre_id == user.id, Case.reported_by_id == user.id)
     return select(Case).join(Region, Case.region_id == Region.id).where(or_(_under(user), assigned))
 
 
@@ -62,3 +67,9 @@ def get(user: User, model: type[T], object_id: int) -> T:
 
 def in_scope(user: User, region: Region) -> bool:
     return user.region.contains(region)
+
+
+def may_report_at(user: User, region: Region) -> bool:
+    """A clue may be recorded for a region in the user's subtree, or for the village that
+    contains the user's grid (a grid worker reporting for a family of their village)."""
+    return user.region.contains(region) or region.contains(user.region)

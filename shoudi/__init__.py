@@ -12,11 +12,14 @@ import models  # noqa: F401  (registers every table on the metadata)
 from api import bp as api_bp
 from core.config import decode_data_key, load_config
 from core.crypto import DataProtector
-from core.extensions import csrf, db, login_manager, migrate
+from core.extensions import compress, csrf, db, limiter, login_manager, migrate
 from domain.workflow import TransitionRefused
 from models import User
 from models.types import PROTECTOR_EXTENSION
 from portal import bp as portal_bp
+from portal.assets import bp as assets_bp
+from portal.farmer import bp as farmer_bp
+from portal.sheets import bp as sheets_bp
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.notify import NOTIFIERS_EXTENSION, LoggingNotifier
 from shoudi.cli import register_cli
@@ -40,12 +43,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["SHOUDI_REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
+    app.config.setdefault("COMPRESS_ALGORITHM", "gzip")
+    app.config.setdefault("COMPRESS_MIN_SIZE", 256)
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "application/javascript", "application/json", "image/svg+xml"])
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "portal.login"
     login_manager.login_message = "请先登录"
     login_manager.session_protection = "strong"
 
     app.register_blueprint(portal_bp)
+    app.register_blueprint(assets_bp)
+    app.register_blueprint(farmer_bp)
+    app.register_blueprint(sheets_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     _register_error_handlers(app)
@@ -107,6 +121,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(exc):
         return _error(413, "too_large", "上传的内容太大")
+
+    @app.errorhandler(429)
+    def too_many(exc):
+        return _error(429, "rate_limited", "操作太频繁，请过一会儿再试")
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -1,0 +1,55 @@
+"""Farmer-facing records: one-time form tokens, QR scan counts, and the editable 明白纸 text."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from models.case import Case
+from models.region import Region
+from models.types import UTCDateTime, utcnow
+
+
+class FormSubmission(db.Model):
+    """A used one-time form token. The unique token makes a double tap or a resend of the same
+    form land on the case the first submission made, even when both arrive at once: the row is
+    inserted before anything else, so a second request with the token waits, then fails."""
+
+    __tablename__ = "form_submission"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
+    joined: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # added to an open case
+    show_code: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    case: Mapped[Case] = relationship()
+
+
+class ScanCount(db.Model):
+    """How often a village's QR code was opened on a day. No personal data, no addresses."""
+
+    __tablename__ = "scan_count"
+    __table_args__ = (UniqueConstraint("region_id", "day", name="uq_scan_count_region_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
+    day = mapped_column(Date, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class PolicyText(db.Model):
+    """A region's own text for one section of the policy page (overrides the default)."""
+
+    __tablename__ = "policy_text"
+    __table_args__ = (UniqueConstraint("region_id", "key", name="uq_policy_text_region_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
+    key: Mapped[str] = mapped_column(String(32), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    region: Mapped[Region] = relationship()

@@ -1,0 +1,117 @@
+"""Farmer pages: the QR address, the policy page, self-report, and progress lookup.
+
+No account. Every page works without JavaScript; with it, photos shrink on the phone and
+fields are checked as the farmer types.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (Blueprint, current_app, redirect, render_template, request, session, url_for)
+from flask_login import current_user
+
+from core.extensions import db, limiter
+from domain.lookup import format_lookup_code
+from domain.selfreport import CONSENT_TEXT, GREEN_CHANNEL_QUESTION, MAX_PHOTOS, ReportInput
+from services import policy, selfreport, tracking
+from services.errors import NotFound, ValidationFailed
+
+bp = Blueprint("farmer", __name__)
+FORM_FIELDS = ("name", "id_number", "phone", "village_code", "description", "urgent",
+               "household_size", "income")
+
+
+def _report_limit() -> str:
+    return current_app.config["SHOUDI_REPORT_RATE_LIMIT"]
+
+
+def _track_limit() -> str:
+    return current_app.config["SHOUDI_TRACK_RATE_LIMIT"]
+
+
+def _proxy_user():
+    """A logged-in grid worker (or village staff) fills the form for a farmer: 代申报."""
+    if current_user.is_authenticated and current_user.role in selfreport.PROXY_ROLES:
+        return current_user
+    return None
+
+
+@bp.get("/q/<code>")
+def scan(code: str):
+    """The address printed in the QR code. It never changes: old codes keep answering."""
+    village = policy.village_for_code(code)
+    policy.count_scan(village, date.today())
+    db.session.commit()
+    return render_template("farmer/policy.html", page=policy.policy_page(village, date.today()))
+
+
+def _form_page(raw: ReportInput, token: str, errors: dict | None = None, status: int = 200):
+    villages = policy.village_choices()
+    return render_template(
+        "farmer/report.html", raw=raw, token=token, errors=errors or {}, villages=villages,
+        hardships=policy.hardship_choices(), consent_text=CONSENT_TEXT,
+        green_question=GREEN_CHANNEL_QUESTION, max_photos=MAX_PHOTOS,
+        kept_photos=selfreport.pending_photo_count(token), proxy=_proxy_user()), status
+
+
+def _raw_from_form() -> ReportInput:
+    values = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    return ReportInput(**values, hardships=request.form.getlist("hardships"),
+                       consent=request.form.get("consent") == "yes")
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@limiter.limit(_report_limit, methods=["POST"])
+def report():
+    if request.method == "GET":
+        raw = ReportInput(village_code=request.args.get("village", ""))
+        return _form_page(raw, selfreport.new_form_token())
+    raw = _raw_from_form()
+    token = request.form.get("token", "")
+    uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    try:
+        result = selfreport.submit(raw, uploads, token, date.today(), actor=_proxy_user())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        token = token if selfreport.valid_token(token) else selfreport.new_form_token()
+        return _form_page(raw, token, exc.fields, status=400)
+    db.session.commit()
+    session["report_token"] = token
+    return redirect(url_for("farmer.done"))
+
+
+@bp.errorhandler(429)
+def too_many(exc):
+    """Over the limit: say so, but give the farmer their typed form back."""
+    if request.endpoint == "farmer.report" and request.method == "POST":
+        return _form_page(_raw_from_form(), request.form.get("token", ""),
+                          {"": "提交太频繁了，请过一会儿再点提交，填好的内容都还在"}, status=429)
+    return render_template("farmer/message.html", title="操作太频繁",
+                           message="请过一会儿再试。"), 429
+
+
+@bp.errorhandler(NotFound)
+def not_found(exc):
+    return render_template("farmer/message.html", title="没有找到这个页面",
+                           message="二维码或链接可能有误。请联系村干部、网格员，或拨打12317咨询。"), 404
+
+
+@bp.get("/report/done")
+def done():
+    result = selfreport.result_for_token(session.get("report_token", ""))
+    if result is None:
+        return redirect(url_for("farmer.report"))
+    code = format_lookup_code(result.lookup_code) if result.lookup_code else None
+    return render_template("farmer/done.html", result=result, code=code)
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+def track():
+    if request.method == "GET":
+        return render_template("farmer/track.html", code=request.args.get("code", ""), view=None, failed=False)
+    code, tail = request.form.get("code", ""), request.form.get("phone_tail", "")
+    view = tracking.track(code, tail)
+    db.session.commit()  # the audit entry of the lookup
+    status = 200 if view else 404
+    return render_template("farmer/track.html", code=code, view=view, failed=view is None), status

@@ -1,0 +1,76 @@
+"""Printable 明白纸 for staff: A4 print page, PNG, and a township's sheets in one PDF."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, current_app, render_template, request, send_file
+from flask_login import current_user, login_required
+
+from services import policy, sheets
+
+bp = Blueprint("sheets", __name__, url_prefix="/sheets")
+
+
+def _public_url() -> str:
+    """The address printed in QR codes: the configured public one, else the one staff used."""
+    return current_app.config.get("SHOUDI_PUBLIC_URL") or request.url_root.rstrip("/")
+
+
+def _font() -> str:
+    return current_app.config["SHOUDI_CJK_FONT"]
+
+
+def _sheet(code: str):
+    village = sheets.village_in_scope(current_user, code)
+    page = policy.policy_page(village, date.today())
+    return page, sheets.qr_target(_public_url(), page.village_code)
+
+
+def _download(data: bytes, mimetype: str, filename: str):
+    # Flask writes both an ASCII filename and the RFC 5987 filename*=UTF-8''… for the Chinese one.
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=filename, max_age=0)
+    response.headers["Cache-Control"] = "no-store"  # the text changes when the county edits it
+    return response
+
+
+@bp.errorhandler(sheets.SheetFontMissing)
+def font_missing(exc: sheets.SheetFontMissing):
+    """The server lacks a Chinese font: say so plainly (the message names the fix)."""
+    current_app.logger.error("%s", exc)
+    return render_template("error.html", status=500, message=str(exc)), 500
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("sheets/index.html", townships=sheets.sheet_index(current_user))
+
+
+@bp.get("/<village_code>")
+@login_required
+def print_page(village_code: str):
+    page, target = _sheet(village_code)
+    return render_template("sheets/print.html", page=page, target=target,
+                           qr_svg=sheets.qr_svg(target), title=sheets.TITLE,
+                           caption=sheets.QR_CAPTION, contacts_heading=sheets.CONTACTS_HEADING)
+
+
+@bp.get("/<village_code>.png")
+@login_required
+def png(village_code: str):
+    page, target = _sheet(village_code)
+    data = sheets.render_sheet_png(page, target, _font())
+    return _download(data, "image/png", f"明白纸-{page.village_code}.png")
+
+
+@bp.get("/township/<township_code>.pdf")
+@login_required
+def township_pdf(township_code: str):
+    township = sheets.township_in_scope(current_user, township_code)
+    today, public_url = date.today(), _public_url()
+    pages = [policy.policy_page(village, today) for village in sheets.villages_of(current_user, township)]
+    data = sheets.render_township_pdf(
+        [(page, sheets.qr_target(public_url, page.village_code)) for page in pages], _font())
+    return _download(data, "application/pdf", f"明白纸-{township.name}-{township.code}.pdf")
