@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export FLASK_APP := shoudi
 
-.PHONY: run test install install-test browser-deps secrets migrate seed clean
+.PHONY: run test install install-test fonts browser-deps secrets migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,14 @@ migrate: secrets
 seed: migrate
 	$(BIN)/flask seed-demo --if-empty
 
-run: seed
+# The printed 明白纸 is drawn with a CJK font (Debian: fonts-noto-cjk).
+fonts:
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { \
+	    echo "安装中文字体 fonts-noto-cjk（Debian 软件包）…"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null) \
+	    || echo "未能安装 fonts-noto-cjk：请以管理员身份安装，否则无法生成明白纸图片"; }
+
+run: fonts seed
 	@echo ""
 	@echo "守底已启动：http://127.0.0.1:$(PORT)/login"
 	@echo "演示账号（密码均为 shoudi-demo-2026）：admin county minzheng township township2 village village2 grid cadre"
