@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from services import policy, sheets
+from services import policy, sheet_drawing, sheets
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 
@@ -24,7 +24,7 @@ def _font() -> str:
 def _sheet(code: str):
     village = sheets.village_in_scope(current_user, code)
     page = policy.policy_page(village, date.today())
-    return page, sheets.qr_target(_public_url(), page.village_code)
+    return page, sheet_drawing.qr_target(_public_url(), page.village_code)
 
 
 def _download(data: bytes, mimetype: str, filename: str):
@@ -35,8 +35,8 @@ def _download(data: bytes, mimetype: str, filename: str):
     return response
 
 
-@bp.errorhandler(sheets.SheetFontMissing)
-def font_missing(exc: sheets.SheetFontMissing):
+@bp.errorhandler(sheet_drawing.SheetFontMissing)
+def font_missing(exc: sheet_drawing.SheetFontMissing):
     """The server lacks a Chinese font: say so plainly (the message names the fix)."""
     current_app.logger.error("%s", exc)
     return render_template("error.html", status=500, message=str(exc)), 500
@@ -53,15 +53,15 @@ def index():
 def print_page(village_code: str):
     page, target = _sheet(village_code)
     return render_template("sheets/print.html", page=page, target=target,
-                           qr_svg=sheets.qr_svg(target), title=sheets.TITLE,
-                           caption=sheets.QR_CAPTION, contacts_heading=sheets.CONTACTS_HEADING)
+                           qr_svg=sheet_drawing.qr_svg(target), title=sheet_drawing.TITLE,
+                           caption=sheet_drawing.QR_CAPTION, contacts_heading=sheet_drawing.CONTACTS_HEADING)
 
 
 @bp.get("/<village_code>.png")
 @login_required
 def png(village_code: str):
     page, target = _sheet(village_code)
-    data = sheets.render_sheet_png(page, target, _font())
+    data = sheet_drawing.render_sheet_png(page, target, _font())
     return _download(data, "image/png", f"明白纸-{page.village_code}.png")
 
 
@@ -71,6 +71,6 @@ def township_pdf(township_code: str):
     township = sheets.township_in_scope(current_user, township_code)
     today, public_url = date.today(), _public_url()
     pages = [policy.policy_page(village, today) for village in sheets.villages_of(current_user, township)]
-    data = sheets.render_township_pdf(
-        [(page, sheets.qr_target(public_url, page.village_code)) for page in pages], _font())
+    data = sheet_drawing.render_township_pdf(
+        [(page, sheet_drawing.qr_target(public_url, page.village_code)) for page in pages], _font())
     return _download(data, "application/pdf", f"明白纸-{township.name}-{township.code}.pdf")

@@ -13,7 +13,7 @@ from PIL import Image, ImageChops
 
 import factories
 from conftest import TODAY
-from services import policy, regions, sheets
+from services import policy, regions, sheet_drawing, sheets
 from services.errors import NotFound
 
 PUBLIC_URL = "https://shoudi.example.gov.cn"
@@ -48,9 +48,9 @@ def _decode(image: Image.Image) -> list[zxingcpp.Barcode]:
 
 def test_png_is_a4_at_150_dpi_and_its_qr_scans_to_the_village(world, font):
     page = _page(world.village_a)
-    target = sheets.qr_target(PUBLIC_URL, page.village_code)
+    target = sheet_drawing.qr_target(PUBLIC_URL, page.village_code)
 
-    image = _image(sheets.render_sheet_png(page, target, font))
+    image = _image(sheet_drawing.render_sheet_png(page, target, font))
 
     assert target == "https://shoudi.example.gov.cn/q/341599101001"
     assert image.size == (1240, 1754)
@@ -68,9 +68,9 @@ def test_png_is_a4_at_150_dpi_and_its_qr_scans_to_the_village(world, font):
 
 def test_other_resolutions_keep_a4_and_a_readable_qr(world, font):
     page = _page(world.village_b)
-    target = sheets.qr_target(PUBLIC_URL, page.village_code)
+    target = sheet_drawing.qr_target(PUBLIC_URL, page.village_code)
 
-    image = _image(sheets.render_sheet_png(page, target, font, dpi=300))
+    image = _image(sheet_drawing.render_sheet_png(page, target, font, dpi=300))
 
     assert image.size == (2480, 3508)
     assert [b.text for b in _decode(image)] == [target]
@@ -78,29 +78,29 @@ def test_other_resolutions_keep_a4_and_a_readable_qr(world, font):
 
 def test_the_sheet_carries_title_place_line_sections_contacts_and_hotline(world, font):
     page = _page(world.village_a)
-    layout = sheets.layout_sheet(page, "https://x.example/q/1", sheets.load_fonts(font))
+    layout = sheet_drawing.layout_sheet(page, "https://x.example/q/1", sheet_drawing.load_fonts(font))
     texts = layout.texts
 
-    assert sheets.TITLE in texts
+    assert sheet_drawing.TITLE in texts
     assert "示范县青山镇青山村" in texts
     assert page.line_text and page.line_text in texts
     assert page.line_text.endswith("低于7,000元")
     for section in page.sections:
         assert section.title in texts
-    assert sheets.QR_CAPTION in texts
+    assert sheet_drawing.QR_CAPTION in texts
     assert "https://x.example/q/1" in texts
     assert "咨询热线 12317" in texts
     assert "VILLAGE_A" in texts  # the village staff member, who farmers can call
     assert "STAFF" not in " ".join(texts)
-    assert not layout.truncated and sheets.ELLIPSIS not in texts
+    assert not layout.truncated and sheet_drawing.ELLIPSIS not in texts
 
 
 def test_the_chinese_really_renders(world, font):
     """The header band is red with white text; another place name draws other white pixels."""
     page = _page(world.village_a)
-    target = sheets.qr_target(PUBLIC_URL, page.village_code)
-    first = _image(sheets.render_sheet_png(page, target, font))
-    other = _image(sheets.render_sheet_png(
+    target = sheet_drawing.qr_target(PUBLIC_URL, page.village_code)
+    first = _image(sheet_drawing.render_sheet_png(page, target, font))
+    other = _image(sheet_drawing.render_sheet_png(
         dataclasses.replace(page, village_name="石门村"), target, font))
 
     # Inside the red band (12..39 mm from the top): the title, then the place under it.
@@ -122,14 +122,14 @@ def test_the_chinese_really_renders(world, font):
 def test_a_missing_font_is_refused_with_the_setting_and_package_named(world, tmp_path):
     page = _page(world.village_a)
 
-    with pytest.raises(sheets.SheetFontMissing) as caught:
-        sheets.render_sheet_png(page, "https://x.example/q/1", str(tmp_path / "NotoSansCJK-Regular.ttc"))
+    with pytest.raises(sheet_drawing.SheetFontMissing) as caught:
+        sheet_drawing.render_sheet_png(page, "https://x.example/q/1", str(tmp_path / "NotoSansCJK-Regular.ttc"))
 
     message = str(caught.value)
     assert "SHOUDI_CJK_FONT" in message and "fonts-noto-cjk" in message
     assert isinstance(caught.value, RuntimeError)
-    with pytest.raises(sheets.SheetFontMissing):
-        sheets.render_township_pdf([(page, "https://x.example/q/1")], "")
+    with pytest.raises(sheet_drawing.SheetFontMissing):
+        sheet_drawing.render_township_pdf([(page, "https://x.example/q/1")], "")
 
 
 LATIN_ONLY = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -137,12 +137,12 @@ LATIN_ONLY = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 @pytest.mark.skipif(not os.path.isfile(LATIN_ONLY), reason="needs a font without Chinese glyphs")
 def test_a_font_without_chinese_glyphs_is_refused(world):
-    with pytest.raises(sheets.SheetFontMissing, match="不含中文"):
-        sheets.render_sheet_png(_page(world.village_a), "https://x.example/q/1", LATIN_ONLY)
+    with pytest.raises(sheet_drawing.SheetFontMissing, match="不含中文"):
+        sheet_drawing.render_sheet_png(_page(world.village_a), "https://x.example/q/1", LATIN_ONLY)
 
 
 def test_bold_font_is_found_next_to_the_regular_one(font):
-    fonts = sheets.load_fonts(font)
+    fonts = sheet_drawing.load_fonts(font)
 
     assert fonts.regular == font
     if os.path.isfile(font.replace("Regular", "Bold")):
@@ -156,7 +156,7 @@ def test_bold_font_is_found_next_to_the_regular_one(font):
 def test_a_county_text_appears_on_the_sheet(world, font):
     policy.save_text(world.users["county"], world.village_a, "intro", "本村每月5日在村委会集中受理申报")
 
-    layout = sheets.layout_sheet(_page(world.village_a), "https://x.example/q/1", sheets.load_fonts(font))
+    layout = sheet_drawing.layout_sheet(_page(world.village_a), "https://x.example/q/1", sheet_drawing.load_fonts(font))
 
     assert "本村每月5日在村委会集中受理申报" in layout.texts
     assert "家里遇到困难，可以自己申报，也可以请村干部、网格员帮忙申报。" not in layout.texts
@@ -166,37 +166,37 @@ def test_too_much_text_is_cut_with_an_ellipsis_instead_of_overflowing(world, fon
     long_lines = "\n".join(f"第{i}条：因病、因灾、因意外导致家庭生活出现严重困难的，可以向村里申报" for i in range(40))
     policy.save_text(world.users["county"], world.county, "who", long_lines)
     page = _page(world.village_a)
-    target = sheets.qr_target(PUBLIC_URL, page.village_code)
-    fonts = sheets.load_fonts(font)
+    target = sheet_drawing.qr_target(PUBLIC_URL, page.village_code)
+    fonts = sheet_drawing.load_fonts(font)
 
-    layout = sheets.layout_sheet(page, target, fonts)
+    layout = sheet_drawing.layout_sheet(page, target, fonts)
 
     assert layout.truncated
     texts = layout.texts
     assert "第0条：因病、因灾、因意外导致家庭生活出现严重困难的，可以向村里申报" in texts
     assert "第39条：因病、因灾、因意外导致家庭生活出现严重困难的，可以向村里申报" not in texts
     assert "怎么办、要多久" not in texts          # the last section gave way
-    assert sheets.ELLIPSIS in texts
+    assert sheet_drawing.ELLIPSIS in texts
     left, top, right, bottom = layout.sections_box
     qr_top = layout.qr_box[1]
     assert bottom < qr_top
-    section_ops = [op for op in layout.ops if isinstance(op, sheets.TextOp) and top <= op.y < qr_top - 100]
+    section_ops = [op for op in layout.ops if isinstance(op, sheet_drawing.TextOp) and top <= op.y < qr_top - 100]
     assert section_ops and all(op.y + op.size // 2 <= bottom for op in section_ops)
     # Nothing runs past the right margin either.
     for op in section_ops:
         if op.anchor == "lm":
             assert op.x + fonts.get(op.size, op.bold).getlength(op.text) <= right + 1
     # And the code still scans.
-    image = sheets.paint(layout, fonts)
+    image = sheet_drawing.paint(layout, fonts)
     assert [b.text for b in _decode(image)] == [target]
 
 
 def test_wrap_measures_by_width_and_keeps_punctuation_off_line_starts(font):
-    regular = sheets.load_fonts(font).get(24)
+    regular = sheet_drawing.load_fonts(font).get(24)
     text = "因为生病、受灾、出意外，花钱多或收入大减，生活出现严重困难的，请拨打12317或访问https://shoudi.example.gov.cn/q/341599101001。"
     width = regular.getlength("因为生病、受灾、出意外")
 
-    lines = sheets.wrap(text, regular, width)
+    lines = sheet_drawing.wrap(text, regular, width)
 
     assert "".join(lines) == text
     assert len(lines) > 3
@@ -212,8 +212,8 @@ def test_wrap_measures_by_width_and_keeps_punctuation_off_line_starts(font):
 def test_qr_png_and_svg():
     data = "https://shoudi.example.gov.cn/q/341599101001"
 
-    image = _image(sheets.qr_png(data, box_size=6))
-    svg = sheets.qr_svg(data)
+    image = _image(sheet_drawing.qr_png(data, box_size=6))
+    svg = sheet_drawing.qr_svg(data)
 
     assert [b.text for b in _decode(image)] == [data]
     assert [b.ec_level for b in _decode(image)] == ["M"]
@@ -225,10 +225,10 @@ def test_qr_png_and_svg():
 # --- the township PDF, and what staff may print ----------------------------------------------
 
 def test_township_pdf_has_one_a4_page_per_village(world, font):
-    pages = [(_page(v), sheets.qr_target(PUBLIC_URL, v.code))
+    pages = [(_page(v), sheet_drawing.qr_target(PUBLIC_URL, v.code))
              for v in sheets.villages_of(world.users["county"], world.township)]
 
-    pdf = sheets.render_township_pdf(pages, font)
+    pdf = sheet_drawing.render_township_pdf(pages, font)
 
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 2
