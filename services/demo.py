@@ -32,7 +32,7 @@ def seed(today: date | None = None, seed_value: int = 2026) -> str:
     today = today or date.today()
     rng = random.Random(seed_value)
     county = _regions()
-    staff = {u[0]: users.create_user(u[0], u[1], DEMO_PASSWORD, u[2], u[3], u[4]) for u in STAFF}
+    staff = {u[0]: users.create_user(u[0], u[1], DEMO_PASSWORD, u[2], u[3], u[4], phone=u[5]) for u in STAFF}
     for name, kind, department, risks in MEASURES:
         db.session.add(Measure(county=county, name=name, kind=kind.value,
                                department=department.value if department else None,

@@ -15,17 +15,18 @@ TOWNSHIPS = [
 GRIDS_PER_VILLAGE = 3
 HOUSEHOLDS_PER_VILLAGE = 50
 
-# (username, name, role, region code, department)
+# (username, name, role, region code, department, phone). Phones are fictitious (170 numbers);
+# village staff and grid workers appear with them on the policy page as tap-to-call contacts.
 STAFF = [
-    ("admin", "系统管理员", "admin", "341599000000", None),
-    ("county", "县乡村振兴局 周明", "county_staff", "341599000000", None),
-    ("minzheng", "县民政局 吴芳", "department", "341599000000", Department.CIVIL_AFFAIRS.value),
-    ("township", "青山镇工作站 郑强", "township_staff", "341599101000", None),
-    ("township2", "柳溪乡工作站 钱丽", "township_staff", "341599102000", None),
-    ("village", "青山村第一书记 王磊", "village_staff", "341599101001", None),
-    ("village2", "石门村村委 冯敏", "village_staff", "341599101002", None),
-    ("grid", "青山村网格员 李娟", "grid_worker", "341599101001-01", None),
-    ("cadre", "结对帮扶干部 陈刚", "pair_cadre", "341599101001", None),
+    ("admin", "系统管理员", "admin", "341599000000", None, None),
+    ("county", "县乡村振兴局 周明", "county_staff", "341599000000", None, None),
+    ("minzheng", "县民政局 吴芳", "department", "341599000000", Department.CIVIL_AFFAIRS.value, None),
+    ("township", "青山镇工作站 郑强", "township_staff", "341599101000", None, None),
+    ("township2", "柳溪乡工作站 钱丽", "township_staff", "341599102000", None, None),
+    ("village", "青山村第一书记 王磊", "village_staff", "341599101001", None, "17000000101"),
+    ("village2", "石门村村委 冯敏", "village_staff", "341599101002", None, "17000000102"),
+    ("grid", "青山村网格员 李娟", "grid_worker", "341599101001-01", None, "17000000201"),
+    ("cadre", "结对帮扶干部 陈刚", "pair_cadre", "341599101001", None, None),
 ]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
