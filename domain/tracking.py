@@ -38,5 +38,5 @@ def farmer_progress(state: CaseState) -> Progress:
     current = _CURRENT.get(state, 0)
     steps = tuple(Step(s, "done" if i < current else "current" if i == current else "todo")
                   for i, s in enumerate(STEPS))
-    headline = "已收到您的申报，等待村里受理" if state is CaseState.REPORTED else f"正在办理：{STEPS[current]}"
+    headline = "已收到您的申报，村里正在受理" if state is CaseState.REPORTED else f"正在办理：{STEPS[current]}"
     return Progress(steps, "pending", headline)
