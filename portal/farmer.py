@@ -70,7 +70,7 @@ def report():
     token = request.form.get("token", "")
     uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
     try:
-        result = selfreport.submit(raw, uploads, token, date.today(), actor=_proxy_user())
+        selfreport.submit(raw, uploads, token, date.today(), actor=_proxy_user())
     except ValidationFailed as exc:
         db.session.rollback()
         token = token if selfreport.valid_token(token) else selfreport.new_form_token()

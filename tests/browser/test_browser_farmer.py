@@ -10,9 +10,7 @@ Screenshots of every step go to test-artifacts/browser/<test name>-<step>.png.
 from __future__ import annotations
 
 import io
-import os
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,11 +19,12 @@ from urllib.parse import urlsplit
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 import factories
+from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving
+from browser_support import browser, phone, phones, shot  # noqa: F401  (fixtures)
 from core.extensions import db
 from domain.selfreport import CONSENT_TEXT
 from models import Case, EventEvidence, FormSubmission, ScanCount
@@ -33,18 +32,6 @@ from services import policy
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-WECHAT_ANDROID_UA = (
-    "Mozilla/5.0 (Linux; Android 12; M2012K11AC Build/SKQ1.211006.001; wv) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5075 "
-    "MMWEBSDK/20230504 MMWEBID/1234 MicroMessenger/8.0.37.2380(0x2800253D) WeChat/arm64 "
-    "Weixin NetType/4G Language/zh_CN ABI/arm64")
-PHONE_WIDTH = 360
-MIN_TAP_HEIGHT = 44
-MIN_TEXT_PX = 16
 PHOTO_MAX_SIDE = 1600
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
@@ -56,47 +43,6 @@ HARDSHIPS = ("家人生病，看病花钱多", "孩子上学负担重")
 DESCRIPTION = "老伴住院花了五万多，家里没有收入了"
 BAD_ID_MESSAGE = "身份证号校验位不正确，请核对后重新填写"
 CONSENT_MESSAGE = "需要您同意后才能提交"
-
-
-def _require_chromium() -> None:
-    if os.access(CHROMIUM, os.X_OK):
-        return
-    message = (f"{CHROMIUM} not found: install Debian's chromium package "
-               "(`make browser-deps`, or apt-get install chromium)")
-    if os.environ.get("CI"):
-        pytest.fail(message + " — CI must run the browser tests, not skip them", pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def phones(browser):
-    """``phones()`` opens a page in a fresh phone context: no cookies shared with any other."""
-    contexts = []
-
-    def new(*, javascript: bool = True):
-        context = browser.new_context(
-            viewport={"width": PHONE_WIDTH, "height": 740}, device_scale_factor=2, is_mobile=True,
-            has_touch=True, user_agent=WECHAT_ANDROID_UA, locale="zh-CN",
-            java_script_enabled=javascript)
-        contexts.append(context)
-        return context.new_page()
-    yield new
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def phone(phones):
-    return phones()
 
 
 @dataclass
@@ -124,26 +70,9 @@ def site(app):
         seen.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
         return app(environ, start_response)
 
-    server = make_server("127.0.0.1", 0, recording, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="shoudi-test-server", daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", page.village_code, page.place,
-                   page.line_text, Path(app.config["SHOUDI_UPLOAD_FOLDER"]), seen)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture
-def shot(request):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^\w.-]+", "_", request.node.name)
-
-    def take(page, step: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{step}.png"), full_page=True)
-    return take
+    with serving(recording) as url:
+        yield Site(url, page.village_code, page.place, page.line_text,
+                   Path(app.config["SHOUDI_UPLOAD_FOLDER"]), seen)
 
 
 @pytest.fixture(scope="module")

@@ -5,68 +5,22 @@ Screenshots of every step go to test-artifacts/browser/ for a human to look at.
 """
 from __future__ import annotations
 
-import os
 import re
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 import factories
+from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, WECHAT_ANDROID_UA, serving
+from browser_support import browser, phone, phones, shot  # noqa: F401  (fixtures)
 from conftest import TODAY
 from core.extensions import db
 from domain.enums import CaseSource
 from services import cases
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-WECHAT_ANDROID_UA = (
-    "Mozilla/5.0 (Linux; Android 12; M2012K11AC Build/SKQ1.211006.001; wv) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5075 "
-    "MMWEBSDK/20230504 MMWEBID/1234 MicroMessenger/8.0.37.2380(0x2800253D) WeChat/arm64 "
-    "Weixin NetType/4G Language/zh_CN ABI/arm64")
-PHONE_WIDTH = 360
-MIN_TAP_HEIGHT = 44
-MIN_TEXT_PX = 16
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-
-
-def _require_chromium() -> None:
-    if os.access(CHROMIUM, os.X_OK):
-        return
-    message = (f"{CHROMIUM} not found: install Debian's chromium package "
-               "(`make browser-deps`, or apt-get install chromium)")
-    if os.environ.get("CI"):
-        pytest.fail(message + " — CI must run the browser tests, not skip them", pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(
-        viewport={"width": PHONE_WIDTH, "height": 740}, device_scale_factor=2, is_mobile=True,
-        has_touch=True, user_agent=WECHAT_ANDROID_UA, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
-
 
 @dataclass(frozen=True)
 class Site:
@@ -89,25 +43,8 @@ def site(app):
     db.session.commit()
     household_id = household_a.id  # read now: the server threads use their own sessions
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="shoudi-test-server", daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", household_id, id_number_a)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture
-def shot(request):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^\w.-]+", "_", request.node.name)
-
-    def take(page, step: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{step}.png"), full_page=True)
-    return take
+    with serving(app) as url:
+        yield Site(url, household_id, id_number_a)
 
 
 def _path(page) -> str:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 import factories

@@ -1,0 +1,96 @@
+"""Shared browser-test pieces: Debian's Chromium through Playwright, posing as WeChat's browser
+on a 360 px Android phone, against the app served from a thread on 127.0.0.1.
+
+Test modules import the fixtures they use from here (not a conftest: see http_support.py).
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+WECHAT_ANDROID_UA = (
+    "Mozilla/5.0 (Linux; Android 12; M2012K11AC Build/SKQ1.211006.001; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5075 "
+    "MMWEBSDK/20230504 MMWEBID/1234 MicroMessenger/8.0.37.2380(0x2800253D) WeChat/arm64 "
+    "Weixin NetType/4G Language/zh_CN ABI/arm64")
+PHONE_WIDTH = 360
+MIN_TAP_HEIGHT = 44
+MIN_TEXT_PX = 16
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+def require_chromium() -> None:
+    if os.access(CHROMIUM, os.X_OK):
+        return
+    message = (f"{CHROMIUM} not found: install Debian's chromium package "
+               "(`make browser-deps`, or apt-get install chromium)")
+    if os.environ.get("CI"):
+        pytest.fail(message + " — CI must run the browser tests, not skip them", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phones(browser):
+    """``phones()`` opens a page in a fresh phone context: no cookies shared with any other."""
+    contexts = []
+
+    def new(*, javascript: bool = True):
+        context = browser.new_context(
+            viewport={"width": PHONE_WIDTH, "height": 740}, device_scale_factor=2, is_mobile=True,
+            has_touch=True, user_agent=WECHAT_ANDROID_UA, locale="zh-CN",
+            java_script_enabled=javascript)
+        contexts.append(context)
+        return context.new_page()
+    yield new
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def phone(phones):
+    return phones()
+
+
+@pytest.fixture
+def shot(request):
+    """``shot(page, "01-step")`` saves a full-page screenshot named after the test."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+
+    def take(page, step: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{step}.png"), full_page=True)
+    return take
+
+
+@contextmanager
+def serving(wsgi_app):
+    """Serve a WSGI app from a thread; yields the base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="shoudi-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
