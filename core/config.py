@@ -104,6 +104,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         # stay on walls for years, so it must not depend on how staff reached the server.
         "SHOUDI_PUBLIC_URL": (get("PUBLIC_URL") or "").rstrip("/") or None,
         # A font with Chinese glyphs for the printed 明白纸 (Debian: fonts-noto-cjk).
+        # A staff session lasts a working day, and locks after this many idle minutes.
+        "SHOUDI_SESSION_HOURS": _int(get("SESSION_HOURS"), 10),
+        "SHOUDI_IDLE_MINUTES": _int(get("IDLE_MINUTES"), 30),
         # Per client address. Farmers behind one carrier NAT share an address: keep them generous.
         "SHOUDI_REPORT_RATE_LIMIT": get("REPORT_RATE_LIMIT", "20 per minute;300 per day"),
         "SHOUDI_TRACK_RATE_LIMIT": get("TRACK_RATE_LIMIT", "10 per minute;100 per hour"),

@@ -2,6 +2,7 @@
 from models.audit import AuditLog
 from models.case import Case, CaseEvent, EventEvidence
 from models.farmer import FormSubmission, PolicyText, ScanCount
+from models.fieldwork import ApiToken, PhotoUpload, ScreeningRound, Visit
 from models.household import Household, Member
 from models.measure import Measure
 from models.region import Region, RegionAlias
@@ -9,7 +10,7 @@ from models.settings import MonitoringLine, RegionPolicy
 from models.user import User
 
 __all__ = [
-    "AuditLog", "Case", "CaseEvent", "EventEvidence", "FormSubmission", "Household", "Member",
-    "Measure", "MonitoringLine", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
-    "User",
+    "ApiToken", "AuditLog", "Case", "CaseEvent", "EventEvidence", "FormSubmission", "Household", "Member",
+    "Measure", "MonitoringLine", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
+    "ScreeningRound", "User", "Visit",
 ]

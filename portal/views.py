@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.extensions import db
@@ -39,7 +39,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         error = "用户名或密码不正确"
     status = 400 if request.method == "POST" else 200
-    return render_template("login.html", form=form, error=error), status
+    locked = request.method == "GET" and session.pop("locked", False)
+    return render_template("login.html", form=form, error=error, locked=locked), status
 
 
 @bp.route("/logout", methods=["POST"])

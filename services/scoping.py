@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import Select, or_, select
 
 from core.extensions import db
+from domain.enums import Role
 from models import Case, Household, Member, Region, User
 from services.errors import NotFound
 
@@ -43,9 +44,14 @@ def members(user: User) -> Select:
 
 def cases(user: User) -> Select:
     """Cases in the subtree, plus those assigned to or reported by the user personally: a clue
-    reported for a whole village is verified by a grid worker bound to one of its grids."""
+    reported for a whole village is verified by a grid worker bound to one of its grids.
+
+    Grid workers see only their own: the cases assigned to them or that they reported.
+    """
     assigned = or_(Case.verifier_id == user.id, Case.original_verifier_id == user.id,
                    Case.pair_cadre_id == user.id, Case.reported_by_id == user.id)
+    if user.role == Role.GRID_WORKER.value:
+        return select(Case).join(Region, Case.region_id == Region.id).where(assigned)
     return select(Case).join(Region, Case.region_id == Region.id).where(or_(_under(user), assigned))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -17,6 +18,7 @@ from domain.workflow import TransitionRefused
 from models import User
 from models.types import PROTECTOR_EXTENSION
 from portal import bp as portal_bp
+from portal.session import lock_idle_session
 from portal.assets import bp as assets_bp
 from portal.farmer import bp as farmer_bp
 from portal.sheets import bp as sheets_bp
@@ -56,6 +58,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = "请先登录"
     login_manager.session_protection = "strong"
 
+    app.permanent_session_lifetime = timedelta(hours=app.config["SHOUDI_SESSION_HOURS"])
+    app.before_request(lock_idle_session)
     app.register_blueprint(portal_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(farmer_bp)

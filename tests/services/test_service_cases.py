@@ -72,7 +72,7 @@ def test_whole_identification_chain_by_the_right_roles(world, today):
 
 
 @pytest.mark.parametrize("who, action, message", [
-    ("grid_a1", Action.ACCEPT, "村级工作人员"),
+    ("cadre_a", Action.ACCEPT, "村级工作人员"),
     ("county", Action.ACCEPT, "县级工作人员"),
     ("village_a", Action.COUNTY_CONFIRM, "当前状态"),
     ("dept", Action.ACCEPT, "行业部门"),
@@ -86,6 +86,13 @@ def test_wrong_role_or_state_is_refused_and_nothing_changes(world, today, who, a
         cases.perform(world.users[who], case.id, action, StepInput(), today=today)
     assert message in str(info.value)
     assert case.state == "reported" and len(case.events) == events_before
+
+
+def test_grid_worker_cannot_reach_a_case_not_assigned_to_them(world, today):
+    h = household(world.grid_a1, today)
+    case = cases.open_case(None, h.region, CaseSource.SELF_REPORT, today=today, household=h)
+    with pytest.raises(NotFound):
+        cases.perform(world.users["grid_a1"], case.id, Action.ACCEPT, StepInput(), today=today)
 
 
 def test_outside_scope_is_not_found(world, today):
