@@ -1,0 +1,50 @@
+from decimal import Decimal
+
+import pytest
+
+from domain.fieldwork import VisitMethod, remote_problems
+from domain.screening import INCOME_ITEMS, QUESTIONS, check_answers, net_income
+
+
+def test_the_form_keeps_the_official_columns():
+    labels = {q.label for q in QUESTIONS}
+    for column in ("现有住房是否安全", "医疗是否得到保障", "义务教育是否得到保障", "饮水是否安全",
+                   "是否整户无劳动力", "是否近两年新识别和申请低保", "是否重度残疾人家庭（一、二级）",
+                   "子女是否履行赡养义务", "是否过度帮扶和福利陷阱", "该户还存在哪些困难和诉求"):
+        assert column in labels
+    assert len({q.key for q in QUESTIONS}) == len(QUESTIONS)
+
+
+def test_answers_are_checked_per_question():
+    clean, errors = check_answers({"housing_safe": "yes", "water_safe": "maybe", "remarks": "  无  ",
+                                   "should_monitor": "", "nonsense": "yes"})
+    assert clean == {"housing_safe": "yes", "remarks": "无"}
+    assert set(errors) == {"water_safe", "nonsense"} and "是" in errors["water_safe"]
+    _, errors = check_answers({"remarks": "长" * 1001})
+    assert "1000" in errors["remarks"]
+
+
+def test_income_helper_subtracts_costs_and_divides_by_household():
+    result, errors = net_income({"wages": "20,000", "business": "5000", "business_costs": "1000",
+                                 "transfers": "3000", "property": ""}, 3)
+    assert errors == {}
+    assert result.net_income == Decimal("27000.00") and result.per_capita == Decimal("9000.00")
+
+
+@pytest.mark.parametrize("items, size, field", [
+    ({"wages": "两万"}, 2, "wages"), ({"wages": "-5"}, 2, "wages"), ({"wages": "100"}, 0, "household_size")])
+def test_income_helper_reports_bad_numbers(items, size, field):
+    result, errors = net_income(items, size)
+    assert result is None and field in errors
+
+
+def test_income_items_match_the_four_sources_and_costs():
+    assert [k for k, _ in INCOME_ITEMS] == ["wages", "business", "property", "transfers", "business_costs"]
+
+
+def test_remote_checks_must_say_who_how_and_why():
+    assert remote_problems(VisitMethod.HOME, "", "", None) == {}
+    problems = remote_problems(VisitMethod.WECHAT, "", " ", "holiday")
+    assert set(problems) == {"reached_person", "reached_via", "away_reason"}
+    assert "微信" in problems["reached_via"]
+    assert remote_problems(VisitMethod.PHONE, "户主本人", "13800138000", "work") == {}
