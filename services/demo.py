@@ -16,7 +16,7 @@ from domain.enums import (CaseSource, Health, HouseholdAttribute, KeyGroup, Labo
                           MonitoringCategory, RegionLevel, Relation, RiskType, Schooling)
 from domain.validation import make_id_number
 from domain.workflow import Action
-from models import Measure, Region, User
+from models import Measure, Region, ScreeningRound, User
 from services import cases, households, regions, users
 from services.cases import StepInput
 from services.demo_data import (COUNTY, DEMO_PASSWORD, GIVEN, GRIDS_PER_VILLAGE,
@@ -37,6 +37,9 @@ def seed(today: date | None = None, seed_value: int = 2026) -> str:
         db.session.add(Measure(county=county, name=name, kind=kind.value,
                                department=department.value if department else None,
                                risk_types=[r.value for r in risks]))
+    # A concentrated screening round running now, so the field app has households to visit.
+    db.session.add(ScreeningRound(county=county, name=f"{today.year}年防止返贫监测帮扶集中排查",
+                                  starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=20)))
     made = _households(rng, today)
     case_count = _cases(staff, made, today)
     db.session.flush()
