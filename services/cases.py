@@ -134,6 +134,17 @@ def find_open_case(household: Household | None = None, id_number: str | None = N
     return db.session.execute(query).scalars().first()
 
 
+def check(actor: User, case: Case, action: Action, step: StepInput, *, today: date) -> None:
+    """Raise TransitionRefused unless the step would be allowed now; changes nothing.
+
+    For use cases that write other records first (a visit that verifies a case): they check
+    before writing, so a refusal leaves nothing behind.
+    """
+    decision = decide(case.state_enum, action, actor.role_enum, _context(actor, case, action, step, today))
+    if not decision.allowed:
+        raise TransitionRefused(decision)
+
+
 def perform(actor: User, case_id: int, action: Action, step: StepInput, *, today: date) -> Case:
     case = scoping.get(actor, Case, case_id)
     before = case.state_enum

@@ -2,7 +2,10 @@
 
 A POST carrying a client UUID makes the record the first time; the same UUID with the same
 content answers with the stored record again; the same UUID with other content is a conflict.
-The unique constraint on the UUID, not a check-then-insert, settles concurrent duplicates.
+The unique constraint on the UUID, not a check-then-insert, settles concurrent duplicates:
+the loser's transaction is rolled back whole (no savepoints: with SQLite's driver a released
+savepoint commits) and the stored record is answered instead. A record is therefore the first
+write of its request.
 """
 from __future__ import annotations
 
@@ -94,10 +97,11 @@ def upload_photo(actor: User, client_uuid: str, data: bytes) -> tuple[PhotoUploa
     row = PhotoUpload(client_uuid=client_uuid, raw_sha256=raw_sha, user_id=actor.id,
                       stored_name=_store(photo.content), thumb_name=_store(photo.thumbnail),
                       width=photo.width, height=photo.height)
+    db.session.add(row)
     try:
-        with db.session.begin_nested():
-            db.session.add(row)
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
         return _same_photo(_photo(client_uuid), actor, raw_sha), False
     audit.record(actor, "create", "photo", row.id)
     return row, True
@@ -138,20 +142,23 @@ def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
     household = scoping.get(actor, Household, data.household_id)
     case = scoping.get(actor, Case, data.case_id) if data.case_id is not None else None
     fields, photos = _check(actor, data, household, case)
+    verifies = case is not None and case.state_enum is CaseState.VERIFYING
+    step = StepInput(comment=f"入户核实（{VisitMethod(fields['method']).label}）",
+                     signed=bool(data.signature_png))
+    if verifies:  # refused before anything is written
+        cases.check(actor, case, Action.VERIFY, step, today=fields["visited_at"].date())
     visit = Visit(client_uuid=data.client_uuid, payload_sha256=fingerprint, household=household,
                   case=case, worker_id=actor.id, **fields)
+    db.session.add(visit)
     try:
-        with db.session.begin_nested():
-            db.session.add(visit)
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
         return _same_visit(_visit(data.client_uuid), actor, fingerprint), False
     for photo in photos:
         photo.visit = visit
-    if case is not None and case.state_enum is CaseState.VERIFYING:
-        cases.perform(actor, case.id, Action.VERIFY,
-                      StepInput(comment=f"入户核实记录 #{visit.id}（{VisitMethod(visit.method).label}）",
-                                signed=visit.signature_file is not None),
-                      today=visit.visited_at.date())
+    if verifies:
+        cases.perform(actor, case.id, Action.VERIFY, step, today=visit.visited_at.date())
     audit.record(actor, "create", "visit", visit.id, f"household={household.id}")
     return visit, True
 

@@ -1,0 +1,71 @@
+"""Farmers (no account): the village list, the policy page, self-report and progress lookup.
+
+The same services as the H5 farmer pages, with the same rate limits per client address.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import jsonify
+
+from api import schemas
+from api.errors import ApiError
+from api.registry import Answer, api
+from core.extensions import db
+from domain.lookup import format_lookup_code
+from domain.selfreport import ReportInput
+from services import policy, selfreport, tracking
+
+TAG = "农户"
+
+
+@api.route("/villages", "GET", summary="村列表", tag=TAG, auth=False,
+           answers={200: Answer("可选的村，按代码排序", schemas.Village, many=True)})
+def villages():
+    return jsonify(schemas.Village(many=True).dump(
+        [{"code": code, "label": label} for code, label in policy.village_choices()]))
+
+
+@api.route("/policy/<village_code>", "GET", summary="政策明白纸", tag=TAG, auth=False, errors=(404,),
+           params={"village_code": "村的代码（改名、合并前的旧代码也可以）"},
+           answers={200: Answer("该村的明白纸：监测范围、申请条件、帮扶措施、办理流程、联系人", schemas.PolicyPage)},
+           description="不计入扫码次数（扫码计数只在 /q/<代码> 页面）。")
+def policy_page(village_code: str):
+    page = policy.policy_page(policy.village_for_code(village_code), date.today())
+    return jsonify(schemas.PolicyPage().dump(page))
+
+
+@api.route("/reports", "POST", summary="自主申报", tag=TAG, auth=False, body=schemas.ReportBody,
+           limit="SHOUDI_REPORT_RATE_LIMIT",
+           answers={201: Answer("已提交", schemas.ReportResult),
+                    200: Answer("同一 token 的重发：与第一次相同", schemas.ReportResult)},
+           description="每个 token 只形成一条线索：连点、重发、同时提交都只算一次。该户已有未办结的线索时并入该线索"
+                       "（joined 为 true），只有所留手机号与该线索相符时才给出查询码。"
+                       "JSON 版本 v1 不支持上传照片（照片请走网页表单 /report）。")
+def report_create(body):
+    token = body.pop("token")
+    result = selfreport.result_for_token(token)
+    status = 200
+    if result is None:
+        result = selfreport.submit(ReportInput(**body), [], token, date.today())
+        status = 201
+    db.session.commit()
+    code = format_lookup_code(result.lookup_code) if result.lookup_code else None
+    return jsonify(schemas.ReportResult().dump({"lookup_code": code, "joined": result.joined})), status
+
+
+@api.route("/track", "POST", summary="查询办理进度", tag=TAG, auth=False, body=schemas.TrackBody,
+           limit="SHOUDI_TRACK_RATE_LIMIT", errors=(404,),
+           answers={200: Answer("办理进度", schemas.TrackResult)},
+           description="查询码和申报时所留手机号的后四位。两者任一不对都答同样的 404，以免被用来试探查询码。")
+def track(body):
+    view = tracking.track(body["code"], body["phone_tail"])
+    db.session.commit()  # the audit entry of the lookup
+    if view is None:
+        raise ApiError(404, "not_found", "查询码或手机号后四位不对")
+    progress = view.progress
+    return jsonify(schemas.TrackResult().dump({
+        "code": view.code, "name": view.name, "village": view.village, "reported_on": view.reported_on,
+        "headline": progress.headline, "outcome": progress.outcome, "steps": progress.steps,
+        "expected_by": view.expected_by, "rejection_reason": view.rejection_reason,
+        "green_channel": view.green_channel, "contacts": view.contacts, "hotline": view.hotline}))
