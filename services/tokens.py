@@ -37,5 +37,6 @@ def user_for(token: str | None) -> User | None:
 
 def revoke(token: str) -> None:
     row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _hash(token))).scalar_one_or_none()
-    if row is not None:
+    if row is not None and not row.revoked:
         row.revoked = True
+        audit.record(row.user, "token_revoked", "user", row.user_id)

@@ -80,6 +80,14 @@ def _store(content: bytes) -> str:
     return name
 
 
+def _discard(*names: str) -> None:
+    folder = current_app.config["SHOUDI_UPLOAD_FOLDER"]
+    for name in names:
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            os.remove(path)
+
+
 # --- photos ------------------------------------------------------------------------------------
 
 def upload_photo(actor: User, client_uuid: str, data: bytes) -> tuple[PhotoUpload, bool]:
@@ -100,8 +108,9 @@ def upload_photo(actor: User, client_uuid: str, data: bytes) -> tuple[PhotoUploa
     db.session.add(row)
     try:
         db.session.flush()
-    except IntegrityError:
+    except IntegrityError:  # a simultaneous retry stored it first: drop our copy of the files
         db.session.rollback()
+        _discard(row.stored_name, row.thumb_name)
         return _same_photo(_photo(client_uuid), actor, raw_sha), False
     audit.record(actor, "create", "photo", row.id)
     return row, True
