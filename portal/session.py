@@ -11,7 +11,8 @@ LAST_SEEN = "last_seen"
 
 def lock_idle_session():
     """Before each request: end a cookie session idle longer than SHOUDI_IDLE_MINUTES."""
-    if request.endpoint in (None, "assets.serve") or not current_user.is_authenticated:
+    # Static files and the service worker's own background fetch are not the worker's activity.
+    if request.endpoint in (None, "assets.serve", "field.service_worker") or not current_user.is_authenticated:
         return None
     now = int(time.time())
     last = session.get(LAST_SEEN)

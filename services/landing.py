@@ -9,6 +9,9 @@ from domain.enums import Department, Role
 from models import Region, User
 from services import cases, households, policy
 
+# Roles that visit households and use the field app first.
+FIELD_ROLES = (Role.GRID_WORKER.value, Role.PAIR_CADRE.value, Role.VILLAGE_STAFF.value)
+
 ROLE_DUTIES = {
     Role.GRID_WORKER: "入户走访排查，核实指派给您的线索，为农户代申报。",
     Role.PAIR_CADRE: "结对后7天内首次走访，参与制定帮扶计划，跟踪措施落实。",
@@ -32,6 +35,7 @@ class Landing:
     department: str | None
     scans_30_days: int
     may_edit_policy: bool
+    field_work: bool
 
 
 def landing_for(user: User, today: date) -> Landing:
@@ -43,4 +47,5 @@ def landing_for(user: User, today: date) -> Landing:
         households=households.count_in_scope(user), open_cases=cases.count_open_in_scope(user),
         duties=ROLE_DUTIES[user.role_enum], department=department,
         scans_30_days=policy.scans_in_scope(user, today),
-        may_edit_policy=policy.may_edit_texts(user))
+        may_edit_policy=policy.may_edit_texts(user),
+        field_work=user.role in FIELD_ROLES)

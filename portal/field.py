@@ -1,0 +1,126 @@
+"""The grid workers' field app (外业): my work, search, the visit form and its service worker.
+
+Pages only. Visits and photos are sent by field.js to /api/v1 (idempotent by client UUID), from
+a queue kept on the phone, so a visit recorded without signal is sent later, exactly once.
+The screening questions are rendered here on the server, so the form also opens from the
+service worker's cache without any network.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+
+from domain.fieldwork import AwayReason, VisitMethod
+from domain.screening import INCOME_ITEMS, QUESTIONS
+from models import Case, Household
+from portal.assets import STATIC_DIR, asset
+from services import fieldwork, scoping
+from services.errors import NotFound
+
+bp = Blueprint("field", __name__, url_prefix="/field", template_folder="templates")
+
+# Files the service worker keeps so the form opens without signal (by their hashed names).
+SHELL_ASSETS = ("base.css", "field.css", "field.js")
+QUESTION_GROUPS = [(group, list(items)) for group, items in groupby(QUESTIONS, key=lambda q: q.group)]
+METHODS = [(m.value, m.label, m.remote) for m in VisitMethod]
+# Search by name or the last 4 digits only: whole ID or phone numbers stay out of addresses.
+MAX_SEARCH_DIGITS = 4
+REACHED_VIA_LABELS = {"phone": "电话号码", "wechat": "微信号", "qq": "QQ号", "video": "视频通话的号码或账号"}
+
+
+# --- view adapters -------------------------------------------------------------------------------
+# These read through services (scoping applies) and only pick what the page shows. They belong in
+# services.fieldwork as ``visit_form(actor, household_id, case_id, today)``; see the report.
+
+@dataclass(frozen=True)
+class HouseholdHeader:
+    id: int
+    head: str
+    id_masked: str
+    address: str
+    region: str
+    size: int
+
+
+@dataclass(frozen=True)
+class CaseHeader:
+    id: int
+    state: str
+    verifying: bool           # this visit completes the verification step
+    row: fieldwork.CaseRow | None
+
+
+def _household_header(household_id: int) -> HouseholdHeader:
+    household = scoping.get(current_user, Household, household_id)  # NotFound outside scope
+    head = household.head
+    return HouseholdHeader(household.id, head.name if head else "",
+                           head.id_number_masked or "" if head else "", household.address,
+                           household.region.name, household.size)
+
+
+def _case_header(case_id: int | None, household_id: int, today: date) -> CaseHeader | None:
+    if case_id is None:
+        return None
+    case = scoping.get(current_user, Case, case_id)  # NotFound outside scope
+    if case.household_id not in (None, household_id):
+        raise NotFound("case of another household")
+    row = next((r for r in fieldwork.cases_to_verify(current_user, today) if r.id == case.id), None)
+    return CaseHeader(case.id, case.state_enum.label, row is not None, row)
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def my_work():
+    return render_template("field/work.html", work=fieldwork.my_work(current_user, date.today()))
+
+
+@bp.get("/search")
+@login_required
+def search():
+    text = request.args.get("q", "").strip()[:30]
+    if sum(c.isdigit() for c in text) > MAX_SEARCH_DIGITS:  # a full number: not searched, not echoed
+        return render_template("field/search.html", q="", rows=[], refused=True), 400
+    return render_template("field/search.html", q=text, rows=fieldwork.search(current_user, text),
+                           refused=False)
+
+
+@bp.get("/households/<int:household_id>/visit")
+@login_required
+def visit_form(household_id: int):
+    household = _household_header(household_id)
+    case = _case_header(request.args.get("case", type=int), household.id, date.today())
+    return render_template(
+        "field/visit.html", household=household, case=case, groups=QUESTION_GROUPS,
+        income_items=INCOME_ITEMS, methods=METHODS, away_reasons=AwayReason.choices(),
+        reached_via_labels=REACHED_VIA_LABELS)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, with the current hashed asset names written in. Its scope is /field/.
+
+    No login needed: it holds no personal data, and a locked session must not stop an update.
+    """
+    with open(os.path.join(STATIC_DIR, "sw.js"), encoding="utf-8") as fh:
+        source = fh.read()
+    shell = json.dumps([asset(name) for name in SHELL_ASSETS])
+    response = Response(source.replace("[/*SHELL_ASSETS*/]", shell), mimetype="application/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.after_request
+def tag_user(response):
+    """Pages carry their reader's account id, so the service worker serves cached pages offline
+    only to the account that opened them (a shared phone changes hands)."""
+    if response.mimetype == "text/html" and current_user.is_authenticated:
+        response.headers["X-Shoudi-User"] = str(current_user.id)
+    return response
