@@ -16,7 +16,7 @@ import json
 import os
 import uuid as uuidlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import select
@@ -247,10 +247,9 @@ def _parse_time(text: str, errors: dict) -> datetime | None:
     if value.tzinfo is None:
         errors["visited_at"] = "走访时间缺少时区"
         return None
-    # A phone's clock may run a little fast; ten minutes of slack.
-    if value > datetime.now(timezone.utc) + timedelta(minutes=10):
-        errors["visited_at"] = "走访时间不能晚于现在"
-    return value
+    # A phone whose clock runs fast cannot be fixed from the form: record the time it arrived.
+    now = datetime.now(timezone.utc)
+    return min(value, now)
 
 
 def _gps(gps: dict | None, errors: dict) -> str | None:

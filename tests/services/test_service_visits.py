@@ -163,3 +163,13 @@ def test_search_by_name_or_tails_within_scope(world, today):
     rows = fieldwork.search(world.users["village_a"], "2222")
     assert len(rows) == 2 and all("****" in r.phone_masked for r in rows)
     assert fieldwork.search(worker, "") == [] and fieldwork.search(worker, "%") == []
+
+
+def test_a_phone_clock_running_fast_is_not_an_error(world, today):
+    h = household(world.grid_a1, today)
+    ahead = (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat()
+    visit, _ = visits.record_visit(world.users["grid_a1"], _visit(h.id, visited_at=ahead))
+    assert visit.visited_at <= datetime.now(timezone.utc)
+    with pytest.raises(ValidationFailed) as info:
+        visits.record_visit(world.users["grid_a1"], _visit(h.id, visited_at="2026-11-20 09:00"))
+    assert "时区" in info.value.fields["visited_at"]
