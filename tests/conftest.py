@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import contextvars
 import os
+import threading
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from core.extensions import db
 from shoudi import create_app
@@ -102,3 +105,17 @@ def client(app):
 @pytest.fixture
 def today():
     return TODAY
+
+
+@contextmanager
+def serving(wsgi_app):
+    """Serve a WSGI app from a thread (for browsers and concurrent clients); yields the base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="shoudi-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()

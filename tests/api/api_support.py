@@ -3,19 +3,17 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import urllib.error
 import urllib.request
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from PIL import Image
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 import factories
+from conftest import serving  # noqa: F401  (re-exported for the race tests)
 from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import Action
@@ -131,19 +129,6 @@ def assert_error(response, status: int, code: str, fields: set | None = None) ->
 
 
 # --- a real server, for concurrent requests -----------------------------------------------------
-
-@contextmanager
-def serving(wsgi_app):
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="shoudi-api-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
 
 def post_json(url: str, body: dict, headers: dict) -> tuple[int, dict]:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+
+from conftest import serving  # noqa: F401  (re-exported for the browser tests)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -82,15 +82,12 @@ def shot(request):
     return take
 
 
-@contextmanager
-def serving(wsgi_app):
-    """Serve a WSGI app from a thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="shoudi-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+@pytest.fixture(scope="module")
+def camera_photo(tmp_path_factory) -> Path:
+    """A 3000 × 2000 JPEG of about 2.5 MB, like a cheap phone camera makes."""
+    path = tmp_path_factory.mktemp("photos") / "照片.jpg"
+    ramp = Image.linear_gradient("L").resize((3000, 2000))
+    noise = Image.effect_noise((3000, 2000), 24)
+    Image.merge("RGB", (ramp, noise, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT))).save(
+        path, "JPEG", quality=88)
+    return path

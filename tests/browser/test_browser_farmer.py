@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 import factories
 from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving
-from browser_support import browser, phone, phones, shot  # noqa: F401  (fixtures)
+from browser_support import browser, camera_photo, phone, phones, shot  # noqa: F401  (fixtures)
 from core.extensions import db
 from domain.selfreport import CONSENT_TEXT
 from models import Case, EventEvidence, FormSubmission, ScanCount
@@ -75,15 +75,6 @@ def site(app):
                    Path(app.config["SHOUDI_UPLOAD_FOLDER"]), seen)
 
 
-@pytest.fixture(scope="module")
-def camera_photo(tmp_path_factory) -> Path:
-    """A 3000 × 2000 JPEG of about 2.5 MB, like a cheap phone camera makes."""
-    path = tmp_path_factory.mktemp("photos") / "发票.jpg"
-    ramp = Image.linear_gradient("L").resize((3000, 2000))
-    noise = Image.effect_noise((3000, 2000), 24)
-    Image.merge("RGB", (ramp, noise, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT))).save(
-        path, "JPEG", quality=88)
-    return path
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -13,16 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 import factories
 from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving
-from browser_support import browser, phone, phones, shot  # noqa: F401  (fixtures)
+from browser_support import browser, camera_photo, phone, phones, shot  # noqa: F401  (fixtures)
 from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import Action
@@ -78,15 +76,6 @@ def site(app):
         yield Site(url, *ids, seen=seen)
 
 
-@pytest.fixture(scope="module")
-def camera_photo(tmp_path_factory) -> Path:
-    """A 3000 × 2000 JPEG, like a cheap phone camera makes."""
-    path = tmp_path_factory.mktemp("photos") / "入户.jpg"
-    ramp = Image.linear_gradient("L").resize((3000, 2000))
-    noise = Image.effect_noise((3000, 2000), 24)
-    Image.merge("RGB", (ramp, noise, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT))).save(
-        path, "JPEG", quality=88)
-    return path
 
 
 # --- helpers ------------------------------------------------------------------------------------
