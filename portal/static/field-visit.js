@@ -1,9 +1,9 @@
 /* The visit form of the field app: method and remote-check details, the 附件1 questions, the
    income helper, photos shrunk on the phone, GPS, the signature pad, drafts and the outbox.
-   Loaded after field.js, whose shared pieces it takes from window.ShoudiField. Plain ES5. */
-(function (F) {
+   Loaded after field.js and field-media.js (window.ShoudiField, window.ShoudiMedia). Plain ES5. */
+(function (F, M) {
   "use strict";
-  if (!F) { return; }
+  if (!F || !M) { return; }
   var byId = F.byId, each = F.each, noop = F.noop, store = F.store, drafts = F.drafts;
   var enqueue = F.enqueue, refresh = F.refresh, uuid4 = F.uuid, USER = F.user;
   var MAX_PHOTOS = F.limits.maxPhotos, MAX_SIDE = F.limits.maxSide, QUALITY = F.limits.quality;
@@ -129,27 +129,11 @@
     // -- per-capita income helper: (sum − business costs) / household size, as the server does --
     var perCapitaEl = byId("per-capita");
 
-    function cents(text) {
-      var v = String(text || "").replace(/[,，\s]/g, "");
-      if (v === "") { return 0; }
-      if (!/^\d+(\.\d{1,2})?$/.test(v)) { return null; }
-      return Math.round(parseFloat(v) * 100);
-    }
-
-    function money(c) {
-      var negative = c < 0, s = String(Math.abs(c)), whole, part;
-      while (s.length < 3) { s = "0" + s; }
-      whole = s.slice(0, -2);
-      part = s.slice(-2);
-      whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-      return (negative ? "-" : "") + whole + "." + part;
-    }
-
     function perCapita() {
       var total = 0, any = false, bad = false;
       each(INCOME, function (k) {
         var el = form.elements["income." + k];
-        var c = cents(el.value);
+        var c = M.cents(el.value);
         if (String(el.value).replace(/\s/g, "") !== "") { any = true; }
         if (c === null) { bad = true; return; }
         total += k === "business_costs" ? -c : c;
@@ -164,43 +148,12 @@
       } else {
         var per = Math.abs(total) / size;
         per = Math.floor(per + 0.5 + 1e-9) * (total < 0 ? -1 : 1);  // half up, as the server rounds
-        perCapitaEl.textContent = "人均纯收入：" + money(per) + " 元（纯收入 " + money(total) + " 元 ÷ " + size + " 人）";
+        perCapitaEl.textContent = "人均纯收入：" + M.money(per) + " 元（纯收入 " + M.money(total) + " 元 ÷ " + size + " 人）";
       }
     }
 
     // -- photos: shrunk on the phone, kept in IndexedDB under their own UUID --
     var photoList = byId("photo-list");
-
-    function readAsDataUrl(file, done) {
-      var reader = new FileReader();
-      reader.onload = function () { done(reader.result); };
-      reader.onerror = function () { done(null); };
-      reader.readAsDataURL(file);
-    }
-
-    function shrink(file, done) {
-      var canvas = document.createElement("canvas");
-      if (!window.URL || !canvas.getContext) { readAsDataUrl(file, done); return; }
-      var img = new Image();
-      var url = URL.createObjectURL(file);
-      img.onload = function () {
-        URL.revokeObjectURL(url);
-        var scale = Math.min(1, MAX_SIDE / Math.max(img.width, img.height));
-        if (scale === 1 && file.size < 400 * 1024 && file.type === "image/jpeg") { readAsDataUrl(file, done); return; }
-        canvas.width = Math.round(img.width * scale);
-        canvas.height = Math.round(img.height * scale);
-        var ctx = canvas.getContext("2d");
-        ctx.fillStyle = "#fff";
-        ctx.fillRect(0, 0, canvas.width, canvas.height);
-        ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
-        var dataUrl = null;
-        try { dataUrl = canvas.toDataURL("image/jpeg", QUALITY); } catch (e) { dataUrl = null; }
-        if (dataUrl && dataUrl.indexOf("data:image/jpeg") === 0) { done(dataUrl); } else { readAsDataUrl(file, done); }
-      };
-      // A format this browser cannot draw (HEIC): send it as it is; the server converts it.
-      img.onerror = function () { URL.revokeObjectURL(url); readAsDataUrl(file, done); };
-      img.src = url;
-    }
 
     function showPhoto(id, dataUrl) {
       var li = document.createElement("li");
@@ -240,7 +193,7 @@
       }
       each(files, function (file) {
         busy += 1;
-        shrink(file, function (dataUrl) {
+        M.shrink(file, MAX_SIDE, QUALITY, function (dataUrl) {
           if (!dataUrl) { busy -= 1; showError("photos", "这张照片读不出来，请重新拍"); return; }
           var id = uuid4();
           store.put("photos", {uuid: id, owner: key, dataUrl: dataUrl}, function (err) {
@@ -300,17 +253,11 @@
       sizeCanvas();
     }
 
-    function point(e) {
-      var r = canvas.getBoundingClientRect();
-      var src = e.touches && e.touches.length ? e.touches[0] : (e.changedTouches && e.changedTouches.length ? e.changedTouches[0] : e);
-      return {x: (src.clientX - r.left) * canvas.width / r.width, y: (src.clientY - r.top) * canvas.height / r.height};
-    }
-
     function start(e) {
       if (locked || !ctx) { return; }
       e.preventDefault();
       drawing = true;
-      last = point(e);
+      last = M.point(canvas, e);
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.strokeStyle = "#111";
       ctx.lineWidth = 2.5 * Math.min(window.devicePixelRatio || 1, 2);
@@ -325,7 +272,7 @@
     function move(e) {
       if (!drawing) { return; }
       e.preventDefault();
-      var p = point(e);
+      var p = M.point(canvas, e);
       ctx.beginPath();
       ctx.moveTo(last.x, last.y);
       ctx.lineTo(p.x, p.y);
@@ -414,7 +361,7 @@
         if (!v.away_reason) { found.away_reason = "请选择全家外出的原因"; }
       }
       each(INCOME, function (k) {
-        if (cents(v["income." + k]) === null) { found["income." + k] = "请填写数字（元）"; }
+        if (M.cents(v["income." + k]) === null) { found["income." + k] = "请填写数字（元）"; }
       });
       var size = String(v.household_size || "").replace(/\s/g, "");
       if (size !== "" && !(/^\d+$/.test(size) && parseInt(size, 10) >= 1)) { found.household_size = "家庭人口至少1人"; }
@@ -564,4 +511,4 @@
       store.get("queue", draft.uuid, function (err, item) { show(item); });
     }
   }
-}(window.ShoudiField));
+}(window.ShoudiField, window.ShoudiMedia));

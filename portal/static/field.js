@@ -472,21 +472,6 @@
     if (navigator.onLine !== false && !authLost && countEl && countEl.textContent !== "0") { flush(); }
   }, 60000);
 
-  // --- search: by name or the last 4 digits; a whole number never goes into the address ---------
-
-  var searchForm = document.querySelector("form.search");
-  if (searchForm) {
-    searchForm.addEventListener("submit", function (event) {
-      var q = searchForm.elements.q.value, digits = q.replace(/\D/g, "");
-      var hint = byId("q-hint");
-      if (digits.length > 4) {
-        event.preventDefault();
-        hint.textContent = "只能按姓名或号码后4位查找，请不要输入完整的身份证号或手机号。";
-        hint.className = "hint error-text";
-      }
-    });
-  }
-
   // --- start -----------------------------------------------------------------------------------
 
   refresh(function () {

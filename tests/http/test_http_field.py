@@ -287,6 +287,7 @@ def test_service_worker_is_javascript_never_cached_and_names_the_hashed_shell(ap
     for name in ("base", "field"):
         assert re.search(rf'"/assets/{name}\.[0-9a-f]{{10}}\.css"', shell)
     assert re.search(r'"/assets/field\.[0-9a-f]{10}\.js"', shell)
-    assert re.search(r'"/assets/field-visit\.[0-9a-f]{10}\.js"', shell)  # the form must open offline
+    for script in ("field-parts", "field-visit"):  # the form must open offline
+        assert re.search(rf'"/assets/{script}\.[0-9a-f]{{10}}\.js"', shell)
     for hashed in re.findall(r'"(/assets/[^"]+)"', shell):   # every name it installs exists
         assert app.test_client().get(hashed).status_code == 200
