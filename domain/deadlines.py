@@ -44,6 +44,11 @@ def quarter_end(d: date) -> date:
     return date(d.year, last_month, calendar.monthrange(d.year, last_month)[1])
 
 
+def quarter_code(d: date) -> str:
+    """The calendar quarter of ``d`` as "2026Q4" (evaluations are recorded per quarter)."""
+    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+
+
 def days_left(due: date, today: date) -> int:
     """Days until ``due``: 0 on the due day, negative once overdue."""
     return (due - today).days
@@ -134,6 +139,7 @@ class CaseDates:
     last_evaluation_on: date | None = None
     notice_start: date | None = None
     eliminated_on: date | None = None
+    lookback_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -167,8 +173,8 @@ def current_deadline(state: CaseState, dates: CaseDates, s: PolicySettings) -> D
     if state is CaseState.VISITED:
         return Deadline(DeadlineKind.HELP_PLAN, help_plan_due(identified, s)) if identified else None
     if state is CaseState.ELIMINATED:
-        if dates.eliminated_on is None:
-            return None
+        if dates.eliminated_on is None or dates.lookback_on is not None:
+            return None  # the look-back found it stable: nothing more is due
         return Deadline(DeadlineKind.LOOKBACK, lookback_due(dates.eliminated_on, s))
     # helping and every elimination step: the household stays monitored and evaluated.
     since = dates.monitored_since or dates.identified_on

@@ -184,3 +184,19 @@ class HelpKind(LabelledEnum):
     POLICY = ("policy", "政策式")
     CARE = ("care", "关怀式")
     IMPROVEMENT = ("improvement", "改善式")
+
+
+class MeasureStatus(LabelledEnum):
+    """A measure of a help plan, followed to done by whoever is responsible (seed 000)."""
+
+    PLANNED = ("planned", "已安排")
+    IN_PROGRESS = ("in_progress", "落实中")
+    DONE = ("done", "已落实")
+    CANCELLED = ("cancelled", "已取消")
+
+
+class NotificationKind(LabelledEnum):
+    DUE_SOON = ("due_soon", "即将到期")
+    OVERDUE = ("overdue", "已逾期")
+    ASSIGNED = ("assigned", "新的待办")
+    MEASURE = ("measure", "措施交办")

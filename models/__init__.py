@@ -3,14 +3,16 @@ from models.audit import AuditLog
 from models.case import Case, CaseEvent, EventEvidence
 from models.farmer import FormSubmission, PolicyText, ScanCount
 from models.fieldwork import ApiToken, PhotoUpload, ScreeningRound, Visit
+from models.help import Evaluation, PlanMeasure
 from models.household import Household, Member
 from models.measure import Measure
+from models.notification import Notification
 from models.region import Region, RegionAlias
 from models.settings import MonitoringLine, RegionPolicy
 from models.user import User
 
 __all__ = [
-    "ApiToken", "AuditLog", "Case", "CaseEvent", "EventEvidence", "FormSubmission", "Household", "Member",
-    "Measure", "MonitoringLine", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
+    "ApiToken", "AuditLog", "Case", "CaseEvent", "Evaluation", "EventEvidence", "FormSubmission", "Household", "Member",
+    "Measure", "MonitoringLine", "Notification", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
     "ScreeningRound", "User", "Visit",
 ]

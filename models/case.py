@@ -9,8 +9,9 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
-from domain.enums import CaseSource, MonitoringCategory, Role
 from domain.deadlines import DeadlineKind
+from domain.enums import CaseSource, MonitoringCategory, Role
+from domain.evidence import EvidenceKind
 from domain.workflow import Action, CaseState
 from models.household import Household
 from models.personal import ID_NUMBER, PHONE, MaskedField, ProtectedField
@@ -69,6 +70,7 @@ class Case(db.Model):
     paired_on = mapped_column(Date)
     last_evaluation_on = mapped_column(Date)
     eliminated_on = mapped_column(Date)
+    lookback_on = mapped_column(Date)  # the look-back (回头看) found the household stable
     national_recorded_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -128,11 +130,13 @@ class EventEvidence(db.Model):
     """A file backing a step (minutes, a notice photo, a signed form), under a server-made name."""
 
     __tablename__ = "event_evidence"
+    __table_args__ = (enum_check("kind", EvidenceKind, nullable=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("case_event.id"), nullable=False, index=True)
     stored_name: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
     label: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    kind: Mapped[str | None] = mapped_column(String(32))  # which required paper this is, if any
     content_type: Mapped[str] = mapped_column(String(64), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -32,6 +32,8 @@ class Household(db.Model):
     net_income = mapped_column(EncryptedDecimal("household.net_income"))
     last_year_income = mapped_column(EncryptedDecimal("household.last_year_income"))
     rigid_spending = mapped_column(EncryptedDecimal("household.rigid_spending"))
+    # None: not yet checked. False: the help plan must start its 改善式 help with 户厕改造.
+    sanitary_toilet: Mapped[bool | None] = mapped_column(Boolean)
     income_period_start = mapped_column(Date)
     income_period_end = mapped_column(Date)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

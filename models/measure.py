@@ -25,5 +25,7 @@ class Measure(db.Model):
     department: Mapped[str | None] = mapped_column(String(32))
     risk_types: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # 户厕改造: the first 改善式 measure for a household without a sanitary toilet (seed 000).
+    toilet_upgrade: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     county: Mapped[Region] = relationship()

@@ -1,18 +1,18 @@
 """Staff login, logout and the landing page. Handlers stay thin: form → service → template."""
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from core.clock import today
 from core.extensions import db
 from portal.forms import LoginForm
-from services import cases, households, policy, users
+from services import households, policy, users
 from services.errors import ValidationFailed
 from services.landing import landing_for
-from services.views import case_view, household_view
+from services.views import household_view
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/portal")
@@ -55,7 +55,7 @@ def logout():
 @bp.route("/")
 @login_required
 def home():
-    return render_template("home.html", landing=landing_for(current_user, date.today()))
+    return render_template("home.html", landing=landing_for(current_user, today()))
 
 
 @bp.route("/households/<int:household_id>")
@@ -64,14 +64,6 @@ def household_detail(household_id: int):
     household = households.read_household(current_user, household_id)
     db.session.commit()  # the audit entry of this read
     return render_template("household.html", view=household_view(household))
-
-
-@bp.route("/cases/<int:case_id>")
-@login_required
-def case_detail(case_id: int):
-    case = cases.read_case(current_user, case_id)
-    db.session.commit()
-    return render_template("case.html", view=case_view(case))
 
 
 @bp.route("/policy-texts/<region_code>", methods=["GET", "POST"])

@@ -14,14 +14,20 @@ from sqlalchemy import select
 from core.extensions import db
 from domain.enums import (CaseSource, Health, HouseholdAttribute, KeyGroup, LabourCapacity,
                           MonitoringCategory, RegionLevel, Relation, RiskType, Schooling)
+from domain.deadlines import quarter_code
+from domain.evidence import ELIMINATION_PAPERS
 from domain.validation import make_id_number
 from domain.workflow import Action
-from models import Measure, Region, ScreeningRound, User
+from models import Evaluation, Measure, Region, ScreeningRound, User
 from services import cases, households, regions, users
-from services.cases import StepInput
+from services.cases import Evidence, StepInput
 from services.demo_data import (COUNTY, DEMO_PASSWORD, GIVEN, GRIDS_PER_VILLAGE,
                                 HOUSEHOLDS_PER_VILLAGE, MEASURES, STAFF, SURNAMES, TOWNSHIPS)
 from services.households import MemberInput
+
+
+# A placeholder PDF for the demo's attached papers (a real county attaches scans).
+DEMO_PAPER = b"%PDF-1.4\n% demo paper\n%%EOF\n"
 
 
 def has_data() -> bool:
@@ -36,7 +42,7 @@ def seed(today: date | None = None, seed_value: int = 2026) -> str:
     for name, kind, department, risks in MEASURES:
         db.session.add(Measure(county=county, name=name, kind=kind.value,
                                department=department.value if department else None,
-                               risk_types=[r.value for r in risks]))
+                               risk_types=[r.value for r in risks], toilet_upgrade=name == "户厕改造"))
     # A concentrated screening round running now, so the field app has households to visit.
     db.session.add(ScreeningRound(county=county, name=f"{today.year}年防止返贫监测帮扶集中排查",
                                   starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=20)))
@@ -190,13 +196,17 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
     for quarter in (1, 2, 3):
         step(done, v, Action.QUARTERLY_EVALUATION, today - timedelta(days=400 - 90 * quarter))
     day = today - timedelta(days=100)
-    step(done, v, Action.PROPOSE_ELIMINATION, day, from_quarterly_evaluation=True)
+    db.session.add(Evaluation(case=done, quarter=quarter_code(day), evaluated_on=day,
+                              measures_in_place=True, measures_working=True, risk_gone=True,
+                              propose_elimination=True, actor=v))
+    step(done, v, Action.PROPOSE_ELIMINATION, day)
     step(done, grid, Action.ELIM_VERIFY, day + timedelta(days=3), household_signed=True)
     step(done, v, Action.ELIM_VILLAGE_REVIEW, day + timedelta(days=5),
          review={"date": str(day + timedelta(days=5)), "participants": "村两委、村民代表", "result": "同意"},
          notice_start=day + timedelta(days=5))
     step(done, v, Action.ELIM_CLOSE_NOTICE, day + timedelta(days=11), notice_end=day + timedelta(days=11))
-    step(done, t, Action.ELIM_TOWNSHIP_APPROVE, day + timedelta(days=13), signed=True)
+    papers = [Evidence(f"{k.label}.pdf", DEMO_PAPER, "application/pdf", k.value) for k in ELIMINATION_PAPERS]
+    step(done, t, Action.ELIM_TOWNSHIP_APPROVE, day + timedelta(days=13), signed=True, evidence=papers)
     step(done, c, Action.ELIM_COUNTY_APPROVE, day + timedelta(days=15), signed=True, phone_survey_done=True)
     step(done, c, Action.ANNOUNCE, day + timedelta(days=16))
     return len(opened) + 2

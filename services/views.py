@@ -4,10 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from domain.enums import (CaseSource, Health, HouseholdAttribute, LabourCapacity, MonitoringCategory,
-                          Relation, RiskType, Role, Schooling)
-from domain.workflow import Action, CaseState
-from models import Case, Household
+from domain.enums import (Health, HouseholdAttribute, LabourCapacity, MonitoringCategory,
+                          Relation, RiskType, Schooling)
+from models import Household
 
 # Mainland China keeps one time zone; times are stored in UTC and shown in Beijing time.
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -55,45 +54,3 @@ def household_view(household: Household) -> HouseholdView:
         address=household.address, attribute=_label(HouseholdAttribute, household.attribute),
         category=_label(MonitoringCategory, household.monitoring_category),
         risk_types="、".join(RiskType(r).label for r in household.risk_types), members=rows)
-
-
-@dataclass(frozen=True)
-class EventRow:
-    at: str
-    action: str
-    state: str
-    actor: str
-    comment: str
-    signed: bool
-
-
-@dataclass(frozen=True)
-class CaseView:
-    id: int
-    state: str
-    source: str
-    urgent: bool
-    region: str
-    risk_types: str
-    due: str
-    words: str
-    claimed: str
-    household_id: int | None
-    rejection_reason: str
-    events: list[EventRow]
-
-
-def case_view(case: Case) -> CaseView:
-    events = [EventRow(at=e.at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M"),
-                       action=Action(e.action).label if e.action else "提交线索",
-                       state=CaseState(e.to_state).label,
-                       actor=(f"{e.actor.full_name}（{Role(e.actor_role).label}）" if e.actor else "农户本人"),
-                       comment=e.comment or "", signed=e.signed) for e in case.events]
-    claimed = " ".join(p for p in (case.claimed_name or "", case.claimed_id_number_masked) if p)
-    return CaseView(
-        id=case.id, state=case.state_enum.label, source=CaseSource(case.source).label,
-        urgent=case.urgent, region=case.region.name,
-        risk_types="、".join(RiskType(r).label for r in case.risk_types),
-        due=case.due_date.isoformat() if case.due_date else "", words=case.reporter_words or "",
-        claimed=claimed, household_id=case.household_id,
-        rejection_reason=case.rejection_reason or "", events=events)

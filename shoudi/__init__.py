@@ -22,6 +22,7 @@ from portal.session import lock_idle_session
 from portal.assets import bp as assets_bp
 from portal.farmer import bp as farmer_bp
 from portal.field import bp as field_bp
+from portal.office import bp as office_bp
 from portal.sheets import bp as sheets_bp
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.notify import NOTIFIERS_EXTENSION, LoggingNotifier
@@ -66,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(farmer_bp)
     app.register_blueprint(sheets_bp)
     app.register_blueprint(field_bp)
+    app.register_blueprint(office_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     _register_error_handlers(app)

@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy import select, text
 
 from core.extensions import db
+from domain.deadlines import quarter_code
 from domain.enums import CaseSource
+from domain.evidence import ELIMINATION_PAPERS
 from domain.workflow import Action, TransitionRefused
 from factories import build_world, household, new_id
-from models import AuditLog
+from models import AuditLog, Evaluation
 from services import cases, settings
 from services.cases import Evidence, StepInput
 from services.errors import NotFound, ValidationFailed
@@ -23,6 +25,18 @@ def world(app):
 
 def _review(day):
     return {"date": day.isoformat(), "participants": "村两委、驻村工作队、村民代表", "result": "同意"}
+
+
+def put_on_list(world, case, day):
+    """The quarterly evaluation that puts the household on the elimination list."""
+    db.session.add(Evaluation(case=case, quarter=quarter_code(day), evaluated_on=day,
+                              measures_in_place=True, measures_working=True, risk_gone=True,
+                              propose_elimination=True, actor=world.users["village_a"]))
+    db.session.flush()
+
+
+def all_papers():
+    return [Evidence(k.label + ".pdf", b"%PDF-1.4", "application/pdf", k.value) for k in ELIMINATION_PAPERS]
 
 
 def run(world, case, steps, start):
@@ -228,13 +242,16 @@ def _monitored_case(world, start):
 def test_elimination_is_blocked_before_the_minimum_period(world, today):
     start = today - timedelta(days=60)
     case, _ = _monitored_case(world, start)
+    with pytest.raises(TransitionRefused) as info:  # not put on the list at an evaluation
+        cases.perform(world.users["village_a"], case.id, Action.PROPOSE_ELIMINATION, StepInput(), today=today)
+    assert "季度帮扶效果评估" in str(info.value)
+    put_on_list(world, case, today)
     with pytest.raises(TransitionRefused) as info:
-        cases.perform(world.users["village_a"], case.id, Action.PROPOSE_ELIMINATION,
-                      StepInput(from_quarterly_evaluation=True), today=today)
+        cases.perform(world.users["village_a"], case.id, Action.PROPOSE_ELIMINATION, StepInput(), today=today)
     assert "未满6个月" in str(info.value)
     # risk that vanished by itself needs no minimum period
     cases.perform(world.users["village_a"], case.id, Action.PROPOSE_ELIMINATION,
-                  StepInput(from_quarterly_evaluation=True, natural_elimination=True), today=today)
+                  StepInput(natural_elimination=True), today=today)
     assert case.state == "elim_proposed"
 
 
@@ -244,9 +261,9 @@ def test_elimination_is_blocked_below_the_line_and_for_households_without_labour
     h.net_income = Decimal("10000")  # 5,000 per person, below the 7,000 line
     for m in h.members:
         m.labour_capacity = "none"
+    put_on_list(world, case, today)
     with pytest.raises(TransitionRefused) as info:
-        cases.perform(world.users["village_a"], case.id, Action.PROPOSE_ELIMINATION,
-                      StepInput(from_quarterly_evaluation=True), today=today)
+        cases.perform(world.users["village_a"], case.id, Action.PROPOSE_ELIMINATION, StepInput(), today=today)
     assert "未超过监测范围" in str(info.value) and "整户无劳动能力" in str(info.value)
 
 
@@ -254,13 +271,14 @@ def test_full_elimination_by_five_steps_then_lookback_revert(world, today):
     start = today - timedelta(days=400)
     case, _ = _monitored_case(world, start)
     day = today - timedelta(days=30)
+    put_on_list(world, case, day)
     run(world, case, [
         ("village_a", Action.QUARTERLY_EVALUATION, 0, {}),
-        ("village_a", Action.PROPOSE_ELIMINATION, 0, {"from_quarterly_evaluation": True}),
+        ("village_a", Action.PROPOSE_ELIMINATION, 0, {}),
         ("grid_a1", Action.ELIM_VERIFY, 2, {"household_signed": True}),
         ("village_a", Action.ELIM_VILLAGE_REVIEW, 3, {"review": _review(day), "notice_start": day + timedelta(days=3)}),
         ("village_a", Action.ELIM_CLOSE_NOTICE, 9, {"notice_end": day + timedelta(days=9)}),
-        ("township", Action.ELIM_TOWNSHIP_APPROVE, 10, {"signed": True}),
+        ("township", Action.ELIM_TOWNSHIP_APPROVE, 10, {"signed": True, "evidence": all_papers()}),
         ("county", Action.ELIM_COUNTY_APPROVE, 12, {"signed": True, "phone_survey_done": True}),
         ("county", Action.ANNOUNCE, 13, {}),
     ], day)
@@ -274,7 +292,8 @@ def test_full_elimination_by_five_steps_then_lookback_revert(world, today):
 def test_only_the_original_verifier_verifies_elimination(world, today):
     start = today - timedelta(days=400)
     case, _ = _monitored_case(world, start)
-    run(world, case, [("village_a", Action.PROPOSE_ELIMINATION, 0, {"from_quarterly_evaluation": True})], today)
+    put_on_list(world, case, today)
+    run(world, case, [("village_a", Action.PROPOSE_ELIMINATION, 0, {})], today)
     other = world.users["cadre_a"]
     with pytest.raises(TransitionRefused):
         cases.perform(other, case.id, Action.ELIM_VERIFY, StepInput(household_signed=True), today=today)

@@ -1,0 +1,16 @@
+"""Today's date where the work happens.
+
+Deadlines are counted in Chinese calendar days, so "today" is the date in Beijing, not the
+server's UTC date (a step taken at 07:00 Beijing time is still on that day). Domain rules never
+read the clock: handlers call ``today()`` once per request and pass the date down.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+WORK_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    return datetime.now(WORK_TZ).date()

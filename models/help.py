@@ -1,0 +1,72 @@
+"""Help after inclusion: the measures of a household's help plan and the quarterly evaluations.
+
+A plan is the set of ``PlanMeasure`` rows of a case that are not cancelled, in ``position``
+order; revising a plan cancels or adds rows, so what was planned stays on record.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from domain.enums import Department, MeasureStatus
+from models.case import Case
+from models.measure import Measure
+from models.types import EncryptedText, UTCDateTime, enum_check, utcnow
+from models.user import User
+
+
+class PlanMeasure(db.Model):
+    __tablename__ = "plan_measure"
+    __table_args__ = (
+        enum_check("status", MeasureStatus),
+        enum_check("department", Department, nullable=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), nullable=False, index=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Copied from the library when planned, so a later library edit does not move the work.
+    department: Mapped[str | None] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=MeasureStatus.PLANNED.value,
+                                        index=True)
+    planned_on = mapped_column(Date, nullable=False)
+    due_on = mapped_column(Date)
+    done_on = mapped_column(Date)
+    note = mapped_column(EncryptedText("plan_measure.note"))  # may speak of health or income
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
+    measure: Mapped[Measure] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    @property
+    def status_enum(self) -> MeasureStatus:
+        return MeasureStatus(self.status)
+
+
+class Evaluation(db.Model):
+    """帮扶效果评估 (seed 000, every quarter): are measures in place, working, is the risk gone?"""
+
+    __tablename__ = "evaluation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), nullable=False, index=True)
+    quarter: Mapped[str] = mapped_column(String(7), nullable=False)  # "2026Q4"
+    evaluated_on = mapped_column(Date, nullable=False)
+    measures_in_place: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    measures_working: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    risk_gone: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # The collective judgement (集体研判) that puts the household on the elimination list.
+    propose_elimination: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    comment = mapped_column(EncryptedText("evaluation.comment"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,75 @@
+"""The case page: the record, the deadline, the history, and the steps this person may take.
+
+One POST per step: the step's form is read, the service takes the step, the request commits
+once. A refused or invalid step shows the page again with the reasons next to the form and
+everything typed kept.
+"""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from core.clock import today
+from core.extensions import db
+from domain.workflow import Action, TransitionRefused
+from portal.office.blueprint import bp
+from portal.office.formdata import FormReader
+from portal.office.steps import PANELS, STEP_FORMS
+from services import case_page, cases, evidence_files
+from services.errors import ValidationFailed
+
+
+def _render(case_id: int, *, open_action: str = "", errors: dict | None = None, refused: tuple = (),
+            typed: MultiDict | None = None, done: str = "", status: int = 200):
+    case = cases.read_case(current_user, case_id)
+    day = today()
+    steps = case_page.steps(current_user, case, day, set(STEP_FORMS))
+    forms = {s.action: STEP_FORMS[Action(s.action)] for s in steps}
+    options = {s.action: forms[s.action].options(current_user, case, day) for s in steps if not s.blocked}
+    panels = [p for provider in PANELS if (p := provider(current_user, case, day)) is not None]
+    html = render_template(
+        "office/case.html", head=case_page.header(case, day), events=case_page.events(case),
+        steps=steps, forms=forms, options=options, panels=panels, open_action=open_action,
+        errors=errors or {}, refused=refused, typed=typed or MultiDict(), done=done)
+    db.session.commit()  # the audit entry of this read
+    return html, status
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def case(case_id: int):
+    return _render(case_id, done=request.args.get("done", ""))
+
+
+@bp.route("/cases/<int:case_id>/steps/<action>", methods=["POST"])
+@login_required
+def take_step(case_id: int, action: str):
+    try:
+        step = Action(action)
+    except ValueError:
+        abort(404)
+    form = STEP_FORMS.get(step)
+    if form is None:
+        abort(404)
+    case = cases.read_case(current_user, case_id)  # 404 outside scope, before reading any input
+    reader = FormReader(request.form, request.files)
+    try:
+        form.handle(current_user, case, reader, today())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render(case_id, open_action=action, errors=exc.fields, typed=request.form, status=400)
+    except TransitionRefused as exc:
+        db.session.rollback()
+        return _render(case_id, open_action=action, refused=exc.reasons, typed=request.form, status=409)
+    db.session.commit()
+    return redirect(url_for("office.case", case_id=case_id, done=action) + "#top")
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@login_required
+def evidence(evidence_id: int):
+    found = evidence_files.open_for(current_user, evidence_id)
+    db.session.commit()  # the audit entry of this read
+    return send_file(found.path, mimetype=found.content_type, download_name=found.download_name,
+                     as_attachment=found.content_type == "application/pdf")

@@ -1,0 +1,53 @@
+"""The staff navigation bar: the back-office pages this person's role uses.
+
+Items whose page is not registered in this build are left out, so the bar never links to a
+missing page. ``unread`` is the number of unread notifications shown beside 消息.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_login import current_user
+
+from domain.enums import Role
+
+R = Role
+_DESK = (R.VILLAGE_STAFF, R.TOWNSHIP_STAFF, R.COUNTY_STAFF)
+_EVERYONE = tuple(R)
+
+# (endpoint, label, roles that use it)
+ITEMS = [
+    ("portal.home", "工作台", _EVERYONE),
+    ("office.inbox", "线索受理", _DESK),
+    ("office.overdue", "逾期", _DESK + (R.PAIR_CADRE, R.DEPARTMENT)),
+    ("office.tasks", "部门任务", (R.DEPARTMENT, R.COUNTY_STAFF)),
+    ("office.lookback", "回头看", _DESK),
+    ("office.dashboard", "统计", _DESK + (R.DEPARTMENT, R.ADMIN)),
+    ("office.measures", "措施库", (R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.VILLAGE_STAFF, R.DEPARTMENT)),
+    ("office.notifications", "消息", _EVERYONE),
+]
+
+# Set by the notification centre: a function (user) -> number of unread notifications.
+UNREAD_COUNTER = "shoudi_unread_counter"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    badge: int = 0
+
+
+def nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    role = current_user.role_enum
+    counter = current_app.extensions.get(UNREAD_COUNTER)
+    items = []
+    for endpoint, label, roles in ITEMS:
+        if role not in roles or endpoint not in current_app.view_functions:
+            continue
+        badge = counter(current_user) if counter and endpoint == "office.notifications" else 0
+        items.append(NavItem(url_for(endpoint), label, badge))
+    return items

@@ -1,0 +1,147 @@
+"""The case page as plain data: what happened, what is due, and which steps this person may
+take now, with the reason when a step is blocked. Templates hold no logic."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.deadlines import CaseDates, DeadlineKind, notice_deadline
+from domain.enums import CaseSource, MonitoringCategory, RiskType, Role
+from domain.evidence import EvidenceKind
+from domain.workflow import Action, CaseState, actions_for_role
+from models import Case, User
+from services import cases, settings
+from services.views import DISPLAY_TZ
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    id: int
+    label: str
+    kind: str
+    size_kb: int
+
+
+@dataclass(frozen=True)
+class EventRow:
+    at: str
+    action: str
+    state: str
+    actor: str
+    comment: str
+    signed: bool
+    details: list[str]
+    evidence: list[EvidenceRow]
+
+
+@dataclass(frozen=True)
+class StepRow:
+    action: str
+    label: str
+    blocked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseHeader:
+    id: int
+    state: str
+    state_code: str
+    source: str
+    urgent: bool
+    green_channel: bool
+    region: str
+    risk_types: str
+    category: str
+    claimed: str
+    words: str
+    household_id: int | None
+    rejection_reason: str
+    verifier: str
+    original_verifier: str
+    pair_cadre: str
+    deadline_label: str
+    due: str
+    days_left: int | None
+    overdue: bool
+    notice_earliest_end: str
+    merged_into: int | None
+
+
+def _name(user: User | None) -> str:
+    return user.full_name if user else ""
+
+
+def _labels(enum, codes) -> str:
+    return "、".join(enum(c).label for c in codes)
+
+
+_DETAIL_LABELS = {"date": "评议日期", "participants": "参加人员", "result": "评议结果"}
+
+
+def _details(data: dict) -> list[str]:
+    """Structured facts of an event in words (dates, review, category); never personal data."""
+    lines: list[str] = []
+    review = data.get("review") or {}
+    lines += [f"{_DETAIL_LABELS[k]}：{v}" for k, v in review.items() if k in _DETAIL_LABELS]
+    if data.get("notice_start"):
+        lines.append(f"公示开始：{data['notice_start']}")
+    if data.get("notice_end"):
+        lines.append(f"公示结束：{data['notice_end']}")
+    if data.get("category"):
+        lines.append(f"监测对象类别：{MonitoringCategory(data['category']).label}")
+    if data.get("risk_types"):
+        lines.append(f"风险类型：{_labels(RiskType, data['risk_types'])}")
+    for key, text in (("household_signed", "农户已签字认可"), ("phone_survey", "已开展电话调查"),
+                      ("onsite_check", "已入户调查"), ("natural", "风险自然消除")):
+        if data.get(key):
+            lines.append(text)
+    if data.get("merged_into"):
+        lines.append(f"已合并到案件 {data['merged_into']}")
+    if data.get("merged_case"):
+        lines.append(f"案件 {data['merged_case']} 已合并到本案")
+    if data.get("joined_report"):
+        lines.append(f"同一农户的又一条线索（{CaseSource(data['joined_report']).label}）并入本案")
+    for line in data.get("notes", ()):
+        lines.append(str(line))
+    return lines
+
+
+def events(case: Case) -> list[EventRow]:
+    rows = []
+    for e in case.events:
+        actor = f"{e.actor.full_name}（{Role(e.actor_role).label}）" if e.actor else "农户本人"
+        rows.append(EventRow(
+            at=e.at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M"),
+            action=Action(e.action).label if e.action else "提交线索",
+            state=CaseState(e.to_state).label, actor=actor, comment=e.comment or "", signed=e.signed,
+            details=_details(e.data or {}),
+            evidence=[EvidenceRow(ev.id, ev.label, EvidenceKind(ev.kind).label if ev.kind else "",
+                                  max(1, ev.size // 1024)) for ev in e.evidence]))
+    return rows
+
+
+def header(case: Case, today: date) -> CaseHeader:
+    policy = settings.policy_for(case.region)
+    dates = CaseDates(clue_date=case.clue_date, notice_start=case.notice_start)
+    notice = notice_deadline(case.state_enum, dates, policy)
+    claimed = " ".join(p for p in (case.claimed_name or "", case.claimed_id_number_masked) if p)
+    return CaseHeader(
+        id=case.id, state=case.state_enum.label, state_code=case.state, source=CaseSource(case.source).label,
+        urgent=case.urgent, green_channel=case.green_channel_at is not None, region=case.region.name,
+        risk_types=_labels(RiskType, case.risk_types),
+        category=MonitoringCategory(case.category).label if case.category else "",
+        claimed=claimed, words=case.reporter_words or "", household_id=case.household_id,
+        rejection_reason=case.rejection_reason or "", verifier=_name(case.verifier),
+        original_verifier=_name(case.original_verifier), pair_cadre=_name(case.pair_cadre),
+        deadline_label=DeadlineKind(case.deadline_kind).label if case.deadline_kind else "",
+        due=case.due_date.isoformat() if case.due_date else "",
+        days_left=(case.due_date - today).days if case.due_date else None,
+        overdue=bool(case.due_date and today > case.due_date),
+        notice_earliest_end=notice.due.isoformat() if notice else "",
+        merged_into=case.merged_into_id)
+
+
+def steps(actor: User, case: Case, today: date, offered: set[Action]) -> list[StepRow]:
+    """The steps this person's role may take in the case's state and that have a form here."""
+    return [StepRow(a.value, a.label, cases.preview(actor, case, a, today=today))
+            for a in actions_for_role(case.state_enum, actor.role_enum) if a in offered]
