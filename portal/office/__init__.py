@@ -1,5 +1,18 @@
 """Back office screens. Importing the route and step modules registers them on ``bp``."""
-from portal.office import case_page, steps_identification  # noqa: F401  (routes and step forms)
+from portal.office import (  # noqa: F401  (each module registers its routes or step forms)
+    case_page,
+    dashboard,
+    inbox,
+    lookback,
+    measures,
+    notices,
+    notifications,
+    overdue,
+    steps_elimination,
+    steps_help,
+    steps_identification,
+    tasks,
+)
 from portal.office.blueprint import bp
 from portal.office.nav import nav_items
 
