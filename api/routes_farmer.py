@@ -4,13 +4,13 @@ The same services as the H5 farmer pages, with the same rate limits per client a
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import jsonify
 
 from api import schemas
 from api.errors import ApiError
 from api.registry import Answer, api
+from core import clock
 from core.extensions import db
 from domain.lookup import format_lookup_code
 from domain.selfreport import ReportInput
@@ -31,7 +31,7 @@ def villages():
            answers={200: Answer("该村的明白纸：监测范围、申请条件、帮扶措施、办理流程、联系人", schemas.PolicyPage)},
            description="不计入扫码次数（扫码计数只在 /q/<代码> 页面）。")
 def policy_page(village_code: str):
-    page = policy.policy_page(policy.village_for_code(village_code), date.today())
+    page = policy.policy_page(policy.village_for_code(village_code), clock.today())
     return jsonify(schemas.PolicyPage().dump(page))
 
 
@@ -47,7 +47,7 @@ def report_create(body):
     result = selfreport.result_for_token(token)
     status = 200
     if result is None:
-        result = selfreport.submit(ReportInput(**body), [], token, date.today())
+        result = selfreport.submit(ReportInput(**body), [], token, clock.today())
         status = 201
     db.session.commit()
     code = format_lookup_code(result.lookup_code) if result.lookup_code else None

@@ -5,12 +5,12 @@ exactly like an id that does not exist.
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import jsonify
 
 from api import adapters, schemas
 from api.registry import Answer, api
+from core import clock
 from core.extensions import db
 from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
@@ -23,7 +23,7 @@ TAG = "外业"
            answers={200: Answer("待核实线索、本轮未走访农户、需跟进农户", schemas.Work)},
            description="每个列表最多200条。")
 def work(user):
-    mine = fieldwork.my_work(user, date.today())
+    mine = fieldwork.my_work(user, clock.today())
     return jsonify(schemas.Work().dump({"round": mine.round_name, "to_verify": mine.to_verify,
                                         "not_visited": mine.not_visited, "follow_ups": mine.follow_ups}))
 

@@ -5,11 +5,11 @@ fields are checked as the farmer types.
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import (Blueprint, current_app, redirect, render_template, request, session, url_for)
 from flask_login import current_user
 
+from core import clock
 from core.extensions import db, limiter
 from domain.lookup import format_lookup_code
 from domain.selfreport import CONSENT_TEXT, GREEN_CHANNEL_QUESTION, MAX_PHOTOS, ReportInput
@@ -40,9 +40,9 @@ def _proxy_user():
 def scan(code: str):
     """The address printed in the QR code. It never changes: old codes keep answering."""
     village = policy.village_for_code(code)
-    policy.count_scan(village, date.today())
+    policy.count_scan(village, clock.today())
     db.session.commit()
-    return render_template("farmer/policy.html", page=policy.policy_page(village, date.today()))
+    return render_template("farmer/policy.html", page=policy.policy_page(village, clock.today()))
 
 
 def _form_page(raw: ReportInput, token: str, errors: dict | None = None, status: int = 200):
@@ -70,7 +70,7 @@ def report():
     token = request.form.get("token", "")
     uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
     try:
-        selfreport.submit(raw, uploads, token, date.today(), actor=_proxy_user())
+        selfreport.submit(raw, uploads, token, clock.today(), actor=_proxy_user())
     except ValidationFailed as exc:
         db.session.rollback()
         token = token if selfreport.valid_token(token) else selfreport.new_form_token()

@@ -16,6 +16,7 @@ from itertools import groupby
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
+from core import clock
 from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
 from models import Case, Household
@@ -79,7 +80,7 @@ def _case_header(case_id: int | None, household_id: int, today: date) -> CaseHea
 @bp.get("/")
 @login_required
 def my_work():
-    return render_template("field/work.html", work=fieldwork.my_work(current_user, date.today()))
+    return render_template("field/work.html", work=fieldwork.my_work(current_user, clock.today()))
 
 
 @bp.get("/search")
@@ -96,7 +97,7 @@ def search():
 @login_required
 def visit_form(household_id: int):
     household = _household_header(household_id)
-    case = _case_header(request.args.get("case", type=int), household.id, date.today())
+    case = _case_header(request.args.get("case", type=int), household.id, clock.today())
     return render_template(
         "field/visit.html", household=household, case=case, groups=QUESTION_GROUPS,
         income_items=INCOME_ITEMS, methods=METHODS, away_reasons=AwayReason.choices(),

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 
+from core import clock
 from services import policy, sheet_drawing, sheets
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
@@ -23,7 +23,7 @@ def _font() -> str:
 
 def _sheet(code: str):
     village = sheets.village_in_scope(current_user, code)
-    page = policy.policy_page(village, date.today())
+    page = policy.policy_page(village, clock.today())
     return page, sheet_drawing.qr_target(_public_url(), page.village_code)
 
 
@@ -69,7 +69,7 @@ def png(village_code: str):
 @login_required
 def township_pdf(township_code: str):
     township = sheets.township_in_scope(current_user, township_code)
-    today, public_url = date.today(), _public_url()
+    today, public_url = clock.today(), _public_url()
     pages = [policy.policy_page(village, today) for village in sheets.villages_of(current_user, township)]
     data = sheet_drawing.render_township_pdf(
         [(page, sheet_drawing.qr_target(public_url, page.village_code)) for page in pages], _font())

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from domain.enums import (CaseSource, Health, HouseholdAttribute, KeyGroup, LabourCapacity,
                           MonitoringCategory, RegionLevel, Relation, RiskType, Schooling)
@@ -35,7 +36,7 @@ def has_data() -> bool:
 
 
 def seed(today: date | None = None, seed_value: int = 2026) -> str:
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed_value)
     county = _regions()
     staff = {u[0]: users.create_user(u[0], u[1], DEMO_PASSWORD, u[2], u[3], u[4], phone=u[5]) for u in STAFF}

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from PIL import Image
 from sqlalchemy import func, select
 
+from core import clock
 import factories
 from conftest import serving  # noqa: F401  (re-exported for the race tests)
 from core.extensions import db
@@ -39,7 +40,7 @@ class Scene:
 
 
 def build_scene() -> Scene:
-    today = date.today()
+    today = clock.today()
     world = factories.build_world()
     h_a1 = factories.household(world.grid_a1, today, phone="13800001111")
     h_a2 = factories.household(world.grid_a2, today)
@@ -70,9 +71,9 @@ def bearer(token: str) -> dict:
 def assign_verifier(scene: Scene, case_id: int, who: str = "grid_a1") -> None:
     """Village A's staff accept the clue and send ``who`` to verify it at home."""
     staff = user(scene.users["village_a"])
-    cases.perform(staff, case_id, Action.ACCEPT, StepInput(), today=date.today())
+    cases.perform(staff, case_id, Action.ACCEPT, StepInput(), today=clock.today())
     cases.perform(staff, case_id, Action.ASSIGN_VERIFIER, StepInput(assignee_id=scene.users[who]),
-                  today=date.today())
+                  today=clock.today())
     db.session.commit()
 
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 import factories
 from api_support import API, assert_error
 from core.extensions import db
@@ -43,7 +44,7 @@ def test_policy_page_as_json_counts_no_scan(client, world):
     assert answer.status_code == 200
     page = answer.get_json()
     assert page["village_name"] == "青山村" and page["place"] == "示范县青山镇青山村"
-    assert page["year"] == date.today().year and page["line"] == "7000" and "7,000元" in page["line_text"]
+    assert page["year"] == clock.today().year and page["line"] == "7000" and "7,000元" in page["line_text"]
     assert page["hotline"] == "12317" and page["sections"] and all(s["lines"] for s in page["sections"])
     assert {"role": "网格员", "name": "GRID_A1", "phone": None} in page["contacts"]
     assert db.session.execute(select(func.count(ScanCount.region_id))).scalar_one() == 0
@@ -70,7 +71,7 @@ def test_report_then_track(client, world):
     view = tracked.get_json()
     assert view["outcome"] == "pending" and view["headline"] == "已收到您的申报，村里正在受理"
     assert view["steps"][0] == {"label": "已受理", "status": "current"}
-    assert view["expected_by"] == (date.today() + timedelta(days=15)).isoformat()
+    assert view["expected_by"] == (clock.today() + timedelta(days=15)).isoformat()
     assert view["name"] == "王*山" and view["code"] == code and view["hotline"] == "12317"
     assert view["rejection_reason"] == "" and view["green_channel"] is False
 

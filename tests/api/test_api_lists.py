@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from core import clock
 import factories
 from api_support import API, assert_error, bearer, build_scene, token_for, user, visit_body
 from core.extensions import db
@@ -27,7 +28,7 @@ def _grid_a1() -> Region:
 
 
 def _more_households(n: int) -> list[int]:
-    made = [factories.household(_grid_a1(), date.today(), size=1) for _ in range(n)]
+    made = [factories.household(_grid_a1(), clock.today(), size=1) for _ in range(n)]
     db.session.commit()
     return [h.id for h in made]
 
@@ -101,7 +102,7 @@ def test_full_household_record_is_audited(client, scene, grid):
 
 
 def test_full_record_lists_visits_newest_first(client, scene, grid):
-    older = visit_body(scene.h_a1, visited_at=(date.today() - timedelta(days=3)).isoformat() + "T10:00:00+08:00")
+    older = visit_body(scene.h_a1, visited_at=(clock.today() - timedelta(days=3)).isoformat() + "T10:00:00+08:00")
     newer = visit_body(scene.h_a1)
     for body in (older, newer):
         assert client.post(f"{API}/visits", json=body, headers=grid).status_code == 201
@@ -120,8 +121,8 @@ def test_case_record_has_its_timeline(client, scene):
 
 def test_work_lists(client, scene, grid):
     county = user(scene.users["county"]).region
-    db.session.add(ScreeningRound(county_id=county.id, name="2026年集中排查", starts_on=date.today() - timedelta(days=5),
-                                  ends_on=date.today() + timedelta(days=5)))
+    db.session.add(ScreeningRound(county_id=county.id, name="2026年集中排查", starts_on=clock.today() - timedelta(days=5),
+                                  ends_on=clock.today() + timedelta(days=5)))
     quiet = _more_households(1)[0]
     work = client.get(f"{API}/work", headers=grid).get_json()
     assert work["round"] == "2026年集中排查"

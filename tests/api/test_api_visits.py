@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from api_support import (API, assert_error, assign_verifier, bearer, build_scene, case_row, jpeg,
                          new_uuid, photos_with, post_json, serving, token_for, upload, user, visit_body,
                          visits_with)
@@ -101,7 +102,7 @@ def test_verifying_a_case_assigned_to_someone_else_is_refused_and_stores_nothing
     """Grid worker A1 reported the clue (so sees it) but the cadre was sent to verify it: the step
     is refused, and neither the visit nor anything else of the request is kept."""
     worker = user(scene.users["grid_a1"])
-    reported = cases.open_case(worker, worker.region, CaseSource.GRID_VISIT, today=date.today(),
+    reported = cases.open_case(worker, worker.region, CaseSource.GRID_VISIT, today=clock.today(),
                                household=db.session.get(Household, scene.h_a1))
     db.session.commit()
     assign_verifier(scene, reported.id, who="cadre_a")

@@ -22,6 +22,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from core import clock
 import factories
 from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving
 from browser_support import browser, camera_photo, phone, phones, shot  # noqa: F401  (fixtures)
@@ -63,7 +64,7 @@ def site(app):
     """The test world (two villages, a user of each role), served from a thread."""
     world = factories.build_world()
     db.session.commit()
-    page = policy.policy_page(world.village_a, date.today())
+    page = policy.policy_page(world.village_a, clock.today())
     seen: list = []
 
     def recording(environ, start_response):
@@ -251,7 +252,7 @@ def test_farmer_scans_the_sheet_reports_with_a_photo_and_follows_progress(
     with Image.open(io.BytesIO(stored)) as photo:
         assert photo.format == "JPEG" and max(photo.size) <= PHOTO_MAX_SIDE, photo.size
     due = case.due_date
-    assert due is not None and due > date.today()
+    assert due is not None and due > clock.today()
 
     # Later: the farmer checks progress with the code and the phone's last four digits.
     page.goto(site.url + "/track")

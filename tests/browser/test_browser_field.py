@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from core import clock
 import factories
 from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving
 from browser_support import browser, camera_photo, phone, phones, shot  # noqa: F401  (fixtures)
@@ -53,7 +54,7 @@ class Site:
 @pytest.fixture
 def site(app):
     world = factories.build_world()
-    today = date.today()
+    today = clock.today()
     home = factories.household(world.grid_a1, today, size=3, phone="13711112222")
     other = factories.household(world.grid_a1, today)
     db.session.add(ScreeningRound(county_id=world.county.id, name=ROUND_NAME,

@@ -2,6 +2,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from farmer_support import WECHAT_UA, world_committed
 from http_support import login
@@ -18,7 +19,7 @@ def test_qr_address_opens_the_village_policy_page(client):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "示范县青山镇青山村" in text
-    assert f"{date.today().year}年监测范围：家庭年人均纯收入低于7,000元" in text
+    assert f"{clock.today().year}年监测范围：家庭年人均纯收入低于7,000元" in text
     assert text.count("我要申报") >= 2 and f"/report?village={world.village_a.code}" in text
     assert "老人单独生活" in text and "开发式帮扶" in text and "改善式帮扶" in text
     assert "不超过15天" in text and "绿色通道" in text
@@ -35,8 +36,8 @@ def test_scans_are_counted_per_village_and_day_without_personal_data(client):
     rows = {(r.region_id, r.count) for r in db.session.execute(select(ScanCount)).scalars()}
     assert rows == {(world.village_a.id, 3), (world.village_b.id, 1)}
     assert {c.name for c in ScanCount.__table__.columns} == {"id", "region_id", "day", "count"}
-    assert policy.scans_in_scope(world.users["village_a"], date.today()) == 3
-    assert policy.scans_in_scope(world.users["county"], date.today()) == 4
+    assert policy.scans_in_scope(world.users["village_a"], clock.today()) == 3
+    assert policy.scans_in_scope(world.users["county"], clock.today()) == 4
 
 
 def test_renamed_and_merged_villages_keep_answering(client):
@@ -62,7 +63,7 @@ def test_unknown_or_non_village_codes_get_a_plain_chinese_404(client):
 def test_policy_page_follows_the_regions_settings_and_texts(client):
     world = world_committed()
     county = world.users["county"]
-    settings.set_monitoring_line(county, world.county, date.today().year, "7600")
+    settings.set_monitoring_line(county, world.county, clock.today().year, "7600")
     settings.set_policy(county, world.village_a, "notice_min_days", "7")
     policy.save_text(county, world.county, "intro", "县里的话：有困难就申报。")
     policy.save_text(county, world.village_a, "intro", "青山村的话：找王书记。")

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from core import clock
 from core.extensions import db
 from conftest import make_app
 from farmer_support import ID_NUMBER, PHONE, form_token, jpeg, lookup_code, report_data, world_committed
@@ -29,7 +30,7 @@ def test_a_report_lands_in_the_village_queue_with_its_clock(client):
     [case] = _cases()
     assert (case.state, case.source, case.urgent) == ("reported", "self_report", True)
     assert case.risk_types == ["illness", "schooling"]
-    assert case.due_date == date.today() + timedelta(days=15) and case.deadline_kind == "identification"
+    assert case.due_date == clock.today() + timedelta(days=15) and case.deadline_kind == "identification"
     assert case.reported_by_id is None and case.lookup_code == code.replace("-", "")
     village_staff = world.users["village_a"]
     assert [c.id for c in db.session.execute(scoping.cases(village_staff)).scalars()] == [case.id]

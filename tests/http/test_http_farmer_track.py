@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from core.extensions import db
 from domain.workflow import Action
 from farmer_support import PHONE, form_token, lookup_code, report_data, world_committed
@@ -23,7 +24,7 @@ def test_code_and_phone_tail_show_the_steps_in_plain_words(client):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert '<li class="current">已受理</li>' in text and '<li class="todo">县级确定</li>' in text
-    expected = (date.today() + timedelta(days=15)).strftime("%m月%d日")
+    expected = (clock.today() + timedelta(days=15)).strftime("%m月%d日")
     assert f"预计{expected}前办完认定" in text and "tel:12317" in text
     assert "王*山" in text and "王大山" not in text
     assert "11010519491231002X" not in text and PHONE not in text.replace(f"tel:{PHONE}", "")
@@ -36,9 +37,9 @@ def test_progress_follows_the_workflow(client, today):
     code = _report(client, world.village_a.code)
     case = db.session.execute(select(Case)).scalar_one()
     village = world.users["village_a"]
-    cases.perform(village, case.id, Action.ACCEPT, StepInput(), today=date.today())
+    cases.perform(village, case.id, Action.ACCEPT, StepInput(), today=clock.today())
     cases.perform(village, case.id, Action.ASSIGN_VERIFIER,
-                  StepInput(assignee_id=world.users["grid_a1"].id), today=date.today())
+                  StepInput(assignee_id=world.users["grid_a1"].id), today=clock.today())
     db.session.commit()
     text = client.post("/track", data={"code": code, "phone_tail": PHONE[-4:]}).get_data(as_text=True)
     assert '<li class="done">已受理</li>' in text and '<li class="current">入户核实</li>' in text
@@ -51,7 +52,7 @@ def test_a_rejection_shows_its_reason(client):
     case.state = "county_review"
     db.session.commit()
     cases.perform(world.users["county"], case.id, Action.COUNTY_REJECT,
-                  StepInput(reason="家庭人均纯收入高于监测范围"), today=date.today())
+                  StepInput(reason="家庭人均纯收入高于监测范围"), today=clock.today())
     db.session.commit()
     text = client.post("/track", data={"code": code, "phone_tail": PHONE[-4:]}).get_data(as_text=True)
     assert "未纳入的原因：家庭人均纯收入高于监测范围" in text and "暂未纳入监测" in text

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from core import clock
 import factories
 from core.extensions import db
 from domain.enums import CaseSource
@@ -46,9 +47,9 @@ class Field:
 def _assigned_case(world, household, opened: date) -> int:
     case = cases.open_case(None, household.region, CaseSource.SELF_REPORT, today=opened, household=household)
     village = world.users["village_a"]
-    cases.perform(village, case.id, Action.ACCEPT, StepInput(), today=date.today())
+    cases.perform(village, case.id, Action.ACCEPT, StepInput(), today=clock.today())
     cases.perform(village, case.id, Action.ASSIGN_VERIFIER,
-                  StepInput(assignee_id=world.users["grid_a1"].id), today=date.today())
+                  StepInput(assignee_id=world.users["grid_a1"].id), today=clock.today())
     return case.id
 
 
@@ -60,7 +61,7 @@ def _visit(worker, household_id: int, **answers) -> None:
 
 def _build(with_round: bool = True) -> Field:
     world = factories.build_world()
-    today = date.today()
+    today = clock.today()
     worker = world.users["grid_a1"]
     fresh_id = factories.new_id()
     fresh = factories.household(world.grid_a1, today, size=3, id_number=fresh_id, phone=PHONE_MINE)
@@ -268,7 +269,7 @@ def test_visit_form_outside_scope_is_404_like_a_missing_household(worker, field)
 def test_visit_form_with_a_case_of_another_household_or_out_of_scope_is_404(app, worker, field):
     assert worker.get(f"/field/households/{field.fresh}/visit?case={field.case_due}").status_code == 404
     world_case = cases.open_case(None, db.session.get(Household, field.other_grid).region,
-                                 CaseSource.SELF_REPORT, today=date.today(),
+                                 CaseSource.SELF_REPORT, today=clock.today(),
                                  household=db.session.get(Household, field.other_grid))
     db.session.commit()
     assert worker.get(f"/field/households/{field.case_home}/visit?case={world_case.id}").status_code == 404

@@ -1,8 +1,8 @@
 from collections import Counter
-from datetime import date
 
 from sqlalchemy import func, select
 
+from core import clock
 from core.extensions import db
 from domain.enums import Role
 from domain.validation import is_valid_id_number
@@ -30,7 +30,7 @@ def test_seed_demo_builds_the_promised_county(app, today):
     assert all(m.id_number.startswith("341599") for m in members)  # the fictitious county
     assert users.authenticate("village", DEMO_PASSWORD) is not None
     [screening] = db.session.execute(select(ScreeningRound)).scalars().all()
-    assert screening.starts_on <= date.today() <= screening.ends_on  # seed-demo runs on the real date
+    assert screening.starts_on <= clock.today() <= screening.ends_on  # seed-demo runs on the real date
 
 
 def test_seed_demo_if_empty_keeps_existing_data(app):

@@ -1,12 +1,13 @@
 import base64
 import io
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select, text
 
+from core import clock
 from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import Action
@@ -90,11 +91,11 @@ def test_remote_details_are_encrypted_and_income_computed(world, today):
 
 def test_a_verifying_visit_completes_the_verification_step(world, today):
     h = household(world.grid_a1, today)
-    case = cases.open_case(None, h.region, CaseSource.SELF_REPORT, today=date.today(), household=h)
+    case = cases.open_case(None, h.region, CaseSource.SELF_REPORT, today=clock.today(), household=h)
     v = world.users["village_a"]
-    cases.perform(v, case.id, Action.ACCEPT, StepInput(), today=date.today())
+    cases.perform(v, case.id, Action.ACCEPT, StepInput(), today=clock.today())
     cases.perform(v, case.id, Action.ASSIGN_VERIFIER, StepInput(assignee_id=world.users["grid_a1"].id),
-                  today=date.today())
+                  today=clock.today())
     png = "data:image/png;base64," + base64.b64encode(_png()).decode()
     visits.record_visit(world.users["grid_a1"], _visit(h.id, case_id=case.id, signature_png=png,
                                                        signer_name="王大山"))
@@ -137,14 +138,14 @@ def test_my_work_lists_cases_unvisited_households_and_follow_ups(world, today):
     h1, h2 = household(world.grid_a1, today), household(world.grid_a1, today)
     household(world.grid_a2, today)  # another grid: never listed
     db.session.add(ScreeningRound(county_id=world.county.id, name="2026年集中排查",
-                                  starts_on=date.today() - timedelta(days=5), ends_on=date.today() + timedelta(days=20)))
-    case = cases.open_case(None, h2.region, CaseSource.SELF_REPORT, today=date.today() - timedelta(days=20),
+                                  starts_on=clock.today() - timedelta(days=5), ends_on=clock.today() + timedelta(days=20)))
+    case = cases.open_case(None, h2.region, CaseSource.SELF_REPORT, today=clock.today() - timedelta(days=20),
                            household=h2)
     v = world.users["village_a"]
-    cases.perform(v, case.id, Action.ACCEPT, StepInput(), today=date.today())
-    cases.perform(v, case.id, Action.ASSIGN_VERIFIER, StepInput(assignee_id=worker.id), today=date.today())
+    cases.perform(v, case.id, Action.ACCEPT, StepInput(), today=clock.today())
+    cases.perform(v, case.id, Action.ASSIGN_VERIFIER, StepInput(assignee_id=worker.id), today=clock.today())
     visits.record_visit(worker, _visit(h1.id, answers={"should_monitor": "yes"}))
-    work = fieldwork.my_work(worker, date.today())
+    work = fieldwork.my_work(worker, clock.today())
     assert work.round_name == "2026年集中排查"
     assert [(r.id, r.overdue) for r in work.to_verify] == [(case.id, True)]
     assert work.to_verify[0].days_left == -5
