@@ -28,10 +28,13 @@ def _render(case_id: int, *, open_action: str = "", errors: dict | None = None, 
     forms = {s.action: STEP_FORMS[Action(s.action)] for s in steps}
     options = {s.action: forms[s.action].options(current_user, case, day) for s in steps if not s.blocked}
     panels = [p for provider in PANELS if (p := provider(current_user, case, day)) is not None]
+    # A refused step this person is not offered (another role's step) is explained at the top.
+    refused_top = refused if refused and open_action not in forms else ()
     html = render_template(
         "office/case.html", head=case_page.header(case, day), events=case_page.events(case),
         steps=steps, forms=forms, options=options, panels=panels, open_action=open_action,
-        errors=errors or {}, refused=refused, typed=typed or MultiDict(), done=done)
+        errors=errors or {}, refused=refused, refused_top=refused_top, typed=typed or MultiDict(),
+        done=done)
     db.session.commit()  # the audit entry of this read
     return html, status
 

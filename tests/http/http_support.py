@@ -99,3 +99,10 @@ def by_testid(html: str, name: str) -> str:
 def without_csrf_tokens(html: str) -> str:
     """The logout form's token is time-stamped, so two otherwise equal pages differ in it."""
     return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+
+
+def signed_in(app, login_name: str) -> FlaskClient:
+    """A fresh client logged in as one of the factory users (one client per person)."""
+    client = app.test_client()
+    assert login(client, login_name).status_code == 302
+    return client
