@@ -6,9 +6,11 @@ asks for, on dates counted from ``start``.
 """
 from __future__ import annotations
 
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core import clock
 from core.extensions import db
 from domain.deadlines import quarter_code
 from domain.enums import CaseSource
@@ -77,3 +79,26 @@ def put_on_elimination_list(world: World, case: Case, day: date) -> Evaluation:
     db.session.add(evaluation)
     db.session.flush()
     return evaluation
+
+
+class Calendar:
+    """The date the whole application believes it is, for tests that let weeks pass.
+
+    Pages and API handlers ask ``core.clock.today()`` (directly, or through a name imported
+    from it); both are pointed at this calendar, so no production code carries a test hook.
+    """
+
+    def __init__(self, monkeypatch, start: date):
+        self.day = start
+        real = clock.today
+        monkeypatch.setattr(clock, "today", self.today)
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in ("portal", "api", "services") and getattr(module, "today", None) is real:
+                monkeypatch.setattr(module, "today", self.today)
+
+    def today(self) -> date:
+        return self.day
+
+    def advance(self, days: int) -> date:
+        self.day += timedelta(days=days)
+        return self.day
