@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core.clock import today
 from core.extensions import db
 from portal.forms import LoginForm
-from services import households, policy, users
+from services import household_page, households, policy, users
 from services.errors import ValidationFailed
 from services.landing import landing_for
-from services.views import household_view
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/portal")
@@ -61,9 +60,38 @@ def home():
 @bp.route("/households/<int:household_id>")
 @login_required
 def household_detail(household_id: int):
+    """农户档案: the full record (audited), every case in scope, visits, help and its readers."""
     household = households.read_household(current_user, household_id)
+    page = household_page.build(current_user, household, today())
     db.session.commit()  # the audit entry of this read
-    return render_template("household.html", view=household_view(household))
+    return render_template("household.html", page=page)
+
+
+def _photo_response(path: str):
+    response = send_file(path, mimetype="image/jpeg", conditional=True)
+    # Kept by the browser but checked with the server on every use: after logging out, or for
+    # another account on a shared office computer, the scope check and audit run again.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers.pop("Expires", None)
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.route("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    """A visit photo of a household in scope (404 otherwise); every read audited."""
+    path = household_page.photo_path(current_user, photo_id, thumbnail=False)
+    db.session.commit()
+    return _photo_response(path)
+
+
+@bp.route("/photos/<int:photo_id>/thumb")
+@login_required
+def photo_thumb(photo_id: int):
+    path = household_page.photo_path(current_user, photo_id, thumbnail=True)
+    db.session.commit()
+    return _photo_response(path)
 
 
 @bp.route("/policy-texts/<region_code>", methods=["GET", "POST"])

@@ -1,0 +1,343 @@
+"""The household page (农户档案) as plain data: the household and its members in full, every case
+the reader may see, visits with photos, help measures, evaluations, one merged timeline, and
+who has read the record. Built only after an audited read (``households.read_household``).
+
+Cases come through ``scoping.cases``: a grid worker sees the household of their grid but only
+the cases assigned to or reported by them, so the measures, evaluations, timeline and readers
+derived from cases follow the same rule. Every section is loaded with a fixed number of
+queries, however many visits, photos or steps the household has.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from domain.eligibility import NoMonitoringLine, format_yuan, format_yuan_cents, per_capita_income
+from domain.enums import (CaseSource, Department, Health, HelpKind, HouseholdAttribute, KeyGroup,
+                          LabourCapacity, MeasureStatus, MonitoringCategory, Relation, RiskType, Role,
+                          Schooling)
+from domain.fieldwork import AwayReason, VisitMethod
+from models import Case, CaseEvent, Evaluation, Household, PhotoUpload, PlanMeasure, Region, User, Visit
+from services import audit, household_history, scoping, settings
+from services.errors import NotFound
+from services.household_history import (SHOULD_MONITOR, YES_NO, TimelineEntry, ViewerRow, clock, day,
+                                        label, name)
+from services.photos import THUMB_SIDE
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: int
+    code: str
+    head: str
+    size: int
+    region_chain: str
+    address: str
+    attribute: str
+    category: str
+    risk_types: str
+    key_groups: tuple[str, ...]
+    toilet: str
+    toilet_upgrade_needed: bool
+
+
+@dataclass(frozen=True)
+class Income:
+    net_income: str          # "" when not recorded
+    per_capita: str
+    line: str                # the monitoring line of ``line_year``; "" when none is set
+    line_year: int
+    below_line: bool | None  # None: income or line unknown
+    last_year_income: str
+    rigid_spending: str
+    period: str
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    name: str
+    is_head: bool
+    relation: str
+    id_number: str
+    health: str
+    health_detail: str
+    labour: str
+    schooling: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    state: str
+    state_code: str
+    is_open: bool
+    source: str
+    category: str
+    risk_types: str
+    urgent: bool
+    clue_date: str
+    identified_on: str
+    eliminated_on: str
+    due: str
+    overdue: bool
+    pair_cadre: str
+    rejection_reason: str
+    merged_into: int | None
+
+
+@dataclass(frozen=True)
+class PhotoRow:
+    id: int
+    thumb_width: int
+    thumb_height: int
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    id: int
+    at: str
+    method: str
+    remote: bool
+    worker: str
+    case_id: int | None      # only when the reader may open that case
+    reached_person: str
+    reached_via: str
+    away_reason: str
+    should_monitor: str
+    per_capita_income: str
+    signer: str
+    notes: str
+    photos: tuple[PhotoRow, ...]
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    case_id: int
+    name: str
+    kind: str
+    department: str
+    status: str
+    status_code: str
+    planned_on: str
+    due_on: str
+    done_on: str
+    overdue: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    case_id: int
+    quarter: str
+    evaluated_on: str
+    in_place: str
+    working: str
+    risk_gone: str
+    propose_elimination: bool
+    actor: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class HouseholdPage:
+    profile: Profile
+    income: Income
+    members: tuple[MemberRow, ...]
+    cases: tuple[CaseRow, ...]
+    own_cases_only: bool     # a grid worker: only the cases assigned to or reported by them
+    visits: tuple[VisitRow, ...]
+    measures: tuple[MeasureRow, ...]
+    evaluations: tuple[EvaluationRow, ...]
+    timeline: tuple[TimelineEntry, ...]
+    viewers: tuple[ViewerRow, ...]
+    viewer_total: int
+
+
+def _labels(enum, codes) -> str:
+    return "、".join(enum(c).label for c in codes or ())
+
+
+def _money(amount: Decimal | None) -> str:
+    return f"{format_yuan(amount)} 元" if amount is not None else ""
+
+
+# --- the household and its members -------------------------------------------------------------
+
+def _region_chain(region: Region) -> str:
+    ids = region.ancestor_ids
+    found = {r.id: r.name for r in db.session.execute(select(Region).where(Region.id.in_(ids))).scalars()}
+    return " / ".join(found[i] for i in ids if i in found)
+
+
+def _toilet(value: bool | None) -> str:
+    return {None: "尚未核实", True: "有卫生厕所", False: "无卫生厕所（需户厕改造）"}[value]
+
+
+def _profile(household: Household) -> Profile:
+    head = household.head
+    return Profile(
+        id=household.id, code=household.code or "", head=head.name if head else "", size=household.size,
+        region_chain=_region_chain(household.region), address=household.address,
+        attribute=label(HouseholdAttribute, household.attribute),
+        category=label(MonitoringCategory, household.monitoring_category),
+        risk_types=_labels(RiskType, household.risk_types),
+        key_groups=tuple(KeyGroup(k).label for k in household.key_groups or ()),
+        toilet=_toilet(household.sanitary_toilet), toilet_upgrade_needed=household.sanitary_toilet is False)
+
+
+def _income(household: Household, today: date) -> Income:
+    try:
+        line = settings.monitoring_line(household.region, today.year)
+    except NoMonitoringLine:
+        line = None
+    net = household.net_income
+    per_capita = per_capita_income(net, household.size) if net is not None and household.size else None
+    period = ""
+    if household.income_period_start and household.income_period_end:
+        period = f"{day(household.income_period_start)} 至 {day(household.income_period_end)}"
+    return Income(
+        net_income=_money(net), per_capita=f"{format_yuan_cents(per_capita)} 元" if per_capita is not None else "",
+        line=_money(line), line_year=today.year,
+        below_line=per_capita < line if per_capita is not None and line is not None else None,
+        last_year_income=_money(household.last_year_income), rigid_spending=_money(household.rigid_spending),
+        period=period)
+
+
+def _members(household: Household) -> tuple[MemberRow, ...]:
+    rows = []
+    for m in household.members:
+        health = label(Health, m.health)
+        if m.disability_grade:
+            health += f"（{m.disability_grade}级）"
+        rows.append(MemberRow(
+            name=m.name, is_head=m.is_head, relation=label(Relation, m.relation), id_number=m.id_number or "",
+            health=health, health_detail=m.health_detail or "", labour=label(LabourCapacity, m.labour_capacity),
+            schooling=label(Schooling, m.schooling), phone=m.phone or ""))
+    return tuple(rows)
+
+
+# --- cases, visits, measures, evaluations -------------------------------------------------------
+
+def _load_cases(actor: User, household: Household) -> list[Case]:
+    query = (scoping.cases(actor).where(Case.household_id == household.id)
+             .options(selectinload(Case.pair_cadre),
+                      selectinload(Case.events).options(selectinload(CaseEvent.actor),
+                                                        selectinload(CaseEvent.evidence)))
+             .order_by(Case.clue_date.desc(), Case.id.desc()))
+    return list(db.session.execute(query).scalars())
+
+
+def _case_row(case: Case, today: date) -> CaseRow:
+    return CaseRow(
+        id=case.id, state=case.state_enum.label, state_code=case.state, is_open=case.is_open,
+        source=label(CaseSource, case.source), category=label(MonitoringCategory, case.category),
+        risk_types=_labels(RiskType, case.risk_types), urgent=case.urgent, clue_date=day(case.clue_date),
+        identified_on=day(case.identified_on), eliminated_on=day(case.eliminated_on),
+        due=day(case.due_date) if case.is_open else "",
+        overdue=bool(case.is_open and case.due_date and today > case.due_date),
+        pair_cadre=name(case.pair_cadre), rejection_reason=case.rejection_reason or "",
+        merged_into=case.merged_into_id)
+
+
+def _load_visits(household: Household) -> list[Visit]:
+    query = (select(Visit).where(Visit.household_id == household.id)
+             .options(selectinload(Visit.worker), selectinload(Visit.photos))
+             .order_by(Visit.visited_at.desc(), Visit.id.desc()))
+    return list(db.session.execute(query).scalars())
+
+
+def _thumb(photo: PhotoUpload) -> PhotoRow:
+    """The thumbnail's own size (the longer side is THUMB_SIDE), so the page does not jump."""
+    scale = min(1.0, THUMB_SIDE / max(photo.width, photo.height, 1))
+    return PhotoRow(photo.id, max(1, round(photo.width * scale)), max(1, round(photo.height * scale)))
+
+
+def _visit_row(visit: Visit, visible_cases: set[int]) -> VisitRow:
+    return VisitRow(
+        id=visit.id, at=clock(visit.visited_at), method=label(VisitMethod, visit.method),
+        remote=VisitMethod(visit.method).remote, worker=name(visit.worker),
+        case_id=visit.case_id if visit.case_id in visible_cases else None,
+        reached_person=visit.reached_person or "", reached_via=visit.reached_via or "",
+        away_reason=label(AwayReason, visit.away_reason),
+        should_monitor=SHOULD_MONITOR[visit.should_monitor],
+        per_capita_income=f"{format_yuan_cents(visit.per_capita_income)} 元" if visit.per_capita_income is not None else "",
+        signer=visit.signer_name or "", notes=visit.notes or "",
+        photos=tuple(_thumb(p) for p in visit.photos))
+
+
+def _load_measures(case_ids: list[int]) -> list[PlanMeasure]:
+    query = (select(PlanMeasure).where(PlanMeasure.case_id.in_(case_ids))
+             .options(selectinload(PlanMeasure.measure), selectinload(PlanMeasure.created_by),
+                      selectinload(PlanMeasure.updated_by))
+             .order_by(PlanMeasure.case_id.desc(), PlanMeasure.position, PlanMeasure.id))
+    return list(db.session.execute(query).scalars()) if case_ids else []
+
+
+def _finished(pm: PlanMeasure) -> bool:
+    return pm.status_enum in (MeasureStatus.DONE, MeasureStatus.CANCELLED)
+
+
+def _measure_row(pm: PlanMeasure, today: date) -> MeasureRow:
+    return MeasureRow(
+        case_id=pm.case_id, name=pm.measure.name, kind=label(HelpKind, pm.measure.kind),
+        department=label(Department, pm.department), status=pm.status_enum.label, status_code=pm.status,
+        planned_on=day(pm.planned_on), due_on=day(pm.due_on), done_on=day(pm.done_on),
+        overdue=bool(not _finished(pm) and pm.due_on and today > pm.due_on), note=pm.note or "")
+
+
+def _load_evaluations(case_ids: list[int]) -> list[Evaluation]:
+    query = (select(Evaluation).where(Evaluation.case_id.in_(case_ids)).options(selectinload(Evaluation.actor))
+             .order_by(Evaluation.evaluated_on.desc(), Evaluation.id.desc()))
+    return list(db.session.execute(query).scalars()) if case_ids else []
+
+
+def _evaluation_row(e: Evaluation) -> EvaluationRow:
+    return EvaluationRow(
+        case_id=e.case_id, quarter=e.quarter, evaluated_on=day(e.evaluated_on),
+        in_place=YES_NO[e.measures_in_place], working=YES_NO[e.measures_working],
+        risk_gone=YES_NO[e.risk_gone], propose_elimination=e.propose_elimination,
+        actor=name(e.actor), comment=e.comment or "")
+
+
+# --- the page and its photos -------------------------------------------------------------------
+
+def build(actor: User, household: Household, today: date) -> HouseholdPage:
+    """The page for a household already loaded by ``households.read_household`` (audited)."""
+    cases = _load_cases(actor, household)
+    case_ids = [c.id for c in cases]
+    visits = _load_visits(household)
+    measures = _load_measures(case_ids)
+    evaluations = _load_evaluations(case_ids)
+    viewers, viewer_total = household_history.viewers(household, case_ids)
+    return HouseholdPage(
+        profile=_profile(household), income=_income(household, today), members=_members(household),
+        cases=tuple(_case_row(c, today) for c in cases),
+        own_cases_only=actor.role_enum is Role.GRID_WORKER,
+        visits=tuple(_visit_row(v, set(case_ids)) for v in visits),
+        measures=tuple(_measure_row(pm, today) for pm in measures),
+        evaluations=tuple(_evaluation_row(e) for e in evaluations),
+        timeline=household_history.timeline(cases, visits, measures, evaluations),
+        viewers=viewers, viewer_total=viewer_total)
+
+
+def photo_path(actor: User, photo_id: int, *, thumbnail: bool) -> str:
+    """The stored JPEG of a visit photo whose household is in the reader's scope; the read is
+    audited. NotFound for a missing photo, one not attached to a visit, or one outside scope."""
+    photo = db.session.get(PhotoUpload, photo_id)
+    if photo is None or photo.visit is None:
+        raise NotFound("photo")
+    household = scoping.get(actor, Household, photo.visit.household_id)
+    stored = photo.thumb_name if thumbnail else photo.stored_name
+    path = os.path.join(current_app.config["SHOUDI_UPLOAD_FOLDER"], stored)
+    if not os.path.exists(path):
+        raise NotFound("photo file")
+    audit.record(actor, "read", "photo", photo.id, f"household={household.id} {'thumbnail' if thumbnail else 'full'}")
+    return path
