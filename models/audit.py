@@ -5,7 +5,7 @@ database trigger (created by the migration and by ``create_all``) refuses them i
 """
 from __future__ import annotations
 
-from sqlalchemy import DDL, Integer, String, event
+from sqlalchemy import DDL, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
@@ -14,6 +14,8 @@ from models.types import UTCDateTime, utcnow
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
+    # "Who viewed it" on a household page reads the log by object.
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)

@@ -88,6 +88,9 @@ def upgrade():
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lookback_on', sa.Date(), nullable=True))
 
+    # Not batch: recreating audit_log on SQLite would drop its append-only triggers.
+    op.create_index('ix_audit_log_object', 'audit_log', ['object_type', 'object_id'], unique=False)
+
     with op.batch_alter_table('event_evidence', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=32), nullable=True))
         batch_op.create_check_constraint('kind_valid', sa.text(
@@ -117,6 +120,8 @@ def downgrade():
     with op.batch_alter_table('event_evidence', schema=None) as batch_op:
         batch_op.drop_constraint('kind_valid', type_='check')
         batch_op.drop_column('kind')
+
+    op.drop_index('ix_audit_log_object', table_name='audit_log')
 
     with op.batch_alter_table('case_file', schema=None) as batch_op:
         batch_op.drop_column('lookback_on')
