@@ -141,7 +141,19 @@ def header(case: Case, today: date) -> CaseHeader:
         merged_into=case.merged_into_id)
 
 
+# Side actions, not steps of the procedure: offered only when they can be taken, so a
+# non-urgent case does not carry a blocked "green channel" on every page.
+SIDE_ACTIONS = frozenset({Action.GREEN_CHANNEL, Action.RECORD_ENTRY})
+
+
 def steps(actor: User, case: Case, today: date, offered: set[Action]) -> list[StepRow]:
     """The steps this person's role may take in the case's state and that have a form here."""
-    return [StepRow(a.value, a.label, cases.preview(actor, case, a, today=today))
-            for a in actions_for_role(case.state_enum, actor.role_enum) if a in offered]
+    rows = []
+    for action in actions_for_role(case.state_enum, actor.role_enum):
+        if action not in offered:
+            continue
+        blocked = cases.preview(actor, case, action, today=today)
+        if blocked and action in SIDE_ACTIONS:
+            continue
+        rows.append(StepRow(action.value, action.label, blocked))
+    return rows
