@@ -15,13 +15,14 @@ from core import clock
 from core.extensions import db
 from domain.enums import (CaseSource, Health, HouseholdAttribute, KeyGroup, LabourCapacity,
                           MonitoringCategory, RegionLevel, Relation, RiskType, Schooling)
-from domain.deadlines import quarter_code
 from domain.evidence import ELIMINATION_PAPERS
 from domain.validation import make_id_number
 from domain.workflow import Action
-from models import Evaluation, Measure, Region, ScreeningRound, User
-from services import cases, households, regions, users
+from models import Measure, Region, ScreeningRound, User
+from services import cases, evaluations, helpplans, households, measure_tasks, measures, regions, users
 from services.cases import Evidence, StepInput
+from services.evaluations import EvaluationInput
+from services.helpplans import PlanChoice
 from services.demo_data import (COUNTY, DEMO_PASSWORD, GIVEN, GRIDS_PER_VILLAGE,
                                 HOUSEHOLDS_PER_VILLAGE, MEASURES, STAFF, SURNAMES, TOWNSHIPS)
 from services.households import MemberInput
@@ -171,15 +172,20 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
             (c, Action.COUNTY_CONFIRM, 12, {"category": MonitoringCategory.MARGINAL.value,
                                             "risk_types": risk, "signed": True}),
             (t, Action.ASSIGN_PAIR_CADRE, 13, {"assignee_id": cadre.id}),
-            (cadre, Action.FIRST_VISIT, 15, {}),
-            (v, Action.MAKE_HELP_PLAN, 20, {}),
+            (cadre, Action.FIRST_VISIT, 15, {"comment": "入户走访，了解住院费用和家庭收入",
+                                             "data": {"notes": ["走访方式：入户"]}}),
         ]
         for actor, action, offset, kw in chain:
-            step(case, actor, action, start + timedelta(days=offset), **kw)
             if case.state == until:
                 break
+            step(case, actor, action, start + timedelta(days=offset), **kw)
+        if case.state != until:  # the help plan, chosen from the library by the rules
+            day = start + timedelta(days=20)
+            helpplans.save_plan(v, case.id, Action.MAKE_HELP_PLAN, _demo_plan(case, day), today=day,
+                                comment="村两委、网格员、驻村工作队和结对干部共同研究制定")
         return case
 
+    in_grid[2].sanitary_toilet = False  # so its plan starts its 改善式 help with 户厕改造
     opened = [
         cases.open_case(None, village, CaseSource.SELF_REPORT, today=today - timedelta(days=1),
                         risk_types=[RiskType.DISASTER.value], urgent=True, claimed_name="赵大山",
@@ -188,18 +194,25 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
         identify(in_grid[1], today - timedelta(days=12), "township_review"),
         identify(in_grid[2], today - timedelta(days=40), "helping"),
     ]
+    # The department follows its measure: 民政 has started on one and another is overdue.
+    for task in measure_tasks.tasks(staff["minzheng"], today)[:1]:
+        measure_tasks.update(staff["minzheng"], task.id, status="in_progress", done_on=None,
+                             note="已受理，正在审核", today=today - timedelta(days=5))
     rejected = identify(in_grid[3], today - timedelta(days=30), "county_review")
     step(rejected, c, Action.COUNTY_REJECT, today - timedelta(days=17),
          reason="经部门数据比对，家庭人均纯收入高于监测范围，且无大额刚性支出")
     done = identify(in_grid[4], today - timedelta(days=400), "helping")
     household = in_grid[4]
     household.net_income = Decimal("12000") * household.size
+    for pm in helpplans.current(done):  # every measure carried out within a month of the plan
+        measure_tasks.update(c, pm.id, status="done", done_on=pm.planned_on + timedelta(days=25),
+                             note="已落实到位", today=pm.planned_on + timedelta(days=25))
     for quarter in (1, 2, 3):
-        step(done, v, Action.QUARTERLY_EVALUATION, today - timedelta(days=400 - 90 * quarter))
+        evaluations.evaluate(cadre, done.id, EvaluationInput(True, True, False, comment="措施已落实，收入逐步恢复"),
+                             today=today - timedelta(days=400 - 90 * quarter))
     day = today - timedelta(days=100)
-    db.session.add(Evaluation(case=done, quarter=quarter_code(day), evaluated_on=day,
-                              measures_in_place=True, measures_working=True, risk_gone=True,
-                              propose_elimination=True, actor=v))
+    evaluations.evaluate(v, done.id, EvaluationInput(True, True, True, True, comment="收入稳定，经集体研判拟消除风险"),
+                         today=day)
     step(done, v, Action.PROPOSE_ELIMINATION, day)
     step(done, grid, Action.ELIM_VERIFY, day + timedelta(days=3), household_signed=True)
     step(done, v, Action.ELIM_VILLAGE_REVIEW, day + timedelta(days=5),
@@ -211,3 +224,22 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
     step(done, c, Action.ELIM_COUNTY_APPROVE, day + timedelta(days=15), signed=True, phone_survey_done=True)
     step(done, c, Action.ANNOUNCE, day + timedelta(days=16))
     return len(opened) + 2
+
+
+def _demo_plan(case, day: date) -> list[PlanChoice]:
+    """Measures that satisfy the plan rules: one per risk type (policy help first), a 开发式
+    measure where someone can work (else 保障式), the toilet upgrade where needed; some with a
+    due date a fortnight after the plan, so the department list has something falling due."""
+    library = measures.measures_of(measures.county_of(case.region), active_only=True)
+    facts = helpplans.facts(case)
+    chosen: list = []
+    for risk in facts.risk_types:
+        answering = sorted((m for m in library if risk in m.risk_types), key=lambda m: m.kind != "policy")
+        chosen += answering[:1]
+    wanted = "development" if facts.workers else "security"
+    chosen += [m for m in library if m.kind == wanted][:1]
+    if facts.lacks_toilet:
+        chosen += [m for m in library if m.toilet_upgrade][:1]
+    chosen += [m for m in library if m.name == "临时救助"]  # a civil-affairs measure to follow
+    ordered = [m for m in library if m in chosen]
+    return [PlanChoice(m.id, day + timedelta(days=15) if m.department else None) for m in ordered]

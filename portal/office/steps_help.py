@@ -1,1 +1,190 @@
-"""(being written)"""
+"""Step forms of help after inclusion (seed 000): pair cadre, first visit, help plan made and
+revised from the county library with the rules checked on screen, quarterly evaluation; the
+plan and evaluation panels of the case page, and the green channel's 先行帮扶.
+
+The plan forms carry a "检查" button that shows the rule check of the ticked measures without
+saving (POST /cases/<id>/plan-check/<action>); a small script runs the same check as boxes are
+ticked, when scripts run.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from core.clock import today
+from core.extensions import db
+from domain.case_states import CaseState
+from domain.deadlines import quarter_code
+from domain.fieldwork import VisitMethod
+from domain.workflow import Action, TransitionRefused
+from models import Case, User
+from portal.office.blueprint import bp
+from portal.office.case_page import _render as render_case
+from portal.office.formdata import FormReader
+from portal.office.steps import Panel, StepForm, register
+from services import cases, evaluations, helpplans, people, plan_views, scoping
+from services.cases import StepInput
+from services.errors import ValidationFailed
+from services.evaluations import EvaluationInput
+from services.helpplans import PlanChoice
+
+EARLY = "early"  # the marker of the 先行帮扶 form
+
+
+# --- pair cadre and first visit ------------------------------------------------------------
+
+def _assign_pair_cadre(actor: User, case: Case, form: FormReader, today: date) -> None:
+    assignee = form.integer("assignee_id", "结对帮扶干部", required=True)
+    comment = form.text("comment", "说明", max_len=500)
+    form.done()
+    cases.perform(actor, case.id, Action.ASSIGN_PAIR_CADRE,
+                  StepInput(assignee_id=assignee, comment=comment), today=today)
+
+
+def _pair_cadre_options(actor: User, case: Case, today: date) -> dict:
+    return {"choices": [(p.id, p.label) for p in people.pair_cadres_for(actor, case)]}
+
+
+def _first_visit(actor: User, case: Case, form: FormReader, today: date) -> None:
+    visited_on = form.day("visit_date", "走访日期", required=True)
+    if visited_on is not None and visited_on > today:
+        form.fail("visit_date", "走访日期不能晚于今天")
+    elif visited_on is not None and case.paired_on and visited_on < case.paired_on:
+        form.fail("visit_date", f"走访日期不能早于结对日期（{case.paired_on.isoformat()}）")
+    method = form.choice("method", VisitMethod, "走访方式", required=True)
+    found = form.text("found", "走访了解的情况", required=True, max_len=1000)
+    form.done()
+    notes = [f"走访日期：{visited_on.isoformat()}", f"走访方式：{VisitMethod(method).label}"]
+    cases.perform(actor, case.id, Action.FIRST_VISIT, StepInput(
+        comment=found, data={"notes": notes, "first_visit": {"date": visited_on.isoformat(), "method": method}}),
+        today=today)
+
+
+def _first_visit_options(actor: User, case: Case, today: date) -> dict:
+    return {"methods": VisitMethod.choices(), "today": today.isoformat()}
+
+
+# --- the help plan -----------------------------------------------------------------------------
+
+def _posted(marker: str) -> tuple[list[int], dict[int, str]] | None:
+    """The measures ticked and due dates typed in this request's plan form, if it carries one."""
+    if request.method != "POST" or request.form.get("plan_form") != marker:
+        return None
+    ids = [int(v) for v in request.form.getlist("measure_id") if v.isdigit() and len(v) < 10]
+    dues = {int(k[4:]): v for k, v in request.form.items()
+            if k.startswith("due_") and k[4:].isdigit() and len(k) < 14}
+    return list(dict.fromkeys(ids)), dues
+
+
+def _choices(case: Case, form: FormReader) -> list[PlanChoice]:
+    ids: list[int] = []
+    for value in form.form.getlist("measure_id"):
+        if value.isdigit() and len(value) < 10:
+            ids.append(int(value))
+        else:
+            form.fail("measure_id", "所选措施无效，请重新选择")
+    return [PlanChoice(i, form.day(f"due_{i}", "完成期限")) for i in dict.fromkeys(ids)]
+
+
+def _plan(action: Action):
+    def handle(actor: User, case: Case, form: FormReader, today: date) -> None:
+        choices = _choices(case, form)
+        if action is Action.REVISE_HELP_PLAN:
+            comment = form.text("comment", "调整理由", required=True, max_len=500)
+        else:
+            comment = form.text("comment", "计划说明", max_len=500)
+        form.done()
+        helpplans.save_plan(actor, case.id, action, choices, comment=comment, today=today)
+    return handle
+
+
+def _plan_options(action: Action):
+    def options(actor: User, case: Case, today: date) -> dict:
+        return {"plan": plan_views.picker(case, _posted(action.value)), "marker": action.value,
+                "check_url": url_for("office.plan_check", case_id=case.id, action=action.value)}
+    return options
+
+
+@bp.route("/cases/<int:case_id>/plan-check/<action>", methods=["POST"])
+@login_required
+def plan_check(case_id: int, action: str):
+    """The rule check of the ticked measures, without saving: the whole case page with the
+    form kept (no script), or only the check (``?fragment=1``, for the script)."""
+    if action not in (a.value for a in helpplans.PLAN_ACTIONS):
+        abort(404)
+    if request.args.get("fragment"):
+        # Only the check (measure names and rules, no personal record): not an audited read.
+        case = scoping.get(current_user, Case, case_id)
+        return render_template("office/steps/_plan_check.html", check=plan_views.picker(case, _posted(action)).check)
+    return render_case(case_id, open_action=action, typed=request.form)
+
+
+# --- quarterly evaluation ----------------------------------------------------------------------
+
+def _evaluate(actor: User, case: Case, form: FormReader, today: date) -> None:
+    in_place = form.tristate("measures_in_place", "措施是否落实到位", required=True)
+    working = form.tristate("measures_working", "措施是否见效", required=True)
+    risk_gone = form.tristate("risk_gone", "风险是否已消除", required=True)
+    propose = form.flag("propose_elimination")
+    comment = form.text("comment", "评估意见", max_len=1000)
+    if propose and risk_gone is False:
+        form.fail("propose_elimination", "风险尚未消除，不能提出纳入风险消除名单")
+    form.done()
+    evaluations.evaluate(actor, case.id, EvaluationInput(in_place, working, risk_gone, propose, comment),
+                         today=today)
+
+
+def _evaluation_options(actor: User, case: Case, today: date) -> dict:
+    return {"quarter": quarter_code(today), "done": evaluations.quarter_done(case, today)}
+
+
+# --- green channel: 先行帮扶 ----------------------------------------------------------------
+
+@bp.route("/cases/<int:case_id>/early-measures", methods=["POST"])
+@login_required
+def early_measures(case_id: int):
+    """先行帮扶. A refusal (wrong role, no green channel) is explained at the top of the case page."""
+    case = cases.read_case(current_user, case_id)  # 404 outside scope
+    form = FormReader(request.form)
+    choices = _choices(case, form)
+    try:
+        form.done()
+        helpplans.start_early(current_user, case.id, choices, today=today())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        g.early_errors = exc.fields
+        return render_case(case_id, typed=request.form, status=400)
+    except TransitionRefused as exc:
+        db.session.rollback()
+        return render_case(case_id, open_action=EARLY, refused=exc.reasons, status=409)
+    db.session.commit()
+    return redirect(url_for("office.case", case_id=case_id, done="early") + "#plan")
+
+
+# --- panels ----------------------------------------------------------------------------------
+
+def _plan_panel(actor: User, case: Case, today: date) -> Panel | None:
+    view = plan_views.panel(actor, case, today, _posted(EARLY))
+    if view is None:
+        return None
+    return Panel("office/panel_plan.html", {
+        "plan": view, "errors": g.get("early_errors", {}),
+        "early_url": url_for("office.early_measures", case_id=case.id)})
+
+
+def _evaluations_panel(actor: User, case: Case, today: date) -> Panel | None:
+    rows = evaluations.rows(case)
+    if not rows and case.state_enum not in (CaseState.HELPING,) and not case.state_enum.in_elimination:
+        return None
+    return Panel("office/panel_evaluations.html", {"rows": rows})
+
+
+register({
+    Action.ASSIGN_PAIR_CADRE: StepForm(_assign_pair_cadre, _pair_cadre_options),
+    Action.FIRST_VISIT: StepForm(_first_visit, _first_visit_options),
+    Action.MAKE_HELP_PLAN: StepForm(_plan(Action.MAKE_HELP_PLAN), _plan_options(Action.MAKE_HELP_PLAN)),
+    Action.REVISE_HELP_PLAN: StepForm(_plan(Action.REVISE_HELP_PLAN), _plan_options(Action.REVISE_HELP_PLAN)),
+    Action.QUARTERLY_EVALUATION: StepForm(_evaluate, _evaluation_options),
+}, [_plan_panel, _evaluations_panel])
