@@ -20,7 +20,7 @@ from services import case_page, cases, evidence_files
 from services.errors import ValidationFailed
 
 
-def _render(case_id: int, *, open_action: str = "", errors: dict | None = None, refused: tuple = (),
+def render_case_page(case_id: int, *, open_action: str = "", errors: dict | None = None, refused: tuple = (),
             typed: MultiDict | None = None, done: str = "", status: int = 200):
     case = cases.read_case(current_user, case_id)
     day = today()
@@ -42,7 +42,7 @@ def _render(case_id: int, *, open_action: str = "", errors: dict | None = None, 
 @bp.route("/cases/<int:case_id>")
 @login_required
 def case(case_id: int):
-    return _render(case_id, done=request.args.get("done", ""))
+    return render_case_page(case_id, done=request.args.get("done", ""))
 
 
 @bp.route("/cases/<int:case_id>/steps/<action>", methods=["POST"])
@@ -61,10 +61,10 @@ def take_step(case_id: int, action: str):
         form.handle(current_user, case, reader, today())
     except ValidationFailed as exc:
         db.session.rollback()
-        return _render(case_id, open_action=action, errors=exc.fields, typed=request.form, status=400)
+        return render_case_page(case_id, open_action=action, errors=exc.fields, typed=request.form, status=400)
     except TransitionRefused as exc:
         db.session.rollback()
-        return _render(case_id, open_action=action, refused=exc.reasons, typed=request.form, status=409)
+        return render_case_page(case_id, open_action=action, refused=exc.reasons, typed=request.form, status=409)
     db.session.commit()
     return redirect(url_for("office.case", case_id=case_id, done=action) + "#top")
 

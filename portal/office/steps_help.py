@@ -21,7 +21,7 @@ from domain.fieldwork import VisitMethod
 from domain.workflow import Action, TransitionRefused
 from models import Case, User
 from portal.office.blueprint import bp
-from portal.office.case_page import _render as render_case
+from portal.office.case_page import render_case_page as render_case
 from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
 from services import cases, evaluations, helpplans, people, plan_views, scoping
