@@ -21,7 +21,7 @@ from services.errors import ValidationFailed
 
 
 def render_case_page(case_id: int, *, open_action: str = "", errors: dict | None = None, refused: tuple = (),
-            typed: MultiDict | None = None, done: str = "", status: int = 200):
+                     typed: MultiDict | None = None, done: str = "", status: int = 200):
     case = cases.read_case(current_user, case_id)
     day = today()
     steps = case_page.steps(current_user, case, day, set(STEP_FORMS))
