@@ -99,11 +99,21 @@ def _details(data: dict) -> list[str]:
         lines.append(f"已合并到案件 {data['merged_into']}")
     if data.get("merged_case"):
         lines.append(f"案件 {data['merged_case']} 已合并到本案")
+    if data.get("matched_household"):
+        lines.append("线索已关联到农户档案")
     if data.get("joined_report"):
         lines.append(f"同一农户的又一条线索（{CaseSource(data['joined_report']).label}）并入本案")
     for line in data.get("notes", ()):
         lines.append(str(line))
     return lines
+
+
+def _event_label(event) -> str:
+    if event.action:
+        return Action(event.action).label
+    # Events without a step: the report that opened the case, or a record added later (a
+    # further report joined, a duplicate merged in, the household matched).
+    return "提交线索" if event.from_state is None else "补充记录"
 
 
 def events(case: Case) -> list[EventRow]:
@@ -112,7 +122,7 @@ def events(case: Case) -> list[EventRow]:
         actor = f"{e.actor.full_name}（{Role(e.actor_role).label}）" if e.actor else "农户本人"
         rows.append(EventRow(
             at=e.at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M"),
-            action=Action(e.action).label if e.action else "提交线索",
+            action=_event_label(e),
             state=CaseState(e.to_state).label, actor=actor, comment=e.comment or "", signed=e.signed,
             details=_details(e.data or {}),
             evidence=[EvidenceRow(ev.id, ev.label, EvidenceKind(ev.kind).label if ev.kind else "",
