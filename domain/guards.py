@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
-from .enums import MonitoringCategory, RiskType
+from .enums import MonitoringCategory, RiskType, Role
 
 Guard = Callable[["TransitionContext"], "str | None"]
 
@@ -19,11 +19,14 @@ Guard = Callable[["TransitionContext"], "str | None"]
 @dataclass(frozen=True)
 class TransitionContext:
     actor_id: int | None = None
+    actor_role: str | None = None  # Role code of the person acting (who may stand in for whom)
     today: date | None = None
     urgent: bool = False
     green_channel_started: bool = False
     assigned_verifier_id: int | None = None
     original_verifier_id: int | None = None
+    # The original verifier's account is still active and still covers the household's area.
+    original_verifier_active: bool = True
     pair_cadre_id: int | None = None
     assignee_id: int | None = None
     target_case_id: int | None = None
@@ -56,12 +59,28 @@ def actor_is_assigned_verifier(ctx: TransitionContext) -> str | None:
     return None
 
 
+# Who may stand in for the original verifier when that person is gone (see below).
+VERIFIER_STAND_IN_ROLE = Role.TOWNSHIP_STAFF.value
+
+
 def actor_is_original_verifier(ctx: TransitionContext) -> str | None:
-    # Seed 000: "入户核实原则上由监测户识别时的核查员负责".
-    if ctx.original_verifier_id is None:
-        return "未记录识别时的核查员，无法确定风险消除入户核实人"
-    if ctx.actor_id != ctx.original_verifier_id:
-        return "风险消除入户核实应由识别时的核查员负责"
+    """Seed 000: "入户核实原则上由监测户识别时的核查员负责" — in principle, so not always.
+
+    While the original verifier is available (recorded, account active, still covering the
+    area) only they verify. When they are not — deactivated, moved away, or never recorded for
+    an imported household — township staff (who take part in the visit anyway) verify in their
+    place and write down why; ``ctx.reason`` carries that written reason.
+    """
+    if ctx.original_verifier_id is not None and ctx.original_verifier_active:
+        if ctx.actor_id != ctx.original_verifier_id:
+            return "风险消除入户核实应由识别时的核查员负责"
+        return None
+    if ctx.actor_role != VERIFIER_STAND_IN_ROLE:
+        if ctx.original_verifier_id is None:
+            return "未记录识别时的核查员，无法确定风险消除入户核实人"
+        return "识别时的核查员已不在岗，应由乡镇工作人员写明原因后代为入户核实"
+    if not (ctx.reason and ctx.reason.strip()):
+        return "乡镇工作人员代为入户核实的，请写明原核查员不能负责的原因"
     return None
 
 

@@ -69,11 +69,19 @@ def apply(actor: User, case: Case, action: Action, step: StepInput, today: date)
     if action is Action.QUARTERLY_EVALUATION:
         case.last_evaluation_on = today
         return {}
+    if action is Action.PROPOSE_ELIMINATION:
+        return {"natural": step.natural_elimination, "guarantees_secure": step.guarantees_secure,
+                "rigid_spending_resolved": step.rigid_spending_resolved}
+    if action is Action.ELIM_VERIFY:
+        # A township officer standing in for an original verifier who is gone (see guards).
+        return {"household_signed": step.household_signed,
+                "stand_in": case.original_verifier_id != actor.id}
     if action is Action.ELIM_VILLAGE_REVIEW:
         case.notice_start, case.notice_end = step.notice_start or today, None
         return {"review": _review_data(step), "notice_start": case.notice_start.isoformat()}
     if action is Action.ELIM_COUNTY_APPROVE:
-        return {"phone_survey": True, "onsite_check": step.onsite_check_done}
+        return {"phone_survey": True, "onsite_check": step.onsite_check_done,
+                "doubts_remain": step.doubts_remain}
     if action is Action.ANNOUNCE:
         case.eliminated_on = today
         return {}
@@ -89,6 +97,9 @@ def apply(actor: User, case: Case, action: Action, step: StepInput, today: date)
         case.verifier_id = None
         case.identified_on = case.paired_on = case.last_evaluation_on = None
         case.notice_start = case.notice_end = case.eliminated_on = case.lookback_on = None
+        if step.risk_types:  # the new risk found at the look-back
+            case.risk_types = list(step.risk_types)
+            return {"risk_types": list(step.risk_types)}
         return {}
     return {}
 

@@ -191,9 +191,10 @@ def _context(actor: User, case: Case, action: Action, step: StepInput, today: da
     if action is Action.PROPOSE_ELIMINATION:
         blockers = elimination_blockers(_elimination_facts(case, step, today), today, policy)
     return TransitionContext(
-        actor_id=actor.id, today=today, urgent=case.urgent,
+        actor_id=actor.id, actor_role=actor.role, today=today, urgent=case.urgent,
         green_channel_started=case.green_channel_at is not None,
         assigned_verifier_id=case.verifier_id, original_verifier_id=case.original_verifier_id,
+        original_verifier_active=original_verifier_available(case),
         pair_cadre_id=case.pair_cadre_id, assignee_id=step.assignee_id,
         target_case_id=step.target_case_id, reason=step.reason.strip(), signed=step.signed,
         review_recorded=bool(step.review.get("date") and step.review.get("participants")),
@@ -228,6 +229,20 @@ def _elimination_facts(case: Case, step: StepInput, today: date) -> EliminationF
         monitored_since=case.identified_on, per_capita_income=per_capita, line=line,
         whole_household_without_labour=without_labour, natural=step.natural_elimination,
         guarantees_secure=step.guarantees_secure, rigid_spending_resolved=step.rigid_spending_resolved)
+
+
+def elimination_facts(case: Case, today: date, *, natural: bool = False) -> EliminationFacts:
+    """The recorded facts elimination is judged on (for the case page's conditions panel)."""
+    return _elimination_facts(case, StepInput(natural_elimination=natural), today)
+
+
+def original_verifier_available(case: Case) -> bool:
+    """The verifier at identification can still do the elimination visit: account active and
+    still covering the household's area (not moved to another village)."""
+    # By id: the relationship may still hold what it was before VERIFY set the id.
+    person = db.session.get(User, case.original_verifier_id) if case.original_verifier_id else None
+    return bool(person and person.active
+                and (person.region.contains(case.region) or case.region.contains(person.region)))
 
 
 def _can_work(code: str) -> bool:

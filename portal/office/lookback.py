@@ -1,1 +1,57 @@
-"""(being written)"""
+"""Look-back (回头看): the list of eliminated households due for a re-check, and the step forms
+of its three outcomes on the case page (stable, revert to helping, identify again)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from core.clock import today
+from domain.enums import RiskType
+from domain.workflow import Action
+from models import Case, User
+from portal.office.blueprint import bp
+from portal.office.formdata import FormReader
+from portal.office.steps import StepForm, register
+from portal.office.steps_elimination import turn
+from services import lookback
+
+
+@bp.route("/lookback", endpoint="lookback")
+@login_required
+def lookback_list():
+    lists = lookback.due_list(current_user, today())
+    return render_template("office/lookback.html", lists=lists)
+
+
+def _stable(actor: User, case: Case, form: FormReader, day: date) -> None:
+    findings = form.text("findings", "回头看情况", required=True, max_len=2000)
+    confirmed = form.flag("confirmed")
+    files = form.evidence("record")  # not one of the required papers: no kind
+    form.done()
+    lookback.stable(actor, case.id, findings=findings, confirmed=confirmed, evidence=files, today=day)
+
+
+def _revert(actor: User, case: Case, form: FormReader, day: date) -> None:
+    reason = form.text("reason", "回退理由", required=True, max_len=1000)
+    form.done()
+    lookback.revert(actor, case.id, reason=reason, today=day)
+
+
+def _reidentify(actor: User, case: Case, form: FormReader, day: date) -> None:
+    reason = form.text("reason", "新发现的风险情况", required=True, max_len=1000)
+    risk_types = form.choices("risk_types", RiskType, "风险类型", required=True)
+    form.done()
+    lookback.reidentify(actor, case.id, reason=reason, risk_types=risk_types, today=day)
+
+
+def _risk_options(actor: User, case: Case, day: date) -> dict:
+    return {"risk_types": RiskType.choices()}
+
+
+register({
+    Action.LOOKBACK_STABLE: StepForm(turn(Action.LOOKBACK_STABLE, _stable), multipart=True),
+    Action.LOOKBACK_REVERT: StepForm(turn(Action.LOOKBACK_REVERT, _revert)),
+    Action.REIDENTIFY: StepForm(turn(Action.REIDENTIFY, _reidentify), _risk_options),
+})

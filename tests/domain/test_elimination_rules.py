@@ -1,0 +1,91 @@
+"""Who verifies a risk elimination at home (seed 000: "入户核实原则上由监测户识别时的核查员负责"),
+and the preconditions of proposing it. Pure domain, no database."""
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from domain.elimination import EliminationFacts, elimination_blockers
+from domain.enums import Role
+from domain.settings import PolicySettings
+from domain.workflow import Action, CaseState, TransitionContext, decide
+
+VERIFIER, TOWNSHIP, OTHER = 7, 8, 9
+R = Role
+
+
+def _ctx(**kw) -> TransitionContext:
+    base = TransitionContext(actor_id=VERIFIER, original_verifier_id=VERIFIER, household_signed=True)
+    return replace(base, **kw)
+
+
+def _verify(role: Role, **kw):
+    ctx = _ctx(actor_role=role.value, **kw)
+    return decide(CaseState.ELIM_PROPOSED, Action.ELIM_VERIFY, role, ctx)
+
+
+def test_the_available_original_verifier_verifies_and_nobody_else():
+    assert _verify(R.GRID_WORKER).allowed
+    assert _verify(R.VILLAGE_STAFF, actor_id=OTHER).reasons == ("风险消除入户核实应由识别时的核查员负责",)
+    # Township staff may not stand in while the original verifier is available, reason or not.
+    assert _verify(R.TOWNSHIP_STAFF, actor_id=TOWNSHIP, reason="方便").reasons == (
+        "风险消除入户核实应由识别时的核查员负责",)
+
+
+@pytest.mark.parametrize("gone", [dict(original_verifier_active=False), dict(original_verifier_id=None)])
+def test_township_stands_in_for_a_verifier_who_is_gone_with_a_written_reason(gone):
+    assert _verify(R.TOWNSHIP_STAFF, actor_id=TOWNSHIP, reason="原核查员已调离", **gone).allowed
+    assert _verify(R.TOWNSHIP_STAFF, actor_id=TOWNSHIP, reason="  ", **gone).reasons == (
+        "乡镇工作人员代为入户核实的，请写明原核查员不能负责的原因",)
+
+
+def test_nobody_else_stands_in():
+    inactive = _verify(R.VILLAGE_STAFF, actor_id=OTHER, reason="原核查员已调离", original_verifier_active=False)
+    assert inactive.reasons == ("识别时的核查员已不在岗，应由乡镇工作人员写明原因后代为入户核实",)
+    # The deactivated verifier themself cannot verify either.
+    assert not _verify(R.GRID_WORKER, original_verifier_active=False).allowed
+    unknown = _verify(R.PAIR_CADRE, actor_id=OTHER, reason="x", original_verifier_id=None)
+    assert unknown.reasons == ("未记录识别时的核查员，无法确定风险消除入户核实人",)
+    # Without the actor's role in the facts, nobody is taken for township staff.
+    ctx = _ctx(actor_id=TOWNSHIP, reason="原核查员已调离", original_verifier_active=False)
+    assert not decide(CaseState.ELIM_PROPOSED, Action.ELIM_VERIFY, R.TOWNSHIP_STAFF, ctx).allowed
+
+
+def test_the_household_signs_whoever_verifies():
+    d = _verify(R.TOWNSHIP_STAFF, actor_id=TOWNSHIP, reason="原核查员已调离", original_verifier_active=False,
+                household_signed=False)
+    assert d.reasons == ("须由农户签字认可风险消除",)
+
+
+S = PolicySettings()
+SINCE = date(2026, 1, 10)
+FACTS = EliminationFacts(monitored_since=SINCE, per_capita_income=Decimal("9000"), line=Decimal("7000"),
+                         whole_household_without_labour=False, guarantees_secure=True,
+                         rigid_spending_resolved=True)
+
+
+def test_every_precondition_in_one_list():
+    facts = replace(FACTS, per_capita_income=Decimal("7000"), whole_household_without_labour=True,
+                    guarantees_secure=False, rigid_spending_resolved=False)
+    assert elimination_blockers(facts, date(2026, 3, 1), S) == (
+        "纳入监测未满6个月，最早可于2026-07-10启动风险消除",
+        "家庭人均纯收入7,000.00元，未超过监测范围7,000元",
+        "整户无劳动能力的监测对象落实兜底保障后，暂不标注风险消除",
+        "大额刚性支出尚未稳定解决",
+        "“三保障”和饮水安全尚未持续巩固",
+    )
+    assert elimination_blockers(FACTS, date(2026, 7, 10), S) == ()
+
+
+def test_natural_elimination_skips_the_period_income_and_labour_rules_only():
+    facts = replace(FACTS, natural=True, per_capita_income=None, whole_household_without_labour=True)
+    assert elimination_blockers(facts, SINCE, S) == ()
+    assert elimination_blockers(replace(facts, guarantees_secure=False), SINCE, S) == (
+        "“三保障”和饮水安全尚未持续巩固",)
+
+
+def test_minimum_period_is_a_setting():
+    year = replace(S, min_monitoring_months=12)
+    assert elimination_blockers(FACTS, date(2026, 12, 1), year) == (
+        "纳入监测未满12个月，最早可于2027-01-10启动风险消除",)
