@@ -106,9 +106,10 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
         (R.VILLAGE_STAFF,), S.ELIM_PROPOSED, g.from_quarterly_evaluation, g.no_elimination_blockers)
     t[S.ELIM_PROPOSED, A.ELIM_VERIFY] = _rule(
         (R.GRID_WORKER, R.PAIR_CADRE, R.VILLAGE_STAFF, R.TOWNSHIP_STAFF), S.ELIM_VERIFIED,
-        g.actor_is_original_verifier, g.household_has_signed)
+        g.actor_is_original_verifier, g.household_has_signed, g.need_signed)
+    # Seed 000: "农户必须签字认可" and "镇乡村的相关责任人必须签字担责" at every step.
     t[S.ELIM_VERIFIED, A.ELIM_VILLAGE_REVIEW] = _rule(
-        (R.VILLAGE_STAFF,), S.ELIM_PUBLICIZING, g.need_review_recorded)
+        (R.VILLAGE_STAFF,), S.ELIM_PUBLICIZING, g.need_review_recorded, g.need_signed)
     t[S.ELIM_PUBLICIZING, A.ELIM_CLOSE_NOTICE] = _rule(
         (R.VILLAGE_STAFF,), S.ELIM_TOWNSHIP_REVIEW, g.notice_long_enough)
     t[S.ELIM_TOWNSHIP_REVIEW, A.ELIM_TOWNSHIP_APPROVE] = _rule(

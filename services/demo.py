@@ -214,10 +214,10 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
     evaluations.evaluate(v, done.id, EvaluationInput(True, True, True, True, comment="收入稳定，经集体研判拟消除风险"),
                          today=day)
     step(done, v, Action.PROPOSE_ELIMINATION, day)
-    step(done, grid, Action.ELIM_VERIFY, day + timedelta(days=3), household_signed=True)
+    step(done, grid, Action.ELIM_VERIFY, day + timedelta(days=3), household_signed=True, signed=True)
     step(done, v, Action.ELIM_VILLAGE_REVIEW, day + timedelta(days=5),
          review={"date": str(day + timedelta(days=5)), "participants": "村两委、村民代表", "result": "同意"},
-         notice_start=day + timedelta(days=5))
+         notice_start=day + timedelta(days=5), signed=True)
     step(done, v, Action.ELIM_CLOSE_NOTICE, day + timedelta(days=11), notice_end=day + timedelta(days=11))
     papers = [Evidence(f"{k.label}.pdf", DEMO_PAPER, "application/pdf", k.value) for k in ELIMINATION_PAPERS]
     step(done, t, Action.ELIM_TOWNSHIP_APPROVE, day + timedelta(days=13), signed=True, evidence=papers)

@@ -16,7 +16,7 @@ R = Role
 
 
 def _ctx(**kw) -> TransitionContext:
-    base = TransitionContext(actor_id=VERIFIER, original_verifier_id=VERIFIER, household_signed=True)
+    base = TransitionContext(actor_id=VERIFIER, original_verifier_id=VERIFIER, household_signed=True, signed=True)
     return replace(base, **kw)
 
 
@@ -89,3 +89,13 @@ def test_minimum_period_is_a_setting():
     year = replace(S, min_monitoring_months=12)
     assert elimination_blockers(FACTS, date(2026, 12, 1), year) == (
         "纳入监测未满12个月，最早可于2027-01-10启动风险消除",)
+
+
+def test_the_verifier_and_the_village_review_sign_for_the_elimination():
+    # Seed 000: "镇乡村的相关责任人必须签字担责" — the verifier and the village sign too.
+    assert _verify(R.GRID_WORKER, signed=False).reasons == ("须由经办人签字确认（谁核查、谁签字、谁负责）",)
+    review = TransitionContext(review_recorded=True)
+    refused = decide(CaseState.ELIM_VERIFIED, Action.ELIM_VILLAGE_REVIEW, R.VILLAGE_STAFF, review)
+    assert refused.reasons == ("须由经办人签字确认（谁核查、谁签字、谁负责）",)
+    assert decide(CaseState.ELIM_VERIFIED, Action.ELIM_VILLAGE_REVIEW, R.VILLAGE_STAFF,
+                  replace(review, signed=True)).allowed

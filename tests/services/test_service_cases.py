@@ -275,8 +275,9 @@ def test_full_elimination_by_five_steps_then_lookback_revert(world, today):
     run(world, case, [
         ("village_a", Action.QUARTERLY_EVALUATION, 0, {}),
         ("village_a", Action.PROPOSE_ELIMINATION, 0, {}),
-        ("grid_a1", Action.ELIM_VERIFY, 2, {"household_signed": True}),
-        ("village_a", Action.ELIM_VILLAGE_REVIEW, 3, {"review": _review(day), "notice_start": day + timedelta(days=3)}),
+        ("grid_a1", Action.ELIM_VERIFY, 2, {"household_signed": True, "signed": True}),
+        ("village_a", Action.ELIM_VILLAGE_REVIEW, 3,
+         {"review": _review(day), "notice_start": day + timedelta(days=3), "signed": True}),
         ("village_a", Action.ELIM_CLOSE_NOTICE, 9, {"notice_end": day + timedelta(days=9)}),
         ("township", Action.ELIM_TOWNSHIP_APPROVE, 10, {"signed": True, "evidence": all_papers()}),
         ("county", Action.ELIM_COUNTY_APPROVE, 12, {"signed": True, "phone_survey_done": True}),
