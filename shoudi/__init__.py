@@ -23,9 +23,11 @@ from portal.assets import bp as assets_bp
 from portal.farmer import bp as farmer_bp
 from portal.field import bp as field_bp
 from portal.office import bp as office_bp
+from portal.office.nav import UNREAD_COUNTER
 from portal.sheets import bp as sheets_bp
 from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.notify import NOTIFIERS_EXTENSION, LoggingNotifier
+from services.notifications import unread_count
+from services.notify import NOTIFIERS_EXTENSION, InAppNotifier, LoggingNotifier
 from shoudi.cli import register_cli
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
@@ -42,7 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config["SHOUDI_LOG_LEVEL"])
 
     app.extensions[PROTECTOR_EXTENSION] = DataProtector(decode_data_key(app.config["SHOUDI_DATA_KEY"]))
-    app.extensions[NOTIFIERS_EXTENSION] = [LoggingNotifier()]
+    app.extensions[NOTIFIERS_EXTENSION] = [InAppNotifier(), LoggingNotifier()]
+    app.extensions[UNREAD_COUNTER] = unread_count  # the 消息 badge in the staff navigation
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)

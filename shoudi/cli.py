@@ -6,8 +6,9 @@ import sys
 import click
 from flask import Flask
 
+from core.clock import today
 from core.extensions import db
-from services import demo, regions, users
+from services import demo, notifications, regions, users
 from services.errors import ValidationFailed
 
 
@@ -17,6 +18,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(merge_region)
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(remind_deadlines)
 
 
 def _fail(exc: ValidationFailed) -> None:
@@ -102,3 +104,14 @@ def seed_demo(if_empty):
     summary = demo.seed()
     db.session.commit()
     click.echo(summary)
+
+
+@click.command("remind-deadlines")
+@click.option("--date", "on_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="按哪一天计算（YYYY-MM-DD，默认今天，北京时间）")
+def remind_deadlines(on_date):
+    """期限提醒：即将到期（3天内）和已逾期的案件、逾期未落实的帮扶措施，通知责任人。重复运行不会重复提醒。"""
+    day = on_date.date() if on_date else today()
+    report = notifications.remind_deadlines(day)
+    db.session.commit()
+    click.echo(f"{day.isoformat()}：{report.summary()}")
