@@ -60,9 +60,9 @@ def _on_elimination_notice(world):
     cases.perform(village, case.id, Action.PROPOSE_ELIMINATION,
                   StepInput(natural_elimination=True, guarantees_secure=True, rigid_spending_resolved=True),
                   today=day)
-    cases.perform(grid, case.id, Action.ELIM_VERIFY, StepInput(household_signed=True), today=day)
+    cases.perform(grid, case.id, Action.ELIM_VERIFY, StepInput(household_signed=True, signed=True), today=day)
     cases.perform(village, case.id, Action.ELIM_VILLAGE_REVIEW,
-                  StepInput(review=review(day), notice_start=day), today=day)
+                  StepInput(review=review(day), notice_start=day, signed=True), today=day)
     assert case.state_enum is CaseState.ELIM_PUBLICIZING
     return case
 
