@@ -1,5 +1,5 @@
 """Farmers through JSON: villages, the policy page, self-report and progress lookup, rate-limited."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select

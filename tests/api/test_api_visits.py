@@ -3,7 +3,6 @@ content under the same UUID; a visit verifies an assigned case; concurrent resen
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import pytest
 from sqlalchemy import select

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 

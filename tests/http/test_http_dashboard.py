@@ -11,7 +11,7 @@ from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import CaseState
 from factories import build_world, household
-from http_support import by_testid, login, text_of
+from http_support import by_testid, signed_in, text_of
 from office_support import drive, new_case
 from services import cases
 
@@ -31,11 +31,8 @@ def scene(app, monkeypatch):
 
 @pytest.fixture
 def as_user(app, scene):
-    def make(name: str):
-        client = app.test_client()
-        assert login(client, name).status_code == 302
-        return client
-    return make
+    """A logged-in client for one of the factory users."""
+    return lambda name: signed_in(app, name)
 
 
 def test_figures_follow_the_scope(as_user):

@@ -1,6 +1,6 @@
 import io
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from PIL import Image

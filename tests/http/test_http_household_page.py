@@ -16,7 +16,7 @@ import factories
 from conftest import TODAY
 from core.extensions import db
 from domain.workflow import CaseState
-from http_support import audit_rows, by_testid, login, text_of
+from http_support import audit_rows, by_testid, signed_in, text_of
 from office_support import drive, new_case, put_on_elimination_list
 from services import visits
 from services.visits import VisitInput
@@ -59,11 +59,8 @@ def scene(app, monkeypatch):
 
 @pytest.fixture
 def as_user(app, scene):
-    def make(name: str):
-        client = app.test_client()
-        assert login(client, name).status_code == 302
-        return client
-    return make
+    """A logged-in client for one of the factory users."""
+    return lambda name: signed_in(app, name)
 
 
 def _forms(html: str) -> int:

@@ -14,7 +14,7 @@ from core.extensions import db
 from domain.enums import CaseSource, LabourCapacity, Relation
 from domain.workflow import CaseState
 from factories import build_world, new_id
-from http_support import audit_rows, login, text_of
+from http_support import audit_rows, signed_in, text_of
 from models import Case
 from services import cases, households
 from services.households import MemberInput
@@ -61,11 +61,8 @@ def scene(app, monkeypatch):
 
 @pytest.fixture
 def as_user(app, scene):
-    def make(name: str):
-        client = app.test_client()
-        assert login(client, name).status_code == 302
-        return client
-    return make
+    """A logged-in client for one of the factory users."""
+    return lambda name: signed_in(app, name)
 
 
 def rows_of(html: str) -> list[int]:

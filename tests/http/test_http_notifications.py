@@ -13,7 +13,7 @@ from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import CaseState
 from factories import build_world, household, new_id
-from http_support import audit_rows, by_testid, login, text_of
+from http_support import audit_rows, by_testid, signed_in, text_of
 from models import Notification
 from office_support import drive, new_case
 from services import cases
@@ -52,11 +52,8 @@ def scene(app, monkeypatch):
 
 @pytest.fixture
 def as_user(app, scene):
-    def make(name: str):
-        client = app.test_client()
-        assert login(client, name).status_code == 302
-        return client
-    return make
+    """A logged-in client for one of the factory users."""
+    return lambda name: signed_in(app, name)
 
 
 def own_rows(user_id):

@@ -6,7 +6,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from http_support import (audit_rows, build_scene, login, text_of,
+from http_support import (audit_rows, build_scene, login, signed_in, text_of,
                           without_csrf_tokens)
 
 MISSING_ID = 987654
@@ -20,11 +20,7 @@ def scene(app):
 @pytest.fixture
 def as_user(app, scene):
     """A logged-in client for one of the factory users."""
-    def make(name: str):
-        client = app.test_client()
-        assert login(client, name).status_code == 302
-        return client
-    return make
+    return lambda name: signed_in(app, name)
 
 
 def _not_found_page(response) -> str:
