@@ -22,7 +22,7 @@ from domain.enums import LabourCapacity, MeasureStatus, Role
 from domain.helpplan import PlanCheck, PlannedMeasure, check_plan
 from domain.workflow import Decision, TransitionRefused
 from models import Case, Measure, PlanMeasure, User
-from services import audit, cases, measures, scoping
+from services import audit, cases, measures, notify, scoping
 from services.case_events import StepInput
 from services.errors import ValidationFailed
 
@@ -150,13 +150,15 @@ def save_plan(actor: User, case_id: int, action: Action, choices: list[PlanChoic
     step = StepInput(comment=comment, plan_problems=result.problem_texts,
                      data=_event_data(chosen, added, cancelled, result))
     cases.check(actor, case, action, step, today=today)  # a plan that breaks a rule: nothing written
+    new_rows: list[PlanMeasure] = []
     for position, (choice, measure) in enumerate(chosen):
         row = rows.get(measure.id)
         if row is None:
-            db.session.add(PlanMeasure(
+            new_rows.append(PlanMeasure(
                 case=case, measure=measure, position=position, department=measure.department,
                 status=MeasureStatus.PLANNED.value, planned_on=today, due_on=choice.due_on,
                 created_by=actor, updated_by=actor))
+            db.session.add(new_rows[-1])
             continue
         row.position = position
         if row.status != MeasureStatus.DONE.value and row.due_on != choice.due_on:
@@ -169,6 +171,7 @@ def save_plan(actor: User, case_id: int, action: Action, choices: list[PlanChoic
     cases.perform(actor, case.id, action, step, today=today)
     audit.record(actor, "update", "help_plan", case.id,
                  f"measures={len(chosen)} added={len(added)} cancelled={len(cancelled)}")
+    notify.measures_handed_over(new_rows)
     return case
 
 
@@ -219,4 +222,5 @@ def start_early(actor: User, case_id: int, choices: list[PlanChoice], *, today: 
         made.append(row)
     db.session.flush()
     audit.record(actor, "create", "help_plan", case.id, f"green channel measures={len(made)}")
+    notify.measures_handed_over(made)
     return made

@@ -25,9 +25,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.extensions import db
 from domain import guards as g
-from domain.enums import NotificationKind, Role
+from domain.enums import Department, NotificationKind, Role
 from domain.workflow import TRANSITIONS, Action, CaseState
-from models import Case, CaseEvent, Notification, Region, User
+from models import Case, CaseEvent, Notification, PlanMeasure, Region, User
 from models.types import utcnow
 
 log = logging.getLogger("shoudi.notify")
@@ -243,6 +243,27 @@ def named_person(case: Case, duty: Duty) -> User | None:
 
 def responsible_users(case: Case) -> list[User]:
     return Recipients().for_case(case)
+
+
+def measures_handed_over(rows: Iterable[PlanMeasure]) -> int:
+    """措施交办: tell each department's officers that a measure of a plan is now theirs.
+
+    Measures with no department stay with the village, which made the plan. The title leaves
+    out the measure's name (医疗救助 would tell of the household's health).
+    """
+    recipients = Recipients()
+    messages: list[Message] = []
+    for row in rows:
+        if not row.department:
+            continue
+        case = row.case
+        due = f"，期限 {row.due_on.isoformat()}" if row.due_on else ""
+        title = f"案件 {case.id} 交办帮扶措施第 {row.position + 1} 项（{Department(row.department).label}负责）{due}"
+        messages += [Message(recipient=user, kind=NotificationKind.MEASURE, title=title,
+                             dedupe_key=f"handover:{row.id}", case_id=case.id, link="/tasks",
+                             step="帮扶措施落实", due=row.due_on)
+                     for user in recipients.staff(Role.DEPARTMENT, case.region, row.department)]
+    return send(messages)
 
 
 # --- the case service's hook --------------------------------------------------------------------

@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from core.extensions import db
 from domain.enums import CaseSource, HelpKind, MeasureStatus, NotificationKind, Role
 from domain.workflow import TRANSITIONS, Action, CaseState
+from conftest import TODAY
 from factories import build_world, household, new_id
+from help_support import choices, library, plan_day, visited_case
 from models import Measure, Notification, PlanMeasure
 from office_support import drive, new_case
-from services import cases, notifications, notify, users
+from services import cases, helpplans, notifications, notify, users
 from services.cases import StepInput
 from services.errors import NotFound
 from services.notify import NOTIFIERS_EXTENSION, Duty, duty_for
@@ -321,3 +323,19 @@ def test_the_daily_command_reports_what_it_sent_and_sends_nothing_twice(app, wor
     assert _count(NotificationKind.OVERDUE) == 1
     bad = app.test_cli_runner().invoke(args=["remind-deadlines", "--date", "17/11/2026"])
     assert bad.exit_code != 0
+
+
+def test_a_department_is_told_when_a_plan_hands_it_a_measure(app):
+    """措施交办: the officers of the measure's department get a notice; measures with no
+    department stay with the village; the title names no measure (医疗救助 tells of health)."""
+    world = build_world()
+    lib = library(world)
+    case = visited_case(world, TODAY, toilet=True)
+    helpplans.save_plan(world.users["village_a"], case.id, Action.MAKE_HELP_PLAN,
+                        choices(lib, "乡村公益性岗位", "临时救助", "结对关爱走访"), today=plan_day(TODAY))
+    db.session.flush()
+    handed = db.session.execute(select(Notification).where(
+        Notification.kind == "measure", Notification.dedupe_key.like("handover:%"))).scalars().all()
+    assert [n.user_id for n in handed] == [world.users["dept"].id]  # 民政 only: no 人社 officer exists
+    assert handed[0].title.startswith(f"案件 {case.id} 交办帮扶措施第 2 项（民政负责）")
+    assert "临时救助" not in handed[0].title
