@@ -6,27 +6,31 @@ reached its state the way a real one would.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Callable, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from core import clock
+from core.clock import WORK_TZ
 from core.extensions import db
 from domain.enums import (CaseSource, Health, HouseholdAttribute, KeyGroup, LabourCapacity,
                           MonitoringCategory, RegionLevel, Relation, RiskType, Schooling)
 from domain.evidence import ELIMINATION_PAPERS
 from domain.validation import make_id_number
 from domain.workflow import Action
-from models import Measure, Region, ScreeningRound, User
+from models import CaseEvent, Measure, Region, ScreeningRound, User
 from services import cases, evaluations, helpplans, households, measure_tasks, measures, regions, users
 from services.cases import Evidence, StepInput
 from services.evaluations import EvaluationInput
-from services.helpplans import PlanChoice
 from services.demo_data import (COUNTY, DEMO_PASSWORD, GIVEN, GRIDS_PER_VILLAGE,
                                 HOUSEHOLDS_PER_VILLAGE, MEASURES, STAFF, SURNAMES, TOWNSHIPS)
+from services.helpplans import PlanChoice
 from services.households import MemberInput
 
+
+T = TypeVar("T")
 
 # A placeholder PDF for the demo's attached papers (a real county attaches scans).
 DEMO_PAPER = b"%PDF-1.4\n% demo paper\n%%EOF\n"
@@ -154,11 +158,12 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
     risk = (RiskType.ILLNESS.value,)
 
     def step(case, actor, action, day, **kw):
-        return cases.perform(actor, case.id, action, StepInput(**kw), today=day)
+        return _on(day, lambda: cases.perform(actor, case.id, action, StepInput(**kw), today=day))
 
     def identify(household, start: date, until: str):
-        case = cases.open_case(grid, household.region, CaseSource.GRID_VISIT, today=start,
-                               risk_types=list(risk), household=household, words="入户排查发现大病支出较大")
+        case = _on(start, lambda: cases.open_case(
+            grid, household.region, CaseSource.GRID_VISIT, today=start, risk_types=list(risk),
+            household=household, words="入户排查发现大病支出较大"))
         chain = [
             (v, Action.ACCEPT, 0, {}),
             (v, Action.ASSIGN_VERIFIER, 0, {"assignee_id": grid.id}),
@@ -181,15 +186,17 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
             step(case, actor, action, start + timedelta(days=offset), **kw)
         if case.state != until:  # the help plan, chosen from the library by the rules
             day = start + timedelta(days=20)
-            helpplans.save_plan(v, case.id, Action.MAKE_HELP_PLAN, _demo_plan(case, day), today=day,
-                                comment="村两委、网格员、驻村工作队和结对干部共同研究制定")
+            _on(day, lambda: helpplans.save_plan(
+                v, case.id, Action.MAKE_HELP_PLAN, _demo_plan(case, day), today=day,
+                comment="村两委、网格员、驻村工作队和结对干部共同研究制定"))
         return case
 
     in_grid[2].sanitary_toilet = False  # so its plan starts its 改善式 help with 户厕改造
     opened = [
-        cases.open_case(None, village, CaseSource.SELF_REPORT, today=today - timedelta(days=1),
-                        risk_types=[RiskType.DISASTER.value], urgent=True, claimed_name="赵大山",
-                        words="房子被暴雨冲坏了一面墙"),
+        _on(today - timedelta(days=1), lambda: cases.open_case(
+            None, village, CaseSource.SELF_REPORT, today=today - timedelta(days=1),
+            risk_types=[RiskType.DISASTER.value], urgent=True, claimed_name="赵大山",
+            words="房子被暴雨冲坏了一面墙")),
         identify(in_grid[0], today - timedelta(days=3), "verifying"),
         identify(in_grid[1], today - timedelta(days=12), "township_review"),
         identify(in_grid[2], today - timedelta(days=40), "helping"),
@@ -208,11 +215,12 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
         measure_tasks.update(c, pm.id, status="done", done_on=pm.planned_on + timedelta(days=25),
                              note="已落实到位", today=pm.planned_on + timedelta(days=25))
     for quarter in (1, 2, 3):
-        evaluations.evaluate(cadre, done.id, EvaluationInput(True, True, False, comment="措施已落实，收入逐步恢复"),
-                             today=today - timedelta(days=400 - 90 * quarter))
+        evaluated = today - timedelta(days=400 - 90 * quarter)
+        _on(evaluated, lambda: evaluations.evaluate(
+            cadre, done.id, EvaluationInput(True, True, False, comment="措施已落实，收入逐步恢复"), today=evaluated))
     day = today - timedelta(days=100)
-    evaluations.evaluate(v, done.id, EvaluationInput(True, True, True, True, comment="收入稳定，经集体研判拟消除风险"),
-                         today=day)
+    _on(day, lambda: evaluations.evaluate(
+        v, done.id, EvaluationInput(True, True, True, True, comment="收入稳定，经集体研判拟消除风险"), today=day))
     step(done, v, Action.PROPOSE_ELIMINATION, day)
     step(done, grid, Action.ELIM_VERIFY, day + timedelta(days=3), household_signed=True, signed=True)
     step(done, v, Action.ELIM_VILLAGE_REVIEW, day + timedelta(days=5),
@@ -224,6 +232,19 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
     step(done, c, Action.ELIM_COUNTY_APPROVE, day + timedelta(days=15), signed=True, phone_survey_done=True)
     step(done, c, Action.ANNOUNCE, day + timedelta(days=16))
     return len(opened) + 2
+
+
+def _on(day: date, take: Callable[[], T]) -> T:
+    """Take a demo step "on" a past day: the events it writes are dated that morning, so the
+    demo's timelines read like a real history instead of all happening at seeding time."""
+    db.session.flush()
+    last = db.session.execute(select(func.max(CaseEvent.id))).scalar() or 0
+    result = take()
+    db.session.flush()
+    when = datetime.combine(day, time(9, 30), tzinfo=WORK_TZ)
+    db.session.execute(update(CaseEvent).where(CaseEvent.id > last).values(at=when)
+                       .execution_options(synchronize_session="evaluate"))
+    return result
 
 
 def _demo_plan(case, day: date) -> list[PlanChoice]:

@@ -41,3 +41,13 @@ def test_seed_demo_if_empty_keeps_existing_data(app):
     assert again.exit_code == 0 and "跳过" in again.output
     assert db.session.execute(select(func.count(Household.id))).scalar_one() == count
     assert demo.has_data()
+
+
+def test_demo_timelines_are_dated_on_the_days_their_steps_were_taken(app, today):
+    demo.seed(today)
+    eliminated = db.session.execute(select(Case).where(Case.state == "eliminated")).scalar_one()
+    announce = eliminated.events[-1]
+    assert announce.action == "announce"
+    assert announce.at.astimezone(clock.WORK_TZ).date() == eliminated.eliminated_on
+    days = [e.at for e in eliminated.events]
+    assert days == sorted(days) and days[0].astimezone(clock.WORK_TZ).date() == eliminated.clue_date
