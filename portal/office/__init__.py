@@ -4,6 +4,7 @@ from portal.office import (  # noqa: F401  (each module registers its routes or 
     dashboard,
     inbox,
     lookback,
+    matching,
     measures,
     notices,
     notifications,
