@@ -9,22 +9,20 @@ every state with their events over the last year, then prints the median time of
 """
 from __future__ import annotations
 
-import base64
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, insert, select
 
+from bench_support import scratch_app
 from core.extensions import db
 from domain.enums import CaseSource, MonitoringCategory, RegionLevel, RiskType, Role
 from domain.workflow import Action, CaseState, MONITORED_STATES
 from models import Case, CaseEvent
 from services import dashboard, regions, scoping, users
-from shoudi import create_app
 
 TODAY = date(2026, 11, 20)
 
@@ -83,13 +81,8 @@ def median_ms(fn, rounds: int) -> float:
 
 
 def main(n_cases: int = 5000, rounds: int = 5) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({
-            "SHOUDI_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
-            "SHOUDI_DATA_KEY": base64.urlsafe_b64encode(b"b" * 32).decode(),
-            "SHOUDI_PASSWORD_HASH": "pbkdf2:sha256:1000", "SHOUDI_LOG_LEVEL": "WARNING"})
+    with scratch_app() as app:
         with app.app_context():
-            db.create_all()
             seed(n_cases)
             county = users.find_by_login("county")
             events = db.session.execute(select(func.count(CaseEvent.id))).scalar_one()

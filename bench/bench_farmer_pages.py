@@ -14,16 +14,14 @@ The budget covers the first visit: landing + form HTML, plus every asset they re
 """
 from __future__ import annotations
 
-import base64
 import re
 import sys
-import tempfile
 from datetime import date
 
+from bench_support import scratch_app
 from core.extensions import db
 from domain.enums import RegionLevel
 from services import demo, regions
-from shoudi import create_app
 
 BUDGET = 30 * 1024
 VILLAGE = "341599101001"
@@ -56,14 +54,8 @@ def main(extra_villages: int = 0) -> int:
         refs[label] = [a or b for a, b in ASSET.findall(html)]
         return html
 
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({
-            "SHOUDI_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
-            "SHOUDI_DATA_KEY": base64.urlsafe_b64encode(b"b" * 32).decode(),
-            "SHOUDI_UPLOAD_FOLDER": f"{tmp}/uploads", "SHOUDI_PASSWORD_HASH": "pbkdf2:sha256:1000",
-            "SHOUDI_LOG_LEVEL": "WARNING"})
+    with scratch_app() as app:
         with app.app_context():
-            db.create_all()
             demo.seed(today=date.today())
             _add_villages(extra_villages)
             db.session.commit()

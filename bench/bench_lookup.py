@@ -5,28 +5,21 @@ Prints the time per lookup for both ways, measured in the same run, and their ra
 """
 from __future__ import annotations
 
-import base64
 import sys
-import tempfile
 import time
 from datetime import date
 
 from sqlalchemy import select
 
+from bench_support import scratch_app
 from core.extensions import db
 from models import Member
 from services import demo, households, users
-from shoudi import create_app
 
 
 def main(rounds: int = 50) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({
-            "SHOUDI_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
-            "SHOUDI_DATA_KEY": base64.urlsafe_b64encode(b"b" * 32).decode(),
-            "SHOUDI_PASSWORD_HASH": "pbkdf2:sha256:1000", "SHOUDI_LOG_LEVEL": "WARNING"})
+    with scratch_app() as app:
         with app.app_context():
-            db.create_all()
             demo.seed(today=date(2026, 11, 20))
             db.session.commit()
             county = users.find_by_login("county")
