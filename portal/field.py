@@ -83,10 +83,14 @@ def my_work():
     return render_template("field/work.html", work=fieldwork.my_work(current_user, clock.today()))
 
 
-@bp.get("/search")
+@bp.route("/search", methods=["GET", "POST"])
 @login_required
 def search():
-    text = request.args.get("q", "").strip()[:30]
+    """The term is posted (names and number tails are personal data: a URL lands in access logs
+    and browser history). A GET shows the empty box; a ``q`` in its query string is ignored."""
+    if request.method == "GET":
+        return render_template("field/search.html", q="", rows=[], refused=False)
+    text = request.form.get("q", "").strip()[:30]
     if sum(c.isdigit() for c in text) > MAX_SEARCH_DIGITS:  # a full number: not searched, not echoed
         return render_template("field/search.html", q="", rows=[], refused=True), 400
     return render_template("field/search.html", q=text, rows=fieldwork.search(current_user, text),

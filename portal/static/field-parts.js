@@ -57,7 +57,7 @@
     return {x: (src.clientX - r.left) * canvas.width / r.width, y: (src.clientY - r.top) * canvas.height / r.height};
   }
 
-  // --- search: by name or the last 4 digits; a whole number never goes into the address ---------
+  // --- search: by name or the last 4 digits, posted; a whole number is not even sent ------------
 
   var searchForm = document.querySelector("form.search");
   if (searchForm) {

@@ -16,8 +16,10 @@
      first account's pages.
    What it never keeps: anything under /api/ (visit and photo POSTs, and GETs alike: it does not
    even look at them, they go straight to the network), search results (/field/search: lists of
-   people matching a query), the login page and other pages outside /field/, any answer that is
-   not a plain 200 from this site. The outbox itself lives in IndexedDB, written by field.js.
+   people matching a query; the search is a posted form, sent to the network once, never kept nor
+   replayed, and without signal it gets the plain "no network" page), the login page and other
+   pages outside /field/, any answer that is not a plain 200 from this site. The outbox itself
+   lives in IndexedDB, written by field.js.
 
    Background Sync: field.js registers the tag "shoudi-outbox" when a send fails; the browser
    fires `sync` when the connection is back, and this worker asks the open field pages to send.
@@ -181,7 +183,14 @@ function asset(request) {
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET") { return; }  // visit and photo POSTs: straight to the network
+  if (request.method !== "GET") {
+    // A posted page (the search form): once to the network, never kept nor replayed; without
+    // signal the plain page says why. Visit and photo POSTs: straight to the network, untouched.
+    if (request.mode === "navigate") {
+      event.respondWith(fetch(request)["catch"](function () { return offlinePage(); }));
+    }
+    return;
+  }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) { return; }
   if (url.pathname.indexOf("/assets/") === 0) {

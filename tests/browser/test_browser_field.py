@@ -249,8 +249,14 @@ def test_a_visit_recorded_offline_waits_survives_a_reload_and_is_sent_once(phone
     expect(_queue_count(page)).to_have_text("1")
     expect(page.locator(f'li[data-case="{site.case}"] .queued')).to_have_text("已记录，待发送")
     shot(page, "05b-my-work-offline")
-    # A page never opened on this phone (search results are never kept) says so plainly.
-    page.goto(site.url + "/field/search?q=2222")
+    # A search is not made offline (its results are never kept): the posted form says so plainly,
+    # and is not replayed when the signal comes back.
+    page.get_by_placeholder("姓名，或号码后4位").fill("2222")
+    page.get_by_role("button", name="查找").tap()
+    expect(page.locator("h1")).to_have_text("没有网络")
+    assert "?" not in page.url and "2222" not in page.url
+    # The empty search page was never opened on this phone either.
+    page.goto(site.url + "/field/search")
     expect(page.locator("h1")).to_have_text("没有网络")
     page.goto(f"{site.url}/field/households/{site.household}/visit?case={site.case}")
     expect(page.locator("#form-status")).to_contain_text("等待发送")
@@ -269,6 +275,7 @@ def test_a_visit_recorded_offline_waits_survives_a_reload_and_is_sent_once(phone
     assert [p.client_uuid for p in visit.photos] == queued["photos"]
     assert max(visit.photos[0].width, visit.photos[0].height) <= 1600
     assert db.session.get(Case, site.case).state == "verified"
+    assert site.posts("/field/search") == 0  # the search tried offline was not replayed
     assert page.evaluate("Object.keys(localStorage).filter(k => k.indexOf('shoudi.field.draft.') === 0)") == []
 
     # A resend of the very same item (a lost answer, a second tab): the server answers 200.
@@ -284,6 +291,14 @@ def test_a_visit_recorded_offline_waits_survives_a_reload_and_is_sent_once(phone
     page.goto(site.url + "/field/")
     expect(page.locator(f'li[data-case="{site.case}"]')).to_have_count(0)  # verified: off the list
     shot(page, "08-my-work-after")
+
+    # With signal, the posted search goes through the service worker to the server, once.
+    page.get_by_placeholder("姓名，或号码后4位").fill("2222")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="查找").tap()
+    assert navigation.value.from_service_worker and navigation.value.request.method == "POST"
+    expect(page.get_by_test_id("results").locator("li")).to_have_count(1)
+    assert page.url == site.url + "/field/search" and site.posts("/field/search") == 1
 
 
 # --- b. the draft survives a reload --------------------------------------------------------------
@@ -436,6 +451,7 @@ def test_field_pages_are_readable_and_tappable_at_360px(phone, site, shot, view)
         page.get_by_role("button", name="查找").tap()
         expect(page.get_by_test_id("results").locator("li")).to_have_count(1)
         assert "13711112222" not in page.content()
+        assert page.url == site.url + "/field/search"  # posted: the term is not in the address
     shot(page, "01-page")
     problems = _readability_problems(page)
     assert problems == [], f"{view} at {PHONE_WIDTH}px:\n  " + "\n  ".join(problems)

@@ -173,9 +173,12 @@ def test_any_staff_role_may_open_the_pages_in_its_own_scope(app, field):
 
 def test_field_pages_need_a_login(app, field):
     client = app.test_client()
-    for path in ("/field/", "/field/search?q=1234", f"/field/households/{field.fresh}/visit"):
+    for path in ("/field/", "/field/search", f"/field/households/{field.fresh}/visit"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
+    response = client.post("/field/search", data={"q": "1234"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "1234" not in response.headers["Location"]
 
 
 def test_pages_are_not_cached_by_the_browser_and_name_their_reader(worker, field):
@@ -188,16 +191,22 @@ def test_pages_are_not_cached_by_the_browser_and_name_their_reader(worker, field
 
 
 # --- search --------------------------------------------------------------------------------------
+# The term is posted: names and number tails are personal data, and a URL lands in access logs and
+# browser history.
+
+def _search(client, q: str):
+    return client.post("/field/search", data={"q": q})
+
 
 def test_search_by_name_finds_only_households_in_scope(worker, field):
-    html = text_of(worker.get("/field/search", query_string={"q": "户主青山村"}))
+    html = text_of(_search(worker, "户主青山村"))
     found = {int(i) for i in re.findall(r'data-household="(\d+)"', html)}
     assert field.fresh in found and field.other_grid not in found  # 户主青山村二组 is grid A2
     assert found == {field.fresh, field.visited, field.flagged, field.case_home}
 
 
 def test_search_by_phone_tail_finds_only_households_in_scope(worker, field):
-    response = worker.get("/field/search", query_string={"q": "2222"})
+    response = _search(worker, "2222")
     assert response.status_code == 200
     html = text_of(response)
     assert {int(i) for i in re.findall(r'data-household="(\d+)"', html)} == {field.fresh}
@@ -206,14 +215,14 @@ def test_search_by_phone_tail_finds_only_households_in_scope(worker, field):
 
 
 def test_search_by_id_tail_shows_the_number_masked(worker, field):
-    html = text_of(worker.get("/field/search", query_string={"q": field.fresh_id_number[-4:]}))
+    html = text_of(_search(worker, field.fresh_id_number[-4:]))
     assert f'data-household="{field.fresh}"' in html
     assert field.fresh_id_number not in html
     assert field.fresh_id_number[:6] + "********" + field.fresh_id_number[-4:] in html
 
 
 def test_a_whole_number_is_not_searched_nor_shown_back(worker, field):
-    response = worker.get("/field/search", query_string={"q": PHONE_MINE})
+    response = _search(worker, PHONE_MINE)
     assert response.status_code == 400
     html = text_of(response)
     assert 'data-testid="refused"' in html and PHONE_MINE not in html and "data-household" not in html
@@ -222,6 +231,48 @@ def test_a_whole_number_is_not_searched_nor_shown_back(worker, field):
 def test_an_empty_search_shows_the_box_only(worker, field):
     html = text_of(worker.get("/field/search"))
     assert 'name="q"' in html and "data-household" not in html
+    assert "data-household" not in text_of(_search(worker, "   "))
+
+
+def test_the_search_form_posts_with_a_csrf_token_and_its_results_have_a_bare_url(worker, field):
+    for path in ("/field/", "/field/search"):
+        form = re.search(r'<form class="search".*?</form>', text_of(worker.get(path)), re.S).group(0)
+        assert 'method="post" action="/field/search"' in form, path
+        assert '<input type="hidden" name="csrf_token"' in form, path
+    response = _search(worker, "2222")
+    assert response.status_code == 200 and f'data-household="{field.fresh}"' in text_of(response)
+    # The results are the response itself: no redirect, and no query string in its address.
+    assert response.request.url == "http://localhost/field/search"
+    assert response.request.query_string == b""
+    html = text_of(response)
+    assert 'name="q" type="search" value="2222"' in html  # back in the box, in the page only
+    assert not [u for u in re.findall(r'(?:href|action|src)="([^"]*)"', html) if "2222" in u]
+
+
+@pytest.mark.parametrize("term", ["2222", "户主青山村", PHONE_MINE])
+def test_a_term_in_the_query_string_is_neither_searched_nor_shown_back(worker, field, term):
+    """Old bookmarks and links of the GET search open the empty box, and reveal nothing."""
+    response = worker.get("/field/search", query_string={"q": term})
+    assert response.status_code == 200
+    html = text_of(response)
+    assert 'name="q"' in html and 'name="q" type="search" value=""' in html
+    assert term not in html and "data-household" not in html
+    assert 'data-testid="results"' not in html and 'data-testid="refused"' not in html
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_with_csrf_on_the_search_needs_the_pages_token(app, field):
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text_of(client.get("/login"))).group(1)
+    assert client.post("/login", data={"login": "grid_a1", "password": factories.PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    refused = _search(client, "2222")
+    assert refused.status_code == 400 and "data-household" not in text_of(refused)
+    page = text_of(client.get("/field/search"))
+    token = re.search(r'<form class="search".*?name="csrf_token" value="([^"]+)"', page, re.S).group(1)
+    response = client.post("/field/search", data={"q": "2222", "csrf_token": token})
+    assert response.status_code == 200
+    assert {int(i) for i in re.findall(r'data-household="(\d+)"', text_of(response))} == {field.fresh}
 
 
 # --- the visit form ------------------------------------------------------------------------------
