@@ -38,6 +38,14 @@ class Region(db.Model):
     def ancestor_ids(self) -> list[int]:
         return [int(p) for p in self.path.strip("/").split("/") if p]
 
+    @property
+    def village(self) -> "Region":
+        """The village (村/社区) a grid lies in. Households and cases sit on a village or a grid,
+        so any node other than a grid is its own answer."""
+        if self.level == RegionLevel.GRID.value and self.parent is not None:
+            return self.parent
+        return self
+
     def contains(self, other: "Region") -> bool:
         """True when ``other`` is this node or lies under it."""
         return other.path.startswith(self.path)

@@ -77,7 +77,7 @@ def cases_to_verify(actor: User, today: date) -> list[CaseRow]:
         scoping.cases(actor).where(Case.verifier_id == actor.id,
                                    Case.state == CaseState.VERIFYING.value)
         .order_by(Case.due_date, Case.id).limit(LIST_LIMIT)).scalars().all()
-    return [CaseRow(c.id, c.household_id, _case_name(c), _village_name(c.region), c.state_enum.label,
+    return [CaseRow(c.id, c.household_id, _case_name(c), c.region.village.name, c.state_enum.label,
                     c.due_date, days_left(c.due_date, today) if c.due_date else None) for c in rows]
 
 
@@ -140,7 +140,3 @@ def _case_name(case: Case) -> str:
     if case.household is not None and case.household.head is not None:
         return case.household.head.name
     return case.claimed_name or ""
-
-
-def _village_name(region) -> str:
-    return region.parent.name if region.level == "grid" and region.parent else region.name

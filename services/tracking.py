@@ -10,7 +10,6 @@ from sqlalchemy import select
 from core.extensions import db
 from domain.deadlines import DeadlineKind
 from domain.lookup import format_lookup_code, normalize_lookup_code
-from domain.enums import RegionLevel
 from domain.masking import mask_name
 from domain.policy_text import HOTLINE
 from domain.tracking import Progress, farmer_progress
@@ -48,7 +47,7 @@ def track(code_text: str, phone_tail: str) -> TrackView | None:
         return None
     shown = case.merged_into if case.state_enum is CaseState.MERGED and case.merged_into else case
     audit.record(None, "track", "case", shown.id)
-    village = _village_of(shown)
+    village = shown.region.village
     identification = shown.deadline_kind == DeadlineKind.IDENTIFICATION.value
     return TrackView(
         code=format_lookup_code(code), name=mask_name(case.claimed_name or ""),
@@ -57,10 +56,3 @@ def track(code_text: str, phone_tail: str) -> TrackView | None:
         rejection_reason=(shown.rejection_reason or "") if shown.state_enum is CaseState.REJECTED else "",
         green_channel=shown.green_channel_at is not None,
         contacts=policy.contacts_for(village), hotline=HOTLINE)
-
-
-def _village_of(case: Case):
-    region = case.region
-    while region.level == RegionLevel.GRID.value and region.parent is not None:
-        region = region.parent
-    return region

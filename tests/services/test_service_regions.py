@@ -126,3 +126,9 @@ def test_cli_import_regions_reports_and_exits_nonzero_on_bad_rows(app, tmp_path)
     assert result.exit_code == 0, result.output
     assert "新建 4 个" in result.output
     assert regions.by_code("341599101001") is not None
+
+
+def test_a_grid_lies_in_its_village_and_a_village_is_its_own(app):
+    world = build_world()
+    assert world.grid_a1.village is world.village_a
+    assert world.village_b.village is world.village_b
