@@ -1,12 +1,14 @@
 /* The visit form of the field app: method and remote-check details, the 附件1 questions, the
-   income helper, photos shrunk on the phone, GPS, the signature pad, drafts and the outbox.
-   Loaded after field.js and field-media.js (window.ShoudiField, window.ShoudiMedia). Plain ES5. */
+   income helper, GPS, drafts and the outbox. The photo list (field-photos.js) and the signature
+   pad (field-signature.js) live in their own files and are handed this form's state as
+   callbacks. Loaded after field.js, field-parts.js and those two (window.ShoudiField,
+   window.ShoudiMedia). Plain ES5. */
 (function (F, M) {
   "use strict";
-  if (!F || !M) { return; }
-  var byId = F.byId, each = F.each, noop = F.noop, store = F.store, drafts = F.drafts;
+  // Without any of them the save button stays disabled, rather than a half-working form.
+  if (!F || !M || !M.photoList || !M.signaturePad) { return; }
+  var byId = F.byId, each = F.each, store = F.store, drafts = F.drafts;
   var enqueue = F.enqueue, refresh = F.refresh, uuid4 = F.uuid, USER = F.user;
-  var MAX_PHOTOS = F.limits.maxPhotos, MAX_SIDE = F.limits.maxSide, QUALITY = F.limits.quality;
 
   // --- the visit form --------------------------------------------------------------------------
 
@@ -18,7 +20,7 @@
     var caseId = form.getAttribute("data-case") ? parseInt(form.getAttribute("data-case"), 10) : null;
     var key = drafts.key(householdId, caseId);
     var draft = drafts.load(key);
-    var gps = null, busy = 0, locked = false;
+    var gps = null, locked = false;
     var statusBox = byId("form-status");
     var INCOME = ["wages", "business", "property", "transfers", "business_costs"];
 
@@ -152,170 +154,36 @@
       }
     }
 
-    // -- photos: shrunk on the phone, kept in IndexedDB under their own UUID --
-    var photoList = byId("photo-list");
+    // -- photos (field-photos.js): the draft keeps their UUIDs, IndexedDB the pictures --
+    var photos = M.photoList({
+      list: byId("photo-list"),
+      inputs: [byId("photo-camera"), byId("photo-gallery")],
+      owner: key,
+      isLocked: function () { return locked; },
+      draft: function () { return draft; },
+      ensureDraft: ensureDraft,
+      save: save,
+      showError: showError
+    });
 
-    function showPhoto(id, dataUrl) {
-      var li = document.createElement("li");
-      li.setAttribute("data-photo", id);
-      var img = document.createElement(dataUrl ? "img" : "span");
-      if (dataUrl) {
-        img.src = dataUrl;
-        img.alt = "走访照片";
-      } else {
-        img.textContent = "照片已不在手机上";  // uploaded already, or the phone cleared its storage
-      }
-      var remove = document.createElement("button");
-      remove.type = "button";
-      remove.textContent = "删除";
-      remove.addEventListener("click", function () {
-        if (locked) { return; }
-        var at = draft.photos.indexOf(id);
-        if (at >= 0) { draft.photos.splice(at, 1); }
+    // -- signature pad (field-signature.js): the draft keeps the signature as a PNG data URL --
+    var consent = byId("consent");
+    var pad = M.signaturePad({
+      area: byId("sign-area"),
+      canvas: byId("signature"),
+      clear: byId("sign-clear"),
+      consent: consent,
+      isLocked: function () { return locked; },
+      saved: function () { return draft ? draft.signature : null; },
+      onSign: function (dataUrl) {
+        ensureDraft().signature = dataUrl;
         save();
-        store.del("photos", id, noop);
-        li.parentNode.removeChild(li);
-      });
-      li.appendChild(img);
-      li.appendChild(remove);
-      photoList.appendChild(li);
-    }
-
-    function addFiles(input) {
-      var files = Array.prototype.slice.call(input.files || []);
-      input.value = "";
-      ensureDraft();
-      if (draft.photos.length + files.length > MAX_PHOTOS) {
-        showError("photos", "每次走访最多" + MAX_PHOTOS + "张照片");
-        files = files.slice(0, Math.max(0, MAX_PHOTOS - draft.photos.length));
-      } else {
-        showError("photos", "");
+        showError("signature_png", "");
+      },
+      onClear: function () {
+        if (draft) { draft.signature = null; save(); }
       }
-      each(files, function (file) {
-        busy += 1;
-        M.shrink(file, MAX_SIDE, QUALITY, function (dataUrl) {
-          if (!dataUrl) { busy -= 1; showError("photos", "这张照片读不出来，请重新拍"); return; }
-          var id = uuid4();
-          store.put("photos", {uuid: id, owner: key, dataUrl: dataUrl}, function (err) {
-            busy -= 1;
-            if (err) { showError("photos", "手机存储空间不足，照片没有保存。请先联网发送已保存的记录。"); return; }
-            ensureDraft().photos.push(id);
-            save();
-            showPhoto(id, dataUrl);
-          });
-        });
-      });
-    }
-
-    each([byId("photo-camera"), byId("photo-gallery")], function (input) {
-      input.addEventListener("change", function () { addFiles(input); });
     });
-
-    function restorePhotos() {
-      if (!draft) { return; }
-      each(draft.photos.slice(), function (id) {
-        store.get("photos", id, function (err, photo) { showPhoto(id, photo ? photo.dataUrl : null); });
-      });
-    }
-
-    // -- signature pad: finger (or mouse) on a canvas --
-    var signArea = byId("sign-area"), canvas = byId("signature"), consent = byId("consent");
-    var ctx = canvas.getContext ? canvas.getContext("2d") : null;
-    var drawing = false, signed = false, last = null, sized = false;
-
-    function wantsSignature() { return !consent || consent.checked; }
-
-    function blank() {
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.fillStyle = "#fff";
-      ctx.fillRect(0, 0, canvas.width, canvas.height);
-    }
-
-    function sizeCanvas() {
-      if (!ctx || signArea.hidden || !canvas.clientWidth) { return; }
-      var ratio = Math.min(window.devicePixelRatio || 1, 2);
-      var w = Math.round(canvas.clientWidth * ratio), h = Math.round(canvas.clientHeight * ratio);
-      if (sized && canvas.width === w && canvas.height === h) { return; }
-      canvas.width = w;
-      canvas.height = h;
-      sized = true;
-      blank();
-      if (draft && draft.signature) {
-        var img = new Image();
-        img.onload = function () { ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.drawImage(img, 0, 0, canvas.width, canvas.height); };
-        img.src = draft.signature;
-        signed = true;
-      }
-    }
-
-    function showSignArea() {
-      signArea.hidden = !wantsSignature();
-      sizeCanvas();
-    }
-
-    function start(e) {
-      if (locked || !ctx) { return; }
-      e.preventDefault();
-      drawing = true;
-      last = M.point(canvas, e);
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.strokeStyle = "#111";
-      ctx.lineWidth = 2.5 * Math.min(window.devicePixelRatio || 1, 2);
-      ctx.lineCap = "round";
-      ctx.lineJoin = "round";
-      ctx.beginPath();
-      ctx.arc(last.x, last.y, ctx.lineWidth / 2, 0, Math.PI * 2);
-      ctx.fillStyle = "#111";
-      ctx.fill();
-    }
-
-    function move(e) {
-      if (!drawing) { return; }
-      e.preventDefault();
-      var p = M.point(canvas, e);
-      ctx.beginPath();
-      ctx.moveTo(last.x, last.y);
-      ctx.lineTo(p.x, p.y);
-      ctx.stroke();
-      last = p;
-    }
-
-    function end() {
-      if (!drawing) { return; }
-      drawing = false;
-      signed = true;
-      ensureDraft().signature = canvas.toDataURL("image/png");
-      save();
-      showError("signature_png", "");
-    }
-
-    if (ctx) {
-      if (window.PointerEvent) {
-        canvas.addEventListener("pointerdown", function (e) {
-          if (canvas.setPointerCapture) { try { canvas.setPointerCapture(e.pointerId); } catch (err) { /* ok */ } }
-          start(e);
-        });
-        canvas.addEventListener("pointermove", move);
-        canvas.addEventListener("pointerup", end);
-        canvas.addEventListener("pointercancel", end);
-      } else {
-        canvas.addEventListener("touchstart", start);
-        canvas.addEventListener("touchmove", move);
-        canvas.addEventListener("touchend", end);
-        canvas.addEventListener("mousedown", start);
-        window.addEventListener("mousemove", move);
-        window.addEventListener("mouseup", end);
-      }
-    }
-
-    byId("sign-clear").addEventListener("click", function () {
-      if (locked || !ctx) { return; }
-      blank();
-      signed = false;
-      if (draft) { draft.signature = null; save(); }
-    });
-    if (consent) { consent.addEventListener("change", showSignArea); }
-    window.addEventListener("resize", function () { sized = false; sizeCanvas(); });
 
     // -- messages beside the fields --
     function showError(name, message) {
@@ -365,8 +233,8 @@
       });
       var size = String(v.household_size || "").replace(/\s/g, "");
       if (size !== "" && !(/^\d+$/.test(size) && parseInt(size, 10) >= 1)) { found.household_size = "家庭人口至少1人"; }
-      if (wantsSignature() && signed && !String(v.signer_name || "").replace(/\s/g, "")) { found.signer_name = "请填写签字人姓名"; }
-      if (consent && consent.checked && !signed) { found.signature_png = "请在上面签字，或取消勾选"; }
+      if (pad.wanted() && pad.signed() && !String(v.signer_name || "").replace(/\s/g, "")) { found.signer_name = "请填写签字人姓名"; }
+      if (consent && consent.checked && !pad.signed()) { found.signature_png = "请在上面签字，或取消勾选"; }
       return found;
     }
 
@@ -394,8 +262,8 @@
         income: income,
         photos: draft.photos.slice(),
         gps: !remote && gps ? gps : null,
-        signature_png: wantsSignature() && signed ? draft.signature : null,
-        signer_name: wantsSignature() ? v.signer_name || "" : "",
+        signature_png: pad.wanted() && pad.signed() ? draft.signature : null,
+        signer_name: pad.wanted() ? v.signer_name || "" : "",
         notes: v.notes || ""
       };
     }
@@ -465,7 +333,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (locked) { return; }
-      if (busy > 0) { showError("photos", "照片还在处理，请稍等再保存"); return; }
+      if (photos.busy() > 0) { showError("photos", "照片还在处理，请稍等再保存"); return; }
       clearErrors();
       var found = problems();
       if (Object.keys(found).length) { showErrors(found, "有几处需要改一下，请看红字提示"); return; }
@@ -502,9 +370,9 @@
 
     byId("save").disabled = false;  // disabled in the page until this script runs
     restore();
-    restorePhotos();
+    photos.restore();
     showMethod();
-    showSignArea();
+    pad.show();
     perCapita();
     locate();
     if (draft) {
