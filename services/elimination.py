@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import selectinload
+
 from core.extensions import db
 from domain.deadlines import earliest_elimination
 from domain.eligibility import format_yuan, format_yuan_cents
@@ -21,7 +23,7 @@ from domain.elimination import elimination_blockers
 from domain.enums import MonitoringCategory, RegionLevel, Role
 from domain.evidence import ELIMINATION_PAPERS, EvidenceKind, missing_papers
 from domain.workflow import Action, CaseState, TransitionRefused, actions_for_role, decide
-from models import Case, Region, User
+from models import Case, Household, Region, User
 from services import audit, case_facts, cases, scoping, settings
 from services.case_events import Evidence, StepInput
 from services.errors import PermissionDenied, ValidationFailed
@@ -334,6 +336,8 @@ def announcement(actor: User, start: date, end: date) -> Announcement:
     query = (scoping.cases(actor)
              .where(Case.state == CaseState.ELIMINATED.value, Case.eliminated_on >= start,
                     Case.eliminated_on <= end, Case.household_id.is_not(None))
+             .options(selectinload(Case.household).options(
+                 selectinload(Household.members), selectinload(Household.region).selectinload(Region.parent)))
              .order_by(Region.path, Case.eliminated_on, Case.id))
     rows = []
     for case in db.session.execute(query).scalars():

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain.case_states import Action
@@ -80,7 +81,7 @@ def evaluate(actor: User, case_id: int, data: EvaluationInput, *, today: date) -
 
 
 def evaluations_of(case: Case) -> list[Evaluation]:
-    query = (select(Evaluation).where(Evaluation.case_id == case.id)
+    query = (select(Evaluation).where(Evaluation.case_id == case.id).options(selectinload(Evaluation.actor))
              .order_by(Evaluation.evaluated_on.desc(), Evaluation.id.desc()))
     return list(db.session.execute(query).scalars())
 

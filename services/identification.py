@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain.enums import CaseSource, HouseholdAttribute, MonitoringCategory
@@ -62,7 +63,9 @@ def linked_visits(case: Case) -> list[VisitRow]:
     """Field-app visits recorded against this case, oldest first, and whether each one is
     the visit that verified it (same worker, recorded together with the VERIFY step)."""
     visits = db.session.execute(
-        select(Visit).where(Visit.case_id == case.id).order_by(Visit.visited_at, Visit.id)).scalars().all()
+        select(Visit).where(Visit.case_id == case.id)
+        .options(selectinload(Visit.worker), selectinload(Visit.photos))
+        .order_by(Visit.visited_at, Visit.id)).scalars().all()
     if not visits:
         return []
     verifying = _verifying_visits(case, visits)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy.orm import selectinload
+
 from core.extensions import db
 from domain.deadlines import DeadlineKind
 from domain.enums import RiskType
 from domain.workflow import Action, CaseState
-from models import Case, User
+from models import Case, Household, Region, User
 from services import cases
 from services import scoping
 from services.case_events import Evidence, StepInput
@@ -52,6 +54,8 @@ def due_list(actor: User, today: date) -> LookbackLists:
     query = (scoping.cases(actor)
              .where(Case.state == CaseState.ELIMINATED.value,
                     Case.deadline_kind == DeadlineKind.LOOKBACK.value, Case.due_date.is_not(None))
+             .options(selectinload(Case.household).selectinload(Household.members),
+                      selectinload(Case.region).selectinload(Region.parent))
              .order_by(Case.due_date, Case.id))
     due, later = [], []
     horizon = today + timedelta(days=SOON_DAYS)

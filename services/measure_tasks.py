@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case as sql_case, select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain.enums import Department, HelpKind, MeasureStatus, RegionLevel, Role
-from models import Case, PlanMeasure, Region, User
+from models import Case, Household, PlanMeasure, Region, User
 from services import audit, measures, scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -104,6 +105,12 @@ def tasks(actor: User, today: date, filters: TaskFilters = TaskFilters()) -> lis
         query = query.where(PlanMeasure.status.in_(OPEN), PlanMeasure.due_on < today)
     query = query.order_by(sql_case((PlanMeasure.status.in_(OPEN), 0), else_=1),
                            PlanMeasure.due_on.is_(None), PlanMeasure.due_on, PlanMeasure.id).limit(LIST_LIMIT)
+    query = query.options(
+        selectinload(PlanMeasure.measure),
+        selectinload(PlanMeasure.case).options(
+            selectinload(Case.household).options(selectinload(Household.members),
+                                                 selectinload(Household.region).selectinload(Region.parent)),
+            selectinload(Case.region).selectinload(Region.parent)))
     return [row(pm, today) for pm in db.session.execute(query).scalars()]
 
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain.deadlines import notice_earliest_end
 from domain.enums import MonitoringCategory, RegionLevel, RiskType, Role
 from domain.workflow import Action, CaseState
-from models import Case, CaseEvent, Region, User
+from models import Case, CaseEvent, Household, Region, User
 from services import audit, regions, scoping, settings
 from services.errors import NotFound, ValidationFailed
 
@@ -143,6 +144,7 @@ def public_notice(actor: User, village_code: str, stage_code: str, today: date) 
     policy = settings.policy_for(village)
     query = (scoping.cases(actor)
              .where(Region.path.startswith(village.path, autoescape=True), Case.state == stage.state.value)
+             .options(selectinload(Case.household).selectinload(Household.members))
              .order_by(Case.notice_start, Case.id))
     groups: dict[date | None, list[Case]] = {}
     seen: set[int] = set()

@@ -19,7 +19,7 @@ from core.extensions import db
 from domain.deadlines import DeadlineKind
 from domain.enums import Department, MeasureStatus, RegionLevel, Role
 from domain.workflow import CaseState
-from models import Case, Member, PlanMeasure, Region, User
+from models import Case, Household, PlanMeasure, Region, User
 from services import audit, notify, scoping
 from services.errors import PermissionDenied, ValidationFailed
 from services.notifications import DUE_SOON_DAYS, MONITORED, NON_TERMINAL, OPEN_MEASURES
@@ -140,7 +140,8 @@ def _cases(user: User, today: date, filters: Filters) -> list[Case]:
              .where(Case.due_date.is_not(None), Case.due_date <= today + timedelta(days=DUE_SOON_DAYS),
                     Case.state.in_(NON_TERMINAL))
              .options(selectinload(Case.region), selectinload(Case.verifier),
-                      selectinload(Case.original_verifier), selectinload(Case.pair_cadre))
+                      selectinload(Case.original_verifier), selectinload(Case.pair_cadre),
+                      selectinload(Case.household).selectinload(Household.members))
              .order_by(Case.due_date, Case.id))
     if filters.village_id is not None:
         village = db.session.get(Region, filters.village_id)
@@ -157,7 +158,9 @@ def _measures(user: User, today: date, filters: Filters) -> list[PlanMeasure]:
              .where(PlanMeasure.case_id.in_(in_scope), PlanMeasure.status.in_(OPEN_MEASURES),
                     PlanMeasure.due_on.is_not(None), PlanMeasure.due_on < today, Case.state.in_(MONITORED))
              .options(selectinload(PlanMeasure.measure),
-                      selectinload(PlanMeasure.case).selectinload(Case.region))
+                      selectinload(PlanMeasure.case).options(
+                          selectinload(Case.region),
+                          selectinload(Case.household).selectinload(Household.members)))
              .order_by(PlanMeasure.due_on, PlanMeasure.id))
     if user.role_enum is Role.DEPARTMENT:
         query = query.where(PlanMeasure.department == user.department)
@@ -168,20 +171,17 @@ def _measures(user: User, today: date, filters: Filters) -> list[PlanMeasure]:
 
 
 class _Names:
-    """Head names and region names for many rows, each looked up once."""
+    """Head names (from the members loaded with the rows) and region names for many rows, each
+    region looked up once."""
 
     def __init__(self):
-        self._heads: dict[int, str] = {}
         self._regions: dict[int, Region] = {}
 
     def head(self, case: Case) -> str:
         if case.household_id is None:
             return case.claimed_name or "（未关联农户）"
-        if case.household_id not in self._heads:
-            name = db.session.execute(select(Member.name).where(
-                Member.household_id == case.household_id, Member.is_head.is_(True))).scalar()
-            self._heads[case.household_id] = name or "（未登记户主）"
-        return self._heads[case.household_id]
+        head = case.household.head  # members loaded with the rows (_cases, _measures)
+        return head.name if head is not None else "（未登记户主）"
 
     def _ancestor(self, region: Region, level: RegionLevel) -> Region | None:
         for rid in region.ancestor_ids:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import contains_eager
+
 from core.extensions import db
 from domain.enums import Role
 from models import Case, Region, User
@@ -18,7 +20,7 @@ class Person:
 
 def _people(actor: User, case: Case, roles: tuple[str, ...]) -> list[Person]:
     query = (scoping.users(actor).where(User.role.in_(roles), User.active.is_(True))
-             .order_by(User.role, User.full_name))
+             .options(contains_eager(User.region)).order_by(User.role, User.full_name))
     found = []
     for user in db.session.execute(query).scalars():
         if user.region.contains(case.region) or case.region.contains(user.region):
@@ -37,7 +39,7 @@ def pair_cadres_for(actor: User, case: Case) -> list[Person]:
 def verifiers_in_region(actor: User, region: Region) -> list[Person]:
     """For bulk assignment across cases: everyone in scope who may verify in ``region``."""
     query = (scoping.users(actor).where(User.role.in_(VERIFIER_ROLES), User.active.is_(True))
-             .order_by(User.role, User.full_name))
+             .options(contains_eager(User.region)).order_by(User.role, User.full_name))
     return [Person(u.id, f"{u.full_name}（{u.role_enum.label}，{u.region.name}）")
             for u in db.session.execute(query).scalars()
             if u.region.contains(region) or region.contains(u.region)]
