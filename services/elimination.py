@@ -20,7 +20,7 @@ from core.extensions import db
 from domain.deadlines import earliest_elimination
 from domain.eligibility import format_yuan, format_yuan_cents
 from domain.elimination import elimination_blockers
-from domain.enums import MonitoringCategory, RegionLevel, Role
+from domain.enums import MonitoringCategory, Role
 from domain.evidence import ELIMINATION_PAPERS, EvidenceKind, missing_papers
 from domain.workflow import Action, CaseState, TransitionRefused, actions_for_role, decide
 from models import Case, Household, Region, User
@@ -322,10 +322,6 @@ class Announcement:
     rows: list[AnnouncedRow]
 
 
-def village_of(region: Region) -> Region:
-    return region.parent if region.level == RegionLevel.GRID.value and region.parent else region
-
-
 def announcement(actor: User, start: date, end: date) -> Announcement:
     """Households marked eliminated between ``start`` and ``end`` in the actor's area: village,
     head of household, masked ID number, size and category. No phone, health or income."""
@@ -344,7 +340,7 @@ def announcement(actor: User, start: date, end: date) -> Announcement:
         household = case.household
         head = household.head
         rows.append(AnnouncedRow(
-            village=village_of(household.region).name, head=head.name if head else "",
+            village=household.region.village.name, head=head.name if head else "",
             id_number=head.id_number_masked if head else "", size=household.size,
             category=MonitoringCategory(case.category).label if case.category else "",
             eliminated_on=case.eliminated_on.isoformat()))

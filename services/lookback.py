@@ -20,7 +20,7 @@ from models import Case, Household, Region, User
 from services import cases
 from services import scoping
 from services.case_events import Evidence, StepInput
-from services.elimination import DESK_ROLES, ensure_turn, village_of
+from services.elimination import DESK_ROLES, ensure_turn
 from services.errors import PermissionDenied, ValidationFailed
 
 # Due within this many days counts as "soon" and joins the overdue ones in the first list.
@@ -63,7 +63,7 @@ def due_list(actor: User, today: date) -> LookbackLists:
         household = case.household
         head = household.head if household else None
         row = LookbackRow(
-            case_id=case.id, village=village_of(case.region).name, head=head.name if head else "",
+            case_id=case.id, village=case.region.village.name, head=head.name if head else "",
             id_number=head.id_number_masked if head else "",
             eliminated_on=case.eliminated_on.isoformat() if case.eliminated_on else "",
             due=case.due_date.isoformat(), days_left=(case.due_date - today).days,

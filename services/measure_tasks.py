@@ -15,7 +15,7 @@ from sqlalchemy import case as sql_case, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.enums import Department, HelpKind, MeasureStatus, RegionLevel, Role
+from domain.enums import Department, HelpKind, MeasureStatus, Role
 from models import Case, Household, PlanMeasure, Region, User
 from services import audit, measures, scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -54,10 +54,6 @@ class TaskFilters:
     overdue_only: bool = False
 
 
-def village_name(region: Region) -> str:
-    return region.parent.name if region.level == RegionLevel.GRID.value and region.parent else region.name
-
-
 def _responsible(actor: User, query, department: str = ""):
     """Restrict ``query`` (over PlanMeasure) to the measures this person follows."""
     role = actor.role_enum
@@ -86,7 +82,7 @@ def row(pm: PlanMeasure, today: date) -> TaskRow:
     overdue = bool(is_open and pm.due_on and today > pm.due_on)
     return TaskRow(
         id=pm.id, case_id=pm.case_id, head=head,
-        village=village_name(household.region if household is not None else pm.case.region),
+        village=(household.region if household is not None else pm.case.region).village.name,
         measure=pm.measure.name, kind=HelpKind(pm.measure.kind).label,
         department=measures.department_label(pm.department), status=pm.status_enum.label,
         status_code=pm.status, planned_on=pm.planned_on.isoformat(),

@@ -94,13 +94,6 @@ def _cn(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def village_of(region: Region) -> Region:
-    """The village a case's region belongs to (a grid's parent)."""
-    while region.level == RegionLevel.GRID.value and region.parent is not None:
-        region = region.parent
-    return region
-
-
 def may_print_notice(actor: User, village: Region) -> bool:
     return actor.role in NOTICE_ROLES and scoping.in_scope(actor, village)
 
@@ -212,7 +205,7 @@ def confirmation_notice(actor: User, case_id: int) -> ConfirmationNotice:
     event = _confirm_event(case)
     data = event.data or {}
     household, head = case.household, case.household.head
-    village = village_of(household.region)
+    village = household.region.village
     township = village.parent
     county = township.parent if township is not None else None
     policy = settings.policy_for(household.region)

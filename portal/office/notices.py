@@ -36,7 +36,7 @@ def confirmation_notice(case_id: int):
 def _notice_panel(actor: User, case: Case, today: date) -> Panel | None:
     """While the case is on a public notice: a link to print the village's notice."""
     stage = notices.notice_stage_of(case)
-    village = notices.village_of(case.region)
+    village = case.region.village
     if stage is None or not notices.may_print_notice(actor, village):
         return None
     return Panel("office/notice_panel.html", {

@@ -134,7 +134,7 @@ def notice_url(case: Case) -> str:
     """The printable 公示 of the case's village (the notices page), to post after the review."""
     if "office.notice" not in current_app.view_functions:
         return ""
-    return url_for("office.notice", village_code=elimination.village_of(case.region).code, stage="elimination")
+    return url_for("office.notice", village_code=case.region.village.code, stage="elimination")
 
 
 def _review_options(actor: User, case: Case, day: date) -> dict:
