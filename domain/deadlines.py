@@ -18,6 +18,16 @@ from .enums import LabelledEnum
 from .settings import PolicySettings
 
 
+# "即将到期" means at most this many days left. Three days is the shortest clock in the policy
+# (naming a pair cadre, seed 000), so a reminder this early still leaves time for every step;
+# it is also where the case page and the inbox turn a deadline orange. PolicySettings has no
+# such setting.
+DUE_SOON_DAYS = 3
+
+# A look-back due within this many days is listed with the overdue ones (回头看清单).
+LOOKBACK_SOON_DAYS = 30
+
+
 # --- calendar arithmetic -------------------------------------------------------------------
 
 def add_days(d: date, n: int) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from domain.deadlines import CaseDates, DeadlineKind, notice_deadline
+from domain.deadlines import DUE_SOON_DAYS, CaseDates, DeadlineKind, notice_deadline
 from domain.enums import CaseSource, MonitoringCategory, RiskType, Role
 from domain.evidence import EvidenceKind
 from domain.workflow import Action, CaseState, actions_for_role
@@ -63,6 +63,7 @@ class CaseHeader:
     due: str
     days_left: int | None
     overdue: bool
+    due_soon: bool              # not overdue, at most DUE_SOON_DAYS left
     notice_earliest_end: str
     merged_into: int | None
 
@@ -147,6 +148,7 @@ def header(case: Case, today: date) -> CaseHeader:
         due=case.due_date.isoformat() if case.due_date else "",
         days_left=(case.due_date - today).days if case.due_date else None,
         overdue=bool(case.due_date and today > case.due_date),
+        due_soon=bool(case.due_date and 0 <= (case.due_date - today).days <= DUE_SOON_DAYS),
         notice_earliest_end=notice.due.isoformat() if notice else "",
         merged_into=case.merged_into_id)
 

@@ -16,11 +16,12 @@ from markupsafe import Markup
 from sqlalchemy import Text, and_, case, cast, func, or_, select
 
 from core.extensions import db
+from domain.deadlines import DUE_SOON_DAYS
 from domain.enums import MonitoringCategory, RegionLevel, RiskType
 from domain.workflow import Action, CaseState
 from models import Case, CaseEvent, Region, User
 from services import charts, scoping
-from services.notifications import DUE_SOON_DAYS, MONITORED, NON_TERMINAL
+from services.notifications import MONITORED, NON_TERMINAL
 from services.overdue import csv_bytes
 from services.views import DISPLAY_TZ
 

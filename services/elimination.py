@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.deadlines import earliest_elimination
+from domain.deadlines import DeadlineKind, earliest_elimination
 from domain.eligibility import format_yuan, format_yuan_cents
 from domain.elimination import elimination_blockers
 from domain.enums import MonitoringCategory, Role
@@ -281,7 +281,7 @@ def conditions(actor: User, case: Case, today: date) -> Conditions | None:
     may_propose = Action.PROPOSE_ELIMINATION in actions_for_role(state, actor.role_enum)
     papers = papers_of_current_elimination(case) if state.in_elimination else []
     provided = {row.field.removeprefix("paper_") for row in papers if row.files}
-    lookback_due = case.due_date.isoformat() if case.deadline_kind == "lookback" and case.due_date else ""
+    lookback_due = case.due_date.isoformat() if case.deadline_kind == DeadlineKind.LOOKBACK.value and case.due_date else ""
     return Conditions(
         state=state.value, monitored_since=case.identified_on.isoformat(),
         min_months=policy.min_monitoring_months, earliest=earliest.isoformat(),

@@ -18,6 +18,7 @@ from sqlalchemy import String, and_, case as sql_case, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from domain.deadlines import DUE_SOON_DAYS
 from domain.duplicates import ClueFacts, DuplicateGroup, find_duplicates, group_of_each, may_merge
 from domain.enums import CaseSource, RegionLevel, RiskType, Role
 from domain.workflow import Action, CaseState, actions_for_role
@@ -280,7 +281,7 @@ def _clock(case: Case, today: date) -> tuple[str, str]:
         return f"已逾期 {-left} 天", "overdue"
     if left == 0:
         return "今天到期", "soon"
-    return f"剩 {left} 天", "soon" if left <= 3 else "ok"
+    return f"剩 {left} 天", "soon" if left <= DUE_SOON_DAYS else "ok"
 
 
 def _row(actor: User, case: Case, today: date, village_names: dict[int, str],

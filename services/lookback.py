@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.deadlines import DeadlineKind
+from domain.deadlines import LOOKBACK_SOON_DAYS, DeadlineKind
 from domain.enums import RiskType
 from domain.workflow import Action, CaseState
 from models import Case, Household, Region, User
@@ -23,8 +23,7 @@ from services.case_events import Evidence, StepInput
 from services.elimination import DESK_ROLES, ensure_turn
 from services.errors import PermissionDenied, ValidationFailed
 
-# Due within this many days counts as "soon" and joins the overdue ones in the first list.
-SOON_DAYS = 30
+SOON_DAYS = LOOKBACK_SOON_DAYS  # the policy number lives in domain.deadlines
 
 
 @dataclass(frozen=True)

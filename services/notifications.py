@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.deadlines import DeadlineKind, days_left
+from domain.deadlines import DUE_SOON_DAYS, DeadlineKind, days_left
 from domain.enums import Department, MeasureStatus, NotificationKind, Role
 from domain.workflow import MONITORED_STATES, CaseState
 from models import Case, Notification, PlanMeasure, User
@@ -26,11 +26,6 @@ from services import notify
 from services.errors import NotFound
 from services.notify import Message, Recipients
 from services.views import DISPLAY_TZ
-
-# "即将到期" means at most this many days left. Three days is the shortest clock in the policy
-# (naming a pair cadre, seed 000), so a reminder this early still leaves time for every step;
-# it is also where the case page turns a deadline orange. PolicySettings has no such setting.
-DUE_SOON_DAYS = 3
 
 NON_TERMINAL = tuple(s.value for s in CaseState if not s.is_terminal)
 OPEN_MEASURES = (MeasureStatus.PLANNED.value, MeasureStatus.IN_PROGRESS.value)

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.deadlines import DeadlineKind
+from domain.deadlines import DUE_SOON_DAYS, DeadlineKind
 from domain.enums import Department, MeasureStatus, RegionLevel, Role
 from domain.workflow import CaseState
 from models import Case, Household, PlanMeasure, Region, User
 from services import audit, notify, scoping
 from services.errors import PermissionDenied, ValidationFailed
-from services.notifications import DUE_SOON_DAYS, MONITORED, NON_TERMINAL, OPEN_MEASURES
+from services.notifications import MONITORED, NON_TERMINAL, OPEN_MEASURES
 
 CASE_ROLES = (Role.GRID_WORKER, Role.PAIR_CADRE, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF)
 CSV_HEADER = ["区段", "案件编号", "户主", "村", "当前环节", "期限类型", "到期日", "逾期天数（负数为尚余天数）", "责任人"]
