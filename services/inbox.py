@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
 
-from sqlalchemy import String, and_, case as sql_case, cast, func, or_, select
+from sqlalchemy import String, and_, case as sql_case, cast, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -191,7 +191,9 @@ def _priority():
 def _query(actor: User, filters: Filters, today: date, search: Search | None):
     query = scoping.cases(actor).where(Case.state.in_([s.value for s in OPEN_STATES]))
     if filters.village:
-        village = db.session.execute(select(Region).where(Region.code == filters.village)).scalar_one()
+        village = scoping.region_by_code(actor, filters.village)
+        if village is None:  # a code outside the area matches nothing (read_filters refuses it first)
+            return query.where(false())
         query = query.where(Region.path.startswith(village.path, autoescape=True))
     if filters.source:
         query = query.where(Case.source == filters.source)

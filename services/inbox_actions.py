@@ -9,11 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
-from core.extensions import db
 from domain.workflow import Action, CaseState, TransitionRefused
-from models import Case, Region, User
+from models import Case, User
 from services import cases, people, scoping
 from services.case_effects import VERIFIER_ROLES
 from services.case_events import StepInput
@@ -32,7 +29,7 @@ def verifier_choices(actor: User, filters: Filters) -> list[tuple[int, str]]:
         return []
     region = actor.region
     if filters.village:
-        region = db.session.execute(select(Region).where(Region.code == filters.village)).scalar_one()
+        region = scoping.region_by_code(actor, filters.village) or actor.region
     return [(p.id, p.label) for p in people.verifiers_in_region(actor, region)]
 
 

@@ -71,6 +71,11 @@ def get(user: User, model: type[T], object_id: int) -> T:
     return found
 
 
+def region_by_code(user: User, code: str) -> Region | None:
+    """A region of the user's subtree by its code; None for an unknown or foreign code."""
+    return db.session.execute(regions(user).where(Region.code == code)).scalars().first()
+
+
 def in_scope(user: User, region: Region) -> bool:
     return user.region.contains(region)
 

@@ -313,3 +313,17 @@ def test_verifiers_may_be_picked_days_later_without_the_clock_moving(scene):
     s, users = scene, scene.world.users
     actions.assign_verifiers(users["village_a"], [s.old.id], users["grid_a1"].id, today=TODAY + timedelta(days=1))
     assert s.old.due_date == date(2026, 11, 16)
+
+
+def test_a_village_filter_outside_the_area_matches_nothing_and_picks_no_foreign_verifier(app):
+    """Services are called with filters the portal has checked; given a foreign code anyway they
+    answer "nothing here" instead of failing or reaching outside the scope."""
+    world = build_world()
+    case = cases.open_case(None, world.village_b, CaseSource.SELF_REPORT, today=TODAY, claimed_name="乙")
+    db.session.flush()
+    village_a = world.users["village_a"]
+    foreign = inbox.Filters(village=world.village_b.code)
+    assert case.id not in [r.case_id for r in inbox.inbox(village_a, foreign, TODAY).rows]
+    assert inbox.inbox(village_a, inbox.Filters(village="999999999999"), TODAY).total == 0
+    picked = dict(actions.verifier_choices(village_a, foreign))
+    assert world.users["grid_b1"].id not in picked
