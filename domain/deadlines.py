@@ -20,8 +20,8 @@ from .settings import PolicySettings
 
 # "即将到期" means at most this many days left. Three days is the shortest clock in the policy
 # (naming a pair cadre, seed 000), so a reminder this early still leaves time for every step;
-# it is also where the case page and the inbox turn a deadline orange. PolicySettings has no
-# such setting.
+# it is also where the case page and the inbox turn a deadline orange, and where a plan measure
+# counts as due soon (``domain.measures``). PolicySettings has no such setting.
 DUE_SOON_DAYS = 3
 
 # A look-back due within this many days is listed with the overdue ones (回头看清单).
@@ -66,6 +66,11 @@ def days_left(due: date, today: date) -> int:
 
 def is_overdue(due: date, today: date) -> bool:
     return today > due
+
+
+def is_due_soon(due: date, today: date) -> bool:
+    """Not overdue, and at most ``DUE_SOON_DAYS`` days left (the due day itself included)."""
+    return 0 <= days_left(due, today) <= DUE_SOON_DAYS
 
 
 # --- policy deadlines ----------------------------------------------------------------------

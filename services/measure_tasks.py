@@ -5,16 +5,21 @@ measures of their department for households in their scope and records progress;
 staff see every department's measures; village and township staff and pair cadres follow the
 measures no department carries (关怀式 visits and the like). Households appear by the head's
 name and village only.
+
+Which measures are open, overdue or due soon is ``domain.measures``; ``open_clause`` and
+``overdue_clause`` are its SQL form, used here, by the overdue list and by the reminders, so
+the three always agree.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case as sql_case, select
+from sqlalchemy import and_, case as sql_case, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from domain import measures as rule
 from domain.enums import Department, HelpKind, MeasureStatus, Role
 from models import Case, Household, PlanMeasure, Region, User
 from services import audit, measures, scoping
@@ -23,7 +28,8 @@ from services.errors import NotFound, PermissionDenied, ValidationFailed
 NOTE_MAX = 1000
 LIST_LIMIT = 500
 NO_DEPARTMENT = "none"
-OPEN = (MeasureStatus.PLANNED.value, MeasureStatus.IN_PROGRESS.value)
+# Statuses still being carried out (the case's state decides the rest: ``open_clause``).
+OPEN = tuple(sorted(s.value for s in rule.OPEN_STATUSES))
 # Statuses a person may set: planned → in progress → done.
 SETTABLE = (MeasureStatus.IN_PROGRESS, MeasureStatus.DONE)
 
@@ -43,8 +49,9 @@ class TaskRow:
     due_on: str
     done_on: str
     overdue: bool
-    days_left: int | None
-    is_open: bool
+    due_soon: bool            # open and due within DUE_SOON_DAYS (today included)
+    days_left: int | None     # only for a measure someone still follows
+    is_open: bool             # not done or cancelled: progress may still be recorded
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,30 @@ def _responsible(actor: User, query, department: str = ""):
     return query.where(PlanMeasure.department.is_(None))
 
 
+# --- the rule in SQL (domain.measures) ------------------------------------------------------
+
+def _values(members) -> tuple[str, ...]:
+    return tuple(sorted(m.value for m in members))
+
+
+def carries_measures_clause():
+    """Over Case: ``domain.measures.case_carries_measures`` — monitored, or being identified
+    with its green channel started."""
+    return or_(Case.state.in_(_values(rule.CARRYING_STATES)),
+               and_(Case.state.in_(_values(rule.GREEN_CHANNEL_STATES)), Case.green_channel_at.is_not(None)))
+
+
+def open_clause():
+    """Over PlanMeasure: ``domain.measures.is_open`` (the case is checked through EXISTS, so
+    callers need not join Case)."""
+    return and_(PlanMeasure.status.in_(OPEN), PlanMeasure.case.has(carries_measures_clause()))
+
+
+def overdue_clause(today: date):
+    """Over PlanMeasure: ``domain.measures.is_overdue`` on ``today``."""
+    return and_(open_clause(), PlanMeasure.due_on.is_not(None), PlanMeasure.due_on < today)
+
+
 def _scoped(actor: User):
     case_ids = scoping.cases(actor).with_only_columns(Case.id).order_by(None)
     return select(PlanMeasure).where(PlanMeasure.case_id.in_(case_ids))
@@ -79,7 +110,7 @@ def row(pm: PlanMeasure, today: date) -> TaskRow:
     household = pm.case.household
     head = household.head.name if household is not None and household.head else (pm.case.claimed_name or "")
     is_open = pm.status in OPEN
-    overdue = bool(is_open and pm.due_on and today > pm.due_on)
+    facts = dict(state=pm.case.state, green_channel_started=pm.case.green_channel_at is not None)
     return TaskRow(
         id=pm.id, case_id=pm.case_id, head=head,
         village=(household.region if household is not None else pm.case.region).village.name,
@@ -87,19 +118,22 @@ def row(pm: PlanMeasure, today: date) -> TaskRow:
         department=measures.department_label(pm.department), status=pm.status_enum.label,
         status_code=pm.status, planned_on=pm.planned_on.isoformat(),
         due_on=pm.due_on.isoformat() if pm.due_on else "", done_on=pm.done_on.isoformat() if pm.done_on else "",
-        overdue=overdue, days_left=(pm.due_on - today).days if pm.due_on and is_open else None,
+        overdue=rule.is_overdue(pm.status, pm.due_on, today, **facts),
+        due_soon=rule.is_due_soon_measure(pm.status, pm.due_on, today, **facts),
+        days_left=rule.measure_days_left(pm.status, pm.due_on, today, **facts),
         is_open=is_open)
 
 
 def tasks(actor: User, today: date, filters: TaskFilters = TaskFilters()) -> list[TaskRow]:
-    """Open measures first, the most urgent due date first; then done and cancelled ones."""
+    """Open measures first, the most urgent due date first; then done and cancelled ones, and
+    those of cases that no longer carry measures (``domain.measures``)."""
     department = filters.department if actor.role_enum is Role.COUNTY_STAFF else ""
     query = _responsible(actor, _scoped(actor), department)
     if filters.show != "all":
-        query = query.where(PlanMeasure.status.in_(OPEN))
+        query = query.where(open_clause())
     if filters.overdue_only:
-        query = query.where(PlanMeasure.status.in_(OPEN), PlanMeasure.due_on < today)
-    query = query.order_by(sql_case((PlanMeasure.status.in_(OPEN), 0), else_=1),
+        query = query.where(overdue_clause(today))
+    query = query.order_by(sql_case((open_clause(), 0), else_=1),
                            PlanMeasure.due_on.is_(None), PlanMeasure.due_on, PlanMeasure.id).limit(LIST_LIMIT)
     query = query.options(
         selectinload(PlanMeasure.measure),

@@ -2,7 +2,9 @@
 
 ``remind_deadlines(today)`` runs once a day (``flask remind-deadlines``, a systemd timer): every
 case whose clock runs out within ``DUE_SOON_DAYS`` or has run out tells the people holding its
-next step; every help-plan measure past its date and not done tells the responsible department.
+next step; every overdue help-plan measure (``domain.measures.is_overdue``: past its date, not
+done, in a case that still carries measures — green-channel cases included) tells the responsible
+department.
 Keys hold the case, the deadline, the due date and the state, so a second run the same day —
 or any later day — sends nothing new until the deadline or the step changes.
 
@@ -18,17 +20,17 @@ from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain.deadlines import DUE_SOON_DAYS, DeadlineKind, days_left
-from domain.enums import Department, MeasureStatus, NotificationKind, Role
+from domain.enums import Department, NotificationKind, Role
 from domain.workflow import MONITORED_STATES, CaseState
 from models import Case, Notification, PlanMeasure, User
 from models.types import utcnow
 from services import notify
 from services.errors import NotFound
+from services.measure_tasks import overdue_clause
 from services.notify import Message, Recipients
 from services.views import DISPLAY_TZ
 
 NON_TERMINAL = tuple(s.value for s in CaseState if not s.is_terminal)
-OPEN_MEASURES = (MeasureStatus.PLANNED.value, MeasureStatus.IN_PROGRESS.value)
 MONITORED = tuple(s.value for s in MONITORED_STATES)
 PAGE_SIZE = 50
 
@@ -87,9 +89,7 @@ def _case_reminder(case: Case, user: User, kind: NotificationKind, today: date) 
 
 
 def _measure_reminders(today: date, recipients: Recipients) -> list[Message]:
-    query = (select(PlanMeasure).join(Case, PlanMeasure.case_id == Case.id)
-             .where(PlanMeasure.status.in_(OPEN_MEASURES), PlanMeasure.due_on.is_not(None),
-                    PlanMeasure.due_on < today, Case.state.in_(MONITORED))
+    query = (select(PlanMeasure).where(overdue_clause(today))
              .options(selectinload(PlanMeasure.case).selectinload(Case.region))
              .order_by(PlanMeasure.due_on, PlanMeasure.id))
     messages = []

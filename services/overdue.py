@@ -3,7 +3,9 @@ their date, within the person's scope (``scoping``), as plain rows for the page 
 
 Lists show the household head's name (staff must know whose case it is) but never an ID
 number, phone, health or income. Department officers see the measures handed to their
-department; they take no case step, so the case sections are not theirs.
+department; they take no case step, so the case sections are not theirs. An overdue measure is
+``domain.measures.is_overdue``, the same rule as the department's list and the reminders
+(``measure_tasks.overdue_clause``).
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from domain.workflow import CaseState
 from models import Case, Household, PlanMeasure, Region, User
 from services import audit, notify, scoping
 from services.errors import PermissionDenied, ValidationFailed
-from services.notifications import MONITORED, NON_TERMINAL, OPEN_MEASURES
+from services.measure_tasks import overdue_clause
+from services.notifications import NON_TERMINAL
 
 CASE_ROLES = (Role.GRID_WORKER, Role.PAIR_CADRE, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF)
 CSV_HEADER = ["区段", "案件编号", "户主", "村", "当前环节", "期限类型", "到期日", "逾期天数（负数为尚余天数）", "责任人"]
@@ -155,8 +158,7 @@ def _measures(user: User, today: date, filters: Filters) -> list[PlanMeasure]:
     in_scope = scoping.cases(user).with_only_columns(Case.id).order_by(None)
     query = (select(PlanMeasure).join(Case, PlanMeasure.case_id == Case.id)
              .join(Region, Case.region_id == Region.id)
-             .where(PlanMeasure.case_id.in_(in_scope), PlanMeasure.status.in_(OPEN_MEASURES),
-                    PlanMeasure.due_on.is_not(None), PlanMeasure.due_on < today, Case.state.in_(MONITORED))
+             .where(PlanMeasure.case_id.in_(in_scope), overdue_clause(today))
              .options(selectinload(PlanMeasure.measure),
                       selectinload(PlanMeasure.case).options(
                           selectinload(Case.region),

@@ -10,9 +10,11 @@ from sqlalchemy import select
 import factories
 from conftest import TODAY
 from core.extensions import db
-from help_support import helping_case, library
+from domain.deadlines import DUE_SOON_DAYS
+from help_support import choices, green_channel_case, helping_case, library
 from http_support import audit_rows, login, text_of
 from models import PlanMeasure
+from services import helpplans
 
 START = TODAY - timedelta(days=30)
 
@@ -115,3 +117,32 @@ def test_the_case_page_links_the_follower_to_the_update(app, scene):
     ok = cadre.post(f"/tasks/{scene.tasks['结对关爱走访']}",
                     data={"status": "done", "done_on": TODAY.isoformat(), "note": "已上门看望"})
     assert ok.status_code == 302 and task(scene.tasks["结对关爱走访"]).status == "done"
+
+
+def test_due_soon_is_the_one_horizon_of_the_deadlines(app, scene):
+    """"剩 N 天" marks measures due within DUE_SOON_DAYS (3), as case deadlines do — not 7."""
+    rows = {name: db.session.get(PlanMeasure, pid) for name, pid in scene.tasks.items()}
+    rows["医疗救助"].due_on = TODAY + timedelta(days=DUE_SOON_DAYS)
+    rows["乡村公益性岗位"].due_on = TODAY + timedelta(days=DUE_SOON_DAYS + 2)
+    db.session.commit()
+    html = text_of(as_user(app, "county").get("/tasks"))
+    assert html.count('data-testid="due-soon"') == 1 and f"剩 {DUE_SOON_DAYS} 天" in html
+    assert f"剩 {DUE_SOON_DAYS + 2} 天" not in html
+
+
+def test_a_green_channel_measure_late_is_on_tasks_and_overdue_alike(app, monkeypatch):
+    """The reported bug: a green-channel case's measure 25 days late showed as overdue on /tasks
+    but not on /overdue."""
+    monkeypatch.setattr("portal.office.overdue.today", lambda: TODAY)
+    world = factories.build_world()
+    lib = library(world)
+    start = TODAY - timedelta(days=40)
+    case = green_channel_case(world, start)
+    helpplans.start_early(world.users["village_a"], case.id,
+                          choices(lib, "临时救助", due=TODAY - timedelta(days=25)), today=start)
+    db.session.commit()
+    dept = as_user(app, "dept")
+    tasks_html = text_of(dept.get("/tasks?overdue=1"))
+    assert tasks_html.count('data-testid="task-row"') == 1 and "逾期 25 天" in tasks_html
+    overdue_html = text_of(dept.get("/overdue"))
+    assert 'data-testid="measure-count">1<' in overdue_html and "临时救助" in overdue_html
