@@ -1,0 +1,506 @@
+"""Throughput of the two submit endpoints of /api/v1 against a bare Flask insert, on PostgreSQL.
+
+Run: .venv/bin/python bench/bench_submit.py [requests] [clients] [rounds]   (defaults: 600, 4, 6)
+
+Needs PostgreSQL and Redis on 127.0.0.1 (exit status 2 when either is unreachable):
+  BENCH_PG_URL     the server, default postgresql+psycopg://postgres@127.0.0.1:5432/
+  BENCH_REDIS_URL  default redis://127.0.0.1:6379/5 (the app keeps its rate limits there)
+
+The scratch database ``shoudi_bench`` is dropped and created again, migrated
+(``flask db upgrade``) and given the demo county (``flask seed-demo``); it is dropped at the end.
+Two servers run side by side, started by gunicorn with the same settings (GUNICORN_ARGS):
+  - the project (``wsgi:app``, SHOUDI_ENV=production, Redis rate limits, the report limit raised
+    so it never answers 429);
+  - a bare Flask + Flask-SQLAlchemy app defined below (``bare_app()``): parse the JSON body,
+    INSERT one row into its own table ``bench_bare_submission``, commit, answer 201 — the floor
+    any submit endpoint on this stack pays.
+Endpoints measured: ``POST /api/v1/reports`` (farmer self-report, a new one-time token and a new
+ID number each time, so every request opens a case), ``POST /api/v1/visits`` (the demo grid worker
+``grid`` with a bearer token, a new client UUID each time, over the households of their grid)
+and ``POST /bare`` (the visit body, a new UUID each time).
+
+The load: ``clients`` threads with http.client connections to 127.0.0.1 (gunicorn's sync workers
+close each connection, so a client reconnects per request, the same for every endpoint). After a
+warm-up, ``requests`` per endpoint are sent in ``rounds`` rounds; within a round the endpoints take
+turns, in a rotating order, so drift on this shared machine hits them alike. A request counts only
+when it answers 201 (or 202, accepted for later) with a JSON body; anything else is an error,
+the first few shown — a 200 included, since it would mean the request was taken for a resend.
+Afterwards the rows written are counted in the database: at least one per 201 and never more than
+one per success. Exit status 1 on any error.
+Prints req/s, p50 and p99 latency per endpoint, and the ratio project / bare.
+"""
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, jsonify, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Mapped, mapped_column
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"  # the only address this benchmark ever sends to
+DB_NAME = "shoudi_bench"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+GUNICORN_ARGS = ["--workers", "2", "--threads", "1", "--worker-class", "sync",
+                 "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
+DEMO_LOGIN, DEMO_PASSWORD = "grid", "shoudi-demo-2026"
+VILLAGE = "341599101001"  # 青山村 of the demo county
+WARMUP = 30               # requests per endpoint before measuring
+REQUEST_TIMEOUT = 30      # seconds per request
+TIME_BUDGET = 900         # seconds for all measured rounds; requests not sent by then are errors
+SHOWN_ERRORS = 5
+
+
+class Fatal(Exception):
+    """The benchmark cannot run (a service is missing, set-up failed); exit status 2."""
+
+
+# --- the bare baseline: one INSERT through Flask-SQLAlchemy --------------------------------------
+
+bare_db = SQLAlchemy()
+
+
+class BareSubmission(bare_db.Model):
+    __tablename__ = "bench_bare_submission"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def bare_app() -> Flask:
+    """``gunicorn 'bench_submit:bare_app()'``; the database comes from BENCH_BARE_DATABASE_URL."""
+    app = Flask("bench_bare")
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BENCH_BARE_DATABASE_URL"]
+    bare_db.init_app(app)
+
+    @app.get("/health")
+    def health():
+        return "ok"
+
+    @app.post("/bare")
+    def bare():
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("client_uuid"), str):
+            return jsonify(error="client_uuid"), 400
+        row = BareSubmission(client_uuid=body["client_uuid"], payload=body,
+                             created_at=datetime.now(timezone.utc))
+        bare_db.session.add(row)
+        bare_db.session.flush()
+        answer = {"id": row.id, "client_uuid": row.client_uuid}
+        bare_db.session.commit()
+        return jsonify(answer), 201
+
+    return app
+
+
+# --- services, database, servers -------------------------------------------------------------------
+
+def pg_urls() -> tuple[str, str, str]:
+    """(SQLAlchemy URL of the scratch database, libpq URL of it, libpq URL of ``postgres``)."""
+    base = make_url(PG_URL)
+    if base.host not in (HOST, "localhost"):
+        raise Fatal(f"BENCH_PG_URL must point at {HOST}, not {base.host}")
+    scratch = base.set(database=DB_NAME)
+    libpq = scratch.set(drivername="postgresql")
+    return (scratch.render_as_string(hide_password=False), libpq.render_as_string(hide_password=False),
+            libpq.set(database="postgres").render_as_string(hide_password=False))
+
+
+def check_services(maintenance_url: str) -> str:
+    import psycopg
+    import redis
+
+    try:
+        with psycopg.connect(maintenance_url, connect_timeout=5) as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]
+    except psycopg.Error as exc:
+        raise Fatal(f"PostgreSQL is unreachable ({PG_URL}): {exc}") from exc
+    if urlsplit(REDIS_URL).hostname not in (HOST, "localhost"):
+        raise Fatal(f"BENCH_REDIS_URL must point at {HOST}")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=5).ping()
+    except redis.RedisError as exc:
+        raise Fatal(f"Redis is unreachable ({REDIS_URL}): {exc}") from exc
+    return version
+
+
+def recreate_database(maintenance_url: str, drop_only: bool = False) -> None:
+    import psycopg
+
+    assert DB_NAME != "test"  # the test suite's database is never touched
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def count_rows(libpq_url: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(libpq_url) as conn:
+        return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("form_submission", "visit", "bench_bare_submission")}
+
+
+def project_env(database_url: str, uploads: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOUDI_")}
+    env.update({
+        "SHOUDI_ENV": "production",
+        "SHOUDI_SECRET_KEY": secrets.token_urlsafe(48),
+        "SHOUDI_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "SHOUDI_DATABASE_URL": database_url,
+        "SHOUDI_REDIS_URL": REDIS_URL,
+        "SHOUDI_UPLOAD_FOLDER": uploads,
+        "SHOUDI_REPORT_RATE_LIMIT": "100000 per minute",
+    })
+    return env
+
+
+def flask_command(env: dict[str, str], *args: str) -> None:
+    done = subprocess.run([str(BIN / "flask"), "--app", "shoudi", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise Fatal(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+
+
+def start_server(name: str, app_spec: str, env: dict[str, str], logdir: Path, ready_path: str,
+                 extra: tuple[str, ...] = ()) -> Server:
+    port = free_port()
+    log = logdir / f"{name}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), *GUNICORN_ARGS, "--bind", f"{HOST}:{port}", *extra, app_spec],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(name, port, process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise Fatal(f"gunicorn ({name}) exited with {process.returncode}:\n{server.tail()}")
+        conn = http.client.HTTPConnection(HOST, port, timeout=5)
+        try:
+            if send(conn, "GET", ready_path)[0] == 200:
+                return server
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.2)
+    stop_server(server)
+    raise Fatal(f"gunicorn ({name}) did not answer within 60 s:\n{server.tail()}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+def send(conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None,
+         headers: dict | None = None) -> tuple[int, bytes]:
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def call_json(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+    try:
+        status, data = send(conn, method, path, json.dumps(body).encode() if body is not None else None,
+                            {"Content-Type": "application/json", **(headers or {})})
+    finally:
+        conn.close()
+    if status != 200:
+        raise Fatal(f"{method} {path} answered {status}: {data[:500]!r}")
+    return json.loads(data)
+
+
+@dataclass(eq=False)
+class Endpoint:
+    label: str
+    port: int
+    path: str
+    headers: dict
+    make_body: object  # callable: index -> dict
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    sent: int = 0
+    errors: int = 0
+    samples: list[str] = field(default_factory=list)
+    round_rates: list[float] = field(default_factory=list)
+    deferred: int = 0  # answers of 202
+
+    @property
+    def ok(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.elapsed if self.elapsed else 0.0
+
+
+def fire(endpoint: Endpoint, bodies: list[bytes], clients: int, deadline: float, record: bool = True) -> float:
+    """Send every body once from ``clients`` threads; time the whole batch and each request.
+    Returns the batch's successful requests per second."""
+    headers = {"Content-Type": "application/json", **endpoint.headers}
+    lock = threading.Lock()
+    queue = iter(bodies)
+    latencies: list[float] = []
+    failures: list[str] = []
+    deferred: list[int] = []
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(HOST, endpoint.port, timeout=REQUEST_TIMEOUT)
+        while True:
+            with lock:
+                body = next(queue, None)
+            if body is None or time.monotonic() > deadline:
+                break
+            start = time.perf_counter()
+            try:
+                status, data = send(conn, "POST", endpoint.path, body, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                failures.append(f"{type(exc).__name__}: {exc}")
+                continue
+            took = time.perf_counter() - start
+            if status in (201, 202) and data.startswith(b"{"):
+                latencies.append(took)
+                if status == 202:
+                    deferred.append(1)
+            else:
+                failures.append(f"{status} {data[:300].decode(errors='replace')}")
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    unsent = len(bodies) - len(latencies) - len(failures)
+    errors = len(failures) + unsent
+    if unsent:
+        failures.append(f"{unsent} requests not sent: the {TIME_BUDGET} s budget ran out")
+    if not record:
+        if errors:
+            raise Fatal(f"warm-up of {endpoint.label} failed ({errors} of {len(bodies)}):\n  "
+                        + "\n  ".join(failures[:SHOWN_ERRORS]))
+        return 0.0
+    endpoint.latencies += latencies
+    endpoint.deferred += len(deferred)
+    endpoint.elapsed += elapsed
+    endpoint.sent += len(bodies)
+    endpoint.errors += errors
+    endpoint.samples += failures[:max(SHOWN_ERRORS - len(endpoint.samples), 0)]
+    endpoint.round_rates.append(len(latencies) / elapsed)
+    return endpoint.round_rates[-1]
+
+
+# --- bodies ------------------------------------------------------------------------------------
+
+def report_body(i: int) -> dict:
+    """A new one-time token and a new, valid ID number and phone: every report opens a case."""
+    from domain.validation import make_id_number
+
+    birth = date(1950, 1, 1) + timedelta(days=i // 1000)
+    return {"token": secrets.token_urlsafe(24), "name": ("王大山", "李秀英", "张建国", "刘桂兰")[i % 4],
+            "id_number": make_id_number("110105", birth, i % 1000), "phone": f"139{i:08d}",
+            "village_code": VILLAGE, "hardships": ["illness", "schooling"],
+            "description": "老伴住院花了五万多", "consent": True, "urgent": "no"}
+
+
+def visit_body(household_id: int) -> dict:
+    return {"client_uuid": str(uuid.uuid4()), "household_id": household_id, "method": "home",
+            "visited_at": (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),
+            "answers": {"housing_safe": "yes", "water_safe": "yes", "should_monitor": "no"},
+            "income": {"wages": 24000, "business": "3000.50", "business_costs": 1000},
+            "household_size": 2, "gps": {"lat": 30.5, "lng": 117.2, "accuracy": 12}}
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def percentile(values: list[float], q: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def measure(total: int, clients: int, rounds: int) -> int:
+    database_url, libpq_url, maintenance_url = pg_urls()
+    version = check_services(maintenance_url)
+    recreate_database(maintenance_url)
+    servers: list[Server] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench_submit_") as tmp:
+            env = project_env(database_url, f"{tmp}/uploads")
+            print(f"PostgreSQL {version}, database {DB_NAME}; Redis {REDIS_URL}; {os.cpu_count()} CPUs, "
+                  f"load average {os.getloadavg()[0]:.2f}")
+            print("migrating and seeding the demo county ...", flush=True)
+            flask_command(env, "db", "upgrade")
+            flask_command(env, "seed-demo")
+            bare_env = {**env, "BENCH_BARE_DATABASE_URL": database_url}
+            os.environ["BENCH_BARE_DATABASE_URL"] = database_url
+            with bare_app().app_context():
+                bare_db.create_all()
+                bare_db.engine.dispose()
+
+            try:
+                servers.append(start_server("project", "wsgi:app", env, Path(tmp), "/api/v1/villages"))
+                servers.append(start_server("bare", "bench_submit:bare_app()", bare_env, Path(tmp), "/health",
+                                            ("--pythonpath", str(Path(__file__).resolve().parent))))
+                project, bare = servers[0].port, servers[1].port
+                token = call_json(project, "POST", "/api/v1/auth/login",
+                                  {"login": DEMO_LOGIN, "password": DEMO_PASSWORD})["token"]
+                auth = {"Authorization": f"Bearer {token}"}
+                page = call_json(project, "GET", "/api/v1/households?per_page=100", headers=auth)
+                households = [row["id"] for row in page["items"]]
+                if not households:
+                    raise Fatal(f"the demo grid worker {DEMO_LOGIN!r} has no households")
+
+                counter = iter(range(10**7))
+                endpoints = [
+                    Endpoint("bare insert   POST /bare", bare, "/bare", {},
+                             lambda i: visit_body(households[i % len(households)])),
+                    Endpoint("self-report   POST /api/v1/reports", project, "/api/v1/reports", {},
+                             lambda i: report_body(next(counter))),
+                    Endpoint("visit submit  POST /api/v1/visits", project, "/api/v1/visits", auth,
+                             lambda i: visit_body(households[i % len(households)])),
+                ]
+                far = time.monotonic() + 600
+                for endpoint in endpoints:
+                    fire(endpoint, [json.dumps(endpoint.make_body(i)).encode() for i in range(WARMUP)],
+                         clients, far, record=False)
+                warmed = count_rows(libpq_url)
+                print(f"warm-up: {WARMUP} requests per endpoint; {len(households)} households in "
+                      f"{DEMO_LOGIN}'s grid; measuring {total} requests per endpoint, {clients} clients, "
+                      f"{rounds} rounds, gunicorn {' '.join(GUNICORN_ARGS)}", flush=True)
+
+                deadline = time.monotonic() + TIME_BUDGET
+                sizes = [total // rounds + (1 if r < total % rounds else 0) for r in range(rounds)]
+                for r, size in enumerate(sizes):
+                    order = endpoints[r % 3:] + endpoints[:r % 3]
+                    rates = {}
+                    for endpoint in order:
+                        bodies = [json.dumps(endpoint.make_body(endpoint.sent + i)).encode() for i in range(size)]
+                        rates[endpoint.label.split()[0]] = fire(endpoint, bodies, clients, deadline)
+                    print(f"  round {r + 1}/{rounds}: " + ", ".join(
+                        f"{label} {rate:.0f}/s" for label, rate in rates.items()), flush=True)
+                after = count_rows(libpq_url)
+                for server in servers:
+                    stop_server(server)
+                logs = {s.name: s.tail() for s in servers}
+            except Fatal as exc:
+                for server in servers:
+                    stop_server(server)
+                raise Fatal(str(exc) + "".join(f"\n--- the end of the {s.name} server's log ---\n{s.tail()}"
+                                               for s in servers)) from exc
+    finally:
+        for server in servers:
+            stop_server(server)
+        recreate_database(maintenance_url, drop_only=True)
+
+    bare_ep, reports, visits = endpoints
+    written = {bare_ep: after["bench_bare_submission"] - warmed["bench_bare_submission"],
+               reports: after["form_submission"] - warmed["form_submission"],
+               visits: after["visit"] - warmed["visit"]}
+    print()
+    print(f"{'endpoint':<38}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ok':>6}{'errors':>8}")
+    for e in endpoints:
+        print(f"{e.label:<38}{e.rate:>8.1f}{ms(percentile(e.latencies, 50)):>9.1f}"
+              f"{ms(percentile(e.latencies, 99)):>9.1f}{e.ok:>6}{e.errors:>8}")
+    print()
+    for e in (reports, visits):
+        per_round = sorted(a / b for a, b in zip(e.round_rates, bare_ep.round_rates) if b)
+        print(f"ratio {e.label.split()[0]:<13}/ bare insert (req/s): "
+              + (f"{e.rate / bare_ep.rate:.2f}x" if e.rate and bare_ep.rate else "n/a")
+              + (f"   (per round {per_round[0]:.2f}x to {per_round[-1]:.2f}x)" if per_round else ""))
+
+    failed = False
+    for e in endpoints:
+        if e.errors:
+            failed = True
+            print(f"\n{e.label}: {e.errors} errors; the first ones:")
+            for sample in e.samples:
+                print(f"  {sample}")
+    for e, rows in written.items():
+        if not e.ok - e.deferred <= rows <= e.ok:
+            failed = True
+            print(f"{e.label}: {rows} rows written for {e.ok - e.deferred} answers of 201 "
+                  f"and {e.deferred} of 202")
+        elif e.deferred:
+            print(f"{e.label}: {e.deferred} answers of 202; {rows} rows were written by the end")
+    for name, log in logs.items():
+        if "Traceback" in log:
+            failed = True
+            print(f"\nthe {name} server logged a traceback; the end of its log:\n{log}")
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    total = int(argv[1]) if len(argv) > 1 else 600
+    clients = int(argv[2]) if len(argv) > 2 else 4
+    rounds = int(argv[3]) if len(argv) > 3 else 6
+    if not (1 <= clients <= 16 and 1 <= rounds <= total <= 20000):
+        print("usage: bench_submit.py [requests 1-20000] [clients 1-16] [rounds <= requests]", file=sys.stderr)
+        return 2
+    try:
+        return measure(total, clients, rounds)
+    except Fatal as exc:
+        print(f"bench_submit: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
