@@ -6,9 +6,9 @@ other content answers 409. Concurrent duplicates are settled by the unique const
 """
 from __future__ import annotations
 
-import os
+import io
 
-from flask import current_app, jsonify, request, send_file
+from flask import jsonify, request, send_file
 
 from api import adapters, schemas
 from api.errors import invalid
@@ -41,9 +41,9 @@ def photo_upload(user, form):
     return jsonify(schemas.Photo().dump(adapters.photo(photo))), _created(created)
 
 
-def _send(name: str):
-    response = send_file(os.path.join(current_app.config["SHOUDI_UPLOAD_FOLDER"], name),
-                         mimetype="image/jpeg", conditional=True)
+def _send(found):
+    response = send_file(io.BytesIO(found.content), mimetype=found.content_type, conditional=True,
+                         etag=found.etag, last_modified=found.modified)
     response.headers["Cache-Control"] = PHOTO_CACHE
     response.headers.pop("Expires", None)
     response.vary.update(("Authorization", "Cookie"))
@@ -54,13 +54,13 @@ def _send(name: str):
            answers={200: Answer("照片（JPEG）", media_type="image/jpeg")},
            description="自己上传的，或辖区内走访记录所附的照片。")
 def photo_file(user, client_uuid: str):
-    return _send(visits.photo_for(user, client_uuid).stored_name)
+    return _send(visits.photo_file(user, client_uuid, thumbnail=False))
 
 
 @api.route("/photos/<client_uuid>/thumb", "GET", summary="照片缩略图", tag=TAG, errors=(404,),
            params=UUID_PARAM, answers={200: Answer("缩略图（JPEG）", media_type="image/jpeg")})
 def photo_thumb(user, client_uuid: str):
-    return _send(visits.photo_for(user, client_uuid).thumb_name)
+    return _send(visits.photo_file(user, client_uuid, thumbnail=True))
 
 
 @api.route("/visits", "POST", summary="记录一次走访", tag=TAG, body=schemas.VisitBody, errors=(404, 409),

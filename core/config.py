@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -89,6 +90,19 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
             "DATABASE_URL", "sqlite:///" + str(Path(instance_path) / "shoudi.db")),
         "SHOUDI_UPLOAD_FOLDER": get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "SHOUDI_REDIS_URL": get("REDIS_URL") or None,
+        # Where stored files live: "local" (SHOUDI_UPLOAD_FOLDER) or "s3".
+        "SHOUDI_FILE_STORE": get("FILE_STORE", "local"),
+        # S3-compatible object storage (MinIO, Aliyun OSS, Tencent COS) when FILE_STORE is "s3".
+        # Without an access key boto3 looks for credentials where it always does (its own
+        # environment variables, the instance role).
+        "SHOUDI_S3_ENDPOINT_URL": get("S3_ENDPOINT_URL") or None,
+        "SHOUDI_S3_BUCKET": get("S3_BUCKET") or None,
+        "SHOUDI_S3_ACCESS_KEY": get("S3_ACCESS_KEY") or None,
+        "SHOUDI_S3_SECRET_KEY": get("S3_SECRET_KEY") or None,
+        "SHOUDI_S3_REGION": get("S3_REGION") or None,
+        "SHOUDI_S3_PREFIX": get("S3_PREFIX", ""),
+        # "path" for MinIO; "virtual" for OSS and COS; "auto" lets boto3 choose.
+        "SHOUDI_S3_ADDRESSING_STYLE": get("S3_ADDRESSING_STYLE", "auto"),
         "SHOUDI_LOG_LEVEL": get("LOG_LEVEL", "INFO"),
         # Werkzeug's method string; scrypt (salted, memory-hard) unless deliberately changed.
         "SHOUDI_PASSWORD_HASH": get("PASSWORD_HASH", "scrypt"),
@@ -149,8 +163,34 @@ def validate(cfg: dict[str, object]) -> None:
 
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
         problems.append("SHOUDI_DATABASE_URL 不能为空")
+    problems.extend(_file_store_problems(cfg))
     if problems:
         raise ConfigError("配置有误：\n- " + "\n- ".join(problems))
+
+
+_S3_PREFIX = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")
+
+
+def _file_store_problems(cfg: dict[str, object]) -> list[str]:
+    kind = cfg.get("SHOUDI_FILE_STORE") or "local"
+    if kind not in ("local", "s3"):
+        return ["SHOUDI_FILE_STORE 应为 local（本机目录）或 s3（对象存储）"]
+    if kind != "s3":
+        return []
+    problems = []
+    if not cfg.get("SHOUDI_S3_BUCKET"):
+        problems.append("SHOUDI_FILE_STORE=s3 时必须设置 SHOUDI_S3_BUCKET（对象存储的存储桶名称）")
+    if bool(cfg.get("SHOUDI_S3_ACCESS_KEY")) != bool(cfg.get("SHOUDI_S3_SECRET_KEY")):
+        problems.append("SHOUDI_S3_ACCESS_KEY 和 SHOUDI_S3_SECRET_KEY 应同时设置")
+    if (cfg.get("SHOUDI_S3_ADDRESSING_STYLE") or "auto") not in ("auto", "path", "virtual"):
+        problems.append("SHOUDI_S3_ADDRESSING_STYLE 应为 auto、path（MinIO）或 virtual（OSS、COS）")
+    prefix = str(cfg.get("SHOUDI_S3_PREFIX") or "").strip("/")
+    if prefix and (not _S3_PREFIX.match(prefix) or len(prefix) > 100):
+        problems.append("SHOUDI_S3_PREFIX 只能由字母、数字、-、_ 和 / 组成")
+    endpoint = str(cfg.get("SHOUDI_S3_ENDPOINT_URL") or "")
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        problems.append("SHOUDI_S3_ENDPOINT_URL 应以 https:// 开头（内网 MinIO 可用 http://）")
+    return problems
 
 
 def generate_instance_secrets(instance_path: str) -> bool:

@@ -1,6 +1,7 @@
 """Staff login, logout and the landing page. Handlers stay thin: form → service → template."""
 from __future__ import annotations
 
+import io
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, send_file, session, url_for
@@ -67,8 +68,9 @@ def household_detail(household_id: int):
     return render_template("household.html", page=page)
 
 
-def _photo_response(path: str):
-    response = send_file(path, mimetype="image/jpeg", conditional=True)
+def _photo_response(found):
+    response = send_file(io.BytesIO(found.content), mimetype=found.content_type, conditional=True,
+                         etag=found.etag, last_modified=found.modified)
     # Kept by the browser but checked with the server on every use: after logging out, or for
     # another account on a shared office computer, the scope check and audit run again.
     response.headers["Cache-Control"] = "private, no-cache"
@@ -81,17 +83,17 @@ def _photo_response(path: str):
 @login_required
 def photo(photo_id: int):
     """A visit photo of a household in scope (404 otherwise); every read audited."""
-    path = household_page.photo_path(current_user, photo_id, thumbnail=False)
+    found = household_page.photo_file(current_user, photo_id, thumbnail=False)
     db.session.commit()
-    return _photo_response(path)
+    return _photo_response(found)
 
 
 @bp.route("/photos/<int:photo_id>/thumb")
 @login_required
 def photo_thumb(photo_id: int):
-    path = household_page.photo_path(current_user, photo_id, thumbnail=True)
+    found = household_page.photo_file(current_user, photo_id, thumbnail=True)
     db.session.commit()
-    return _photo_response(path)
+    return _photo_response(found)
 
 
 @bp.route("/policy-texts/<region_code>", methods=["GET", "POST"])

@@ -1,22 +1,22 @@
 """Writing a case's history: one ``CaseEvent`` per step, with the files that back it.
 
-Evidence files are stored under server-made names in the upload folder; the event keeps the
+Evidence files are stored in the file store under server-made keys; the event keeps the key, the
 label, the kind (which required paper it is), the size and the SHA-256, so a file can be shown
 to be the one that was uploaded.
 """
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
-
 from core.extensions import db
+from core.filestore import new_key, store
 from domain.workflow import Action, CaseState
 from models import Case, CaseEvent, EventEvidence, User
+
+# The suffix of a stored file's key (and of its download name), by its checked content type.
+SUFFIXES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
 @dataclass
@@ -67,11 +67,8 @@ def add_event(case: Case, actor: User | None, action: Action | None, before: Cas
 
 
 def _store_evidence(item: Evidence) -> EventEvidence:
-    folder = current_app.config["SHOUDI_UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    stored = uuid.uuid4().hex
-    with open(os.path.join(folder, stored), "wb") as fh:
-        fh.write(item.content)
+    stored = new_key("evidence", SUFFIXES.get(item.content_type, ""))
+    store().put(stored, item.content, item.content_type)
     return EventEvidence(stored_name=stored, label=item.label[:100], kind=item.kind,
                          content_type=item.content_type, size=len(item.content),
                          sha256=hashlib.sha256(item.content).hexdigest())

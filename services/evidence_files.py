@@ -1,35 +1,24 @@
 """Files attached to case steps, handed out only within the reader's scope, each read audited."""
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-
-from flask import current_app
-
 from core.extensions import db
 from models import Case, CaseEvent, EventEvidence, User
 from services import audit, scoping
+from services.case_events import SUFFIXES
 from services.errors import NotFound
-
-_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-
-
-@dataclass(frozen=True)
-class EvidenceFile:
-    path: str
-    content_type: str
-    download_name: str
+from services.platform import files
+from services.platform.files import ServedFile
 
 
-def open_for(actor: User, evidence_id: int) -> EvidenceFile:
+def open_for(actor: User, evidence_id: int) -> ServedFile:
+    """The evidence file with the name it is offered under; NotFound outside scope or when gone."""
     item = db.session.get(EventEvidence, evidence_id)
     if item is None:
         raise NotFound("evidence")
     event = db.session.get(CaseEvent, item.event_id)
     scoping.get(actor, Case, event.case_id)  # NotFound outside scope
-    path = os.path.join(current_app.config["SHOUDI_UPLOAD_FOLDER"], item.stored_name)
-    if not os.path.exists(path):
-        raise NotFound("evidence file")
+    name = item.label if "." in item.label else item.label + SUFFIXES.get(item.content_type, "")
+    found = files.served(item.stored_name, item.content_type, modified=event.at, download_name=name,
+                         etag=item.sha256[:32])
     audit.record(actor, "read", "evidence", item.id, f"case={event.case_id}")
-    name = item.label if "." in item.label else item.label + _EXTENSIONS.get(item.content_type, "")
-    return EvidenceFile(path, item.content_type, name)
+    return found

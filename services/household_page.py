@@ -9,12 +9,10 @@ queries, however many visits, photos or steps the household has.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +28,7 @@ from services.errors import NotFound
 from services.household_history import (SHOULD_MONITOR, YES_NO, TimelineEntry, ViewerRow, clock, day,
                                         label, name)
 from services.photos import THUMB_SIDE
+from services.platform import files
 
 
 @dataclass(frozen=True)
@@ -328,7 +327,7 @@ def build(actor: User, household: Household, today: date) -> HouseholdPage:
         viewers=viewers, viewer_total=viewer_total)
 
 
-def photo_path(actor: User, photo_id: int, *, thumbnail: bool) -> str:
+def photo_file(actor: User, photo_id: int, *, thumbnail: bool) -> files.ServedFile:
     """The stored JPEG of a visit photo whose household is in the reader's scope; the read is
     audited. NotFound for a missing photo, one not attached to a visit, or one outside scope."""
     photo = db.session.get(PhotoUpload, photo_id)
@@ -336,8 +335,6 @@ def photo_path(actor: User, photo_id: int, *, thumbnail: bool) -> str:
         raise NotFound("photo")
     household = scoping.get(actor, Household, photo.visit.household_id)
     stored = photo.thumb_name if thumbnail else photo.stored_name
-    path = os.path.join(current_app.config["SHOUDI_UPLOAD_FOLDER"], stored)
-    if not os.path.exists(path):
-        raise NotFound("photo file")
+    found = files.served(stored, "image/jpeg", modified=photo.created_at)
     audit.record(actor, "read", "photo", photo.id, f"household={household.id} {'thumbnail' if thumbnail else 'full'}")
-    return path
+    return found

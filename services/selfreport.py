@@ -6,17 +6,17 @@ household whose case is still open joins that case instead of opening another.
 """
 from __future__ import annotations
 
-import os
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
+from core.filestore import FileMissing, store
 from domain.enums import CaseSource, Role
 from domain.selfreport import MAX_PHOTOS, CleanReport, ReportInput, check_report
 from models import Case, FormSubmission, Household, Member, Region, User
@@ -25,6 +25,7 @@ from services import cases, policy, scoping
 from services.cases import Evidence
 from services.errors import NotFound, ValidationFailed
 from services.photos import Photo, PhotoRejected, process_photo
+from services.platform import files
 
 PROXY_ROLES = (Role.GRID_WORKER.value, Role.VILLAGE_STAFF.value)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -55,7 +56,7 @@ def result_for_token(token: str) -> Submitted | None:
 
 
 def pending_photo_count(token: str) -> int:
-    return len(_pending_files(token))
+    return len(_pending_keys(token))
 
 
 def submit(raw: ReportInput, uploads: list[bytes], token: str, today: date,
@@ -95,7 +96,8 @@ def _record(clean: CleanReport, village: Region, token: str, today: date, actor:
             raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
         return earlier
     source = CaseSource.PROXY_REPORT if actor is not None else CaseSource.SELF_REPORT
-    evidence = [Evidence(f"申报照片{i + 1}", data, "image/jpeg") for i, data in enumerate(_load_pending(token))]
+    pending_keys, pending_photos = _load_pending(token)
+    evidence = [Evidence(f"申报照片{i + 1}", data, "image/jpeg") for i, data in enumerate(pending_photos)]
     household = _household_of(clean.id_number)
     open_case = cases.find_open_case(household=household) if household else None
     open_case = open_case or cases.find_open_case(id_number=clean.id_number)
@@ -115,7 +117,7 @@ def _record(clean: CleanReport, village: Region, token: str, today: date, actor:
             reported_household_size=clean.household_size, reported_income=clean.income,
             with_lookup_code=True)
     db.session.flush()
-    _discard_pending(token)
+    files.delete_after_commit(pending_keys)  # copied into the evidence; kept if this rolls back
     return Submitted(claim.case.id, claim.case.lookup_code if claim.show_code else None, claim.joined)
 
 
@@ -145,22 +147,38 @@ def _phone_belongs(case: Case, household: Household | None, phone: str) -> bool:
 
 
 # --- photos kept with the form token between attempts ------------------------------------------
+# Stored under pending/<digest of the token>/<n>.jpg: the token itself (which answers a resend
+# with the lookup code) never appears in the store. No row refers to them (the form's row is
+# written only when it is accepted), so a form abandoned for a day loses them to the sweep
+# (services.platform.files).
 
-def _pending_dir(token: str) -> str:
-    return os.path.join(current_app.config["SHOUDI_UPLOAD_FOLDER"], "pending", token)
+def _pending_prefix(token: str) -> str:
+    return f"pending/{hashlib.sha256(token.encode('ascii')).hexdigest()[:40]}/"
 
 
-def _pending_files(token: str) -> list[str]:
-    folder = _pending_dir(token)
-    if not valid_token(token) or not os.path.isdir(folder):
+_PENDING_NAME = re.compile(r"^(\d{1,3})\.jpg$")
+
+
+def _pending_keys(token: str) -> list[str]:
+    """The form's kept photos, in the order they were chosen."""
+    if not valid_token(token):
         return []
-    return sorted(os.path.join(folder, name) for name in os.listdir(folder))
+    numbered = []
+    for key, _modified in store().list(_pending_prefix(token)):
+        found = _PENDING_NAME.match(key.rsplit("/", 1)[1])
+        if found:
+            numbered.append((int(found.group(1)), key))
+    return [key for _n, key in sorted(numbered)]
+
+
+def _next_number(keys: list[str]) -> int:
+    return int(_PENDING_NAME.match(keys[-1].rsplit("/", 1)[1]).group(1)) + 1 if keys else 0
 
 
 def _keep_photos(token: str, uploads: list[bytes]) -> str | None:
     uploads = [data for data in uploads if data]
-    kept = len(_pending_files(token))
-    if kept + len(uploads) > MAX_PHOTOS:
+    kept = _pending_keys(token)
+    if len(kept) + len(uploads) > MAX_PHOTOS:
         return f"最多上传{MAX_PHOTOS}张照片"
     processed: list[Photo] = []
     for data in uploads:
@@ -168,23 +186,17 @@ def _keep_photos(token: str, uploads: list[bytes]) -> str | None:
             processed.append(process_photo(data))
         except PhotoRejected as exc:
             return str(exc)
-    os.makedirs(_pending_dir(token), exist_ok=True)
-    for i, photo in enumerate(processed, start=kept):
-        with open(os.path.join(_pending_dir(token), f"{i}.jpg"), "wb") as fh:
-            fh.write(photo.content)
+    for i, photo in enumerate(processed, start=_next_number(kept)):
+        store().put(f"{_pending_prefix(token)}{i}.jpg", photo.content, photo.content_type)
     return None
 
 
-def _load_pending(token: str) -> list[bytes]:
-    contents = []
-    for path in _pending_files(token):
-        with open(path, "rb") as fh:
-            contents.append(fh.read())
-    return contents
-
-
-def _discard_pending(token: str) -> None:
-    for path in _pending_files(token):
-        os.remove(path)
-    if os.path.isdir(_pending_dir(token)):
-        os.rmdir(_pending_dir(token))
+def _load_pending(token: str) -> tuple[list[str], list[bytes]]:
+    keys, contents = [], []
+    for key in _pending_keys(token):
+        try:
+            contents.append(store().get(key))
+        except FileMissing:  # swept just now (a form left for a day): go on without it
+            continue
+        keys.append(key)
+    return keys, contents

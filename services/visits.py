@@ -13,16 +13,15 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import uuid as uuidlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
+from core.filestore import new_key, store
 from domain.fieldwork import VisitMethod, remote_problems
 from domain.screening import check_answers, net_income
 from domain.workflow import Action, CaseState
@@ -31,6 +30,7 @@ from services import audit, cases, scoping
 from services.cases import StepInput
 from services.errors import NotFound, ValidationFailed
 from services.photos import PhotoRejected, process_photo
+from services.platform import files
 
 MAX_VISIT_PHOTOS = 9
 MAX_SIGNATURE_BYTES = 300 * 1024
@@ -71,21 +71,17 @@ def _valid_uuid(value: str) -> bool:
         return False
 
 
-def _store(content: bytes) -> str:
-    folder = current_app.config["SHOUDI_UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    name = uuidlib.uuid4().hex
-    with open(os.path.join(folder, name), "wb") as fh:
-        fh.write(content)
-    return name
+def _store(folder: str, content: bytes, suffix: str, content_type: str) -> str:
+    """Store a file under a fresh server-made key; the key is what the row keeps."""
+    key = new_key(folder, suffix)
+    store().put(key, content, content_type)
+    return key
 
 
-def _discard(*names: str) -> None:
-    folder = current_app.config["SHOUDI_UPLOAD_FOLDER"]
-    for name in names:
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            os.remove(path)
+def _discard(*keys: str) -> None:
+    """Files of a row that was rolled back: nothing committed names them."""
+    for key in keys:
+        store().delete(key)
 
 
 # --- photos ------------------------------------------------------------------------------------
@@ -103,7 +99,8 @@ def upload_photo(actor: User, client_uuid: str, data: bytes) -> tuple[PhotoUploa
     except PhotoRejected as exc:
         raise ValidationFailed({"file": str(exc)}) from None
     row = PhotoUpload(client_uuid=client_uuid, raw_sha256=raw_sha, user_id=actor.id,
-                      stored_name=_store(photo.content), thumb_name=_store(photo.thumbnail),
+                      stored_name=_store("photos", photo.content, ".jpg", "image/jpeg"),
+                      thumb_name=_store("thumbs", photo.thumbnail, ".jpg", "image/jpeg"),
                       width=photo.width, height=photo.height)
     db.session.add(row)
     try:
@@ -138,6 +135,13 @@ def photo_for(actor: User, client_uuid: str) -> PhotoUpload:
     return row
 
 
+def photo_file(actor: User, client_uuid: str, *, thumbnail: bool = False) -> files.ServedFile:
+    """The stored JPEG (or its thumbnail) of a photo the user may see; NotFound otherwise."""
+    row = photo_for(actor, client_uuid)
+    return files.served(row.thumb_name if thumbnail else row.stored_name, "image/jpeg",
+                        modified=row.created_at)
+
+
 # --- visits ------------------------------------------------------------------------------------
 
 def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
@@ -161,8 +165,10 @@ def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
     db.session.add(visit)
     try:
         db.session.flush()
-    except IntegrityError:
+    except IntegrityError:  # a simultaneous retry recorded it first: drop our signature file
         db.session.rollback()
+        if fields["signature_file"]:
+            _discard(fields["signature_file"])
         return _same_visit(_visit(data.client_uuid), actor, fingerprint), False
     for photo in photos:
         photo.visit = visit
@@ -234,7 +240,7 @@ def _check(actor: User, data: VisitInput, household: Household, case: Case | Non
         income_items=json.dumps(data.income, ensure_ascii=False) if income else None,
         net_income=income.net_income if income else None,
         per_capita_income=income.per_capita if income else None,
-        gps=gps, signature_file=_store(signature) if signature else None,
+        gps=gps, signature_file=_store("signatures", signature, ".png", "image/png") if signature else None,
         signer_name=data.signer_name.strip() or None, notes=data.notes.strip() or None), photos
 
 

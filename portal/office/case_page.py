@@ -6,6 +6,8 @@ everything typed kept.
 """
 from __future__ import annotations
 
+import io
+
 from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -72,7 +74,8 @@ def take_step(case_id: int, action: str):
 @bp.route("/evidence/<int:evidence_id>")
 @login_required
 def evidence(evidence_id: int):
-    found = evidence_files.open_for(current_user, evidence_id)
+    found = evidence_files.open_for(current_user, evidence_id)  # NotFound outside scope
     db.session.commit()  # the audit entry of this read
-    return send_file(found.path, mimetype=found.content_type, download_name=found.download_name,
-                     as_attachment=found.content_type == "application/pdf")
+    return send_file(io.BytesIO(found.content), mimetype=found.content_type,
+                     download_name=found.download_name, etag=found.etag,
+                     last_modified=found.modified, as_attachment=found.content_type == "application/pdf")

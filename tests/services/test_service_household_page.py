@@ -4,7 +4,6 @@ reader, and loaded with a number of queries that does not grow with the history.
 from __future__ import annotations
 
 import io
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -330,11 +329,12 @@ def test_photo_in_scope_is_served_and_audited(history):
     village = history.world.users["village_a"]
     photo_id = history.photo_ids[0]
 
-    full = household_page.photo_path(village, photo_id, thumbnail=False)
-    thumb = household_page.photo_path(village, photo_id, thumbnail=True)
+    full = household_page.photo_file(village, photo_id, thumbnail=False)
+    thumb = household_page.photo_file(village, photo_id, thumbnail=True)
 
-    assert os.path.exists(full) and os.path.exists(thumb) and full != thumb
-    with Image.open(thumb) as img:
+    assert full.content != thumb.content and full.etag != thumb.etag
+    assert full.content_type == thumb.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(thumb.content)) as img:
         assert img.size == (320, 240)
     reads = db.session.execute(select(AuditLog).where(AuditLog.object_type == "photo", AuditLog.action == "read")
                                ).scalars().all()
@@ -346,13 +346,13 @@ def test_photo_in_scope_is_served_and_audited(history):
 def test_photo_outside_scope_or_not_on_a_visit_is_not_found(history):
     world = history.world
     with pytest.raises(NotFound):
-        household_page.photo_path(world.users["village_b"], history.photo_ids[0], thumbnail=True)
+        household_page.photo_file(world.users["village_b"], history.photo_ids[0], thumbnail=True)
     with pytest.raises(NotFound):
-        household_page.photo_path(world.users["grid_b1"], history.photo_ids[0], thumbnail=False)
+        household_page.photo_file(world.users["grid_b1"], history.photo_ids[0], thumbnail=False)
     loose, _ = visits.upload_photo(world.users["grid_a1"], str(uuid.uuid4()), _jpeg())
     with pytest.raises(NotFound):  # uploaded, never attached to a visit
-        household_page.photo_path(world.users["village_a"], loose.id, thumbnail=False)
+        household_page.photo_file(world.users["village_a"], loose.id, thumbnail=False)
     with pytest.raises(NotFound):
-        household_page.photo_path(world.users["village_a"], 987654, thumbnail=False)
+        household_page.photo_file(world.users["village_a"], 987654, thumbnail=False)
     assert db.session.execute(select(AuditLog).where(AuditLog.object_type == "photo", AuditLog.action == "read")
                               ).scalars().all() == []
