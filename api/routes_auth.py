@@ -10,6 +10,7 @@ from api.errors import ApiError
 from api.registry import Answer, api
 from core.extensions import db
 from services import tokens, users
+from core.unit_of_work import keep_on_refusal
 
 TAG = "登录"
 
@@ -22,10 +23,9 @@ TAG = "登录"
 def login(body):
     user = users.authenticate(body["login"], body["password"])
     if user is None:
-        db.session.commit()  # keep the audit entry of the failed attempt
+        keep_on_refusal()  # keep the audit entry of the failed attempt
         raise ApiError(401, "bad_credentials", "用户名或密码不正确")
     token, expires_at = tokens.issue(user)
-    db.session.commit()
     return jsonify(schemas.LoginResult().dump(
         {"token": token, "expires_at": expires_at, "user": adapters.user(user)}))
 
@@ -39,7 +39,6 @@ def logout(user):
     else:
         users.log_out(user)
         logout_user()
-    db.session.commit()
     return Response(status=204)
 
 

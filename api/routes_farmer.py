@@ -15,6 +15,7 @@ from core.extensions import db
 from domain.lookup import format_lookup_code
 from domain.selfreport import ReportInput
 from services import policy, selfreport, tracking
+from core.unit_of_work import keep_on_refusal
 
 TAG = "农户"
 
@@ -49,7 +50,6 @@ def report_create(body):
     if result is None:
         result = selfreport.submit(ReportInput(**body), [], token, clock.today())
         status = 201
-    db.session.commit()
     code = format_lookup_code(result.lookup_code) if result.lookup_code else None
     return jsonify(schemas.ReportResult().dump({"lookup_code": code, "joined": result.joined})), status
 
@@ -60,7 +60,7 @@ def report_create(body):
            description="查询码和申报时所留手机号的后四位。两者任一不对都答同样的 404，以免被用来试探查询码。")
 def track(body):
     view = tracking.track(body["code"], body["phone_tail"])
-    db.session.commit()  # the audit entry of the lookup
+    keep_on_refusal()  # the audit entry of the lookup
     if view is None:
         raise ApiError(404, "not_found", "查询码或手机号后四位不对")
     progress = view.progress

@@ -43,7 +43,6 @@ def household_list(user, query):
 def household_detail(user, household_id: int):
     household = households.read_household(user, household_id)
     record = adapters.household_record(household)
-    db.session.commit()  # the audit entry of this read
     return jsonify(schemas.Household().dump(record))
 
 
@@ -62,7 +61,6 @@ def case_list(user, query):
 def case_detail(user, case_id: int):
     case = cases.read_case(user, case_id)
     record = adapters.case_record(case)
-    db.session.commit()
     return jsonify(schemas.Case().dump(record))
 
 

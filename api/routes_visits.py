@@ -37,7 +37,6 @@ def photo_upload(user, form):
     if not data:
         raise invalid({"file": "请选择照片"})
     photo, created = visits.upload_photo(user, form["client_uuid"], data)
-    db.session.commit()
     return jsonify(schemas.Photo().dump(adapters.photo(photo))), _created(created)
 
 
@@ -71,7 +70,6 @@ def photo_thumb(user, client_uuid: str):
                        "核实步骤被流程拒绝时答 409（refused）。")
 def visit_create(user, body):
     visit, created = visits.record_visit(user, VisitInput(**body))
-    db.session.commit()
     return jsonify(schemas.Visit().dump(adapters.visit(visit))), _created(created)
 
 

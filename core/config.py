@@ -90,6 +90,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
             "DATABASE_URL", "sqlite:///" + str(Path(instance_path) / "shoudi.db")),
         "SHOUDI_UPLOAD_FOLDER": get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "SHOUDI_REDIS_URL": get("REDIS_URL") or None,
+        # Tests run queued work at once in the same process; elsewhere a consumer runs it.
+        "SHOUDI_JOBS_IMMEDIATE": get("JOBS_IMMEDIATE"),
+        # The queue's SQLite file when there is no Redis (make run).
+        "SHOUDI_QUEUE_FILE": get("QUEUE_FILE", str(Path(instance_path) / "queue.db")),
         # Where stored files live: "local" (SHOUDI_UPLOAD_FOLDER) or "s3".
         "SHOUDI_FILE_STORE": get("FILE_STORE", "local"),
         # S3-compatible object storage (MinIO, Aliyun OSS, Tencent COS) when FILE_STORE is "s3".
@@ -130,6 +134,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
     if overrides:
         cfg.update(overrides)
         env = str(cfg["SHOUDI_ENV"])
+    cfg["SHOUDI_JOBS_IMMEDIATE"] = _bool(cfg["SHOUDI_JOBS_IMMEDIATE"], env == "testing")
     validate(cfg)
     return cfg
 

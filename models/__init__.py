@@ -7,12 +7,13 @@ from models.help import Evaluation, PlanMeasure
 from models.household import Household, Member
 from models.measure import Measure
 from models.notification import Notification
+from models.platform import Job, OutboxItem
 from models.region import Region, RegionAlias
 from models.settings import MonitoringLine, RegionPolicy
 from models.user import User
 
 __all__ = [
-    "ApiToken", "AuditLog", "Case", "CaseEvent", "Evaluation", "EventEvidence", "FormSubmission", "Household", "Member",
-    "Measure", "MonitoringLine", "Notification", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
+    "ApiToken", "AuditLog", "Case", "CaseEvent", "Evaluation", "EventEvidence", "FormSubmission", "Household", "Job", "Member",
+    "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
     "ScreeningRound", "User", "Visit",
 ]

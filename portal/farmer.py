@@ -15,6 +15,7 @@ from domain.lookup import format_lookup_code
 from domain.selfreport import CONSENT_TEXT, GREEN_CHANNEL_QUESTION, MAX_PHOTOS, ReportInput
 from services import policy, selfreport, tracking
 from services.errors import NotFound, ValidationFailed
+from core.unit_of_work import keep_on_refusal
 
 bp = Blueprint("farmer", __name__)
 FORM_FIELDS = ("name", "id_number", "phone", "village_code", "description", "urgent",
@@ -41,7 +42,6 @@ def scan(code: str):
     """The address printed in the QR code. It never changes: old codes keep answering."""
     village = policy.village_for_code(code)
     policy.count_scan(village, clock.today())
-    db.session.commit()
     return render_template("farmer/policy.html", page=policy.policy_page(village, clock.today()))
 
 
@@ -75,7 +75,6 @@ def report():
         db.session.rollback()
         token = token if selfreport.valid_token(token) else selfreport.new_form_token()
         return _form_page(raw, token, exc.fields, status=400)
-    db.session.commit()
     session["report_token"] = token
     return redirect(url_for("farmer.done"))
 
@@ -112,6 +111,6 @@ def track():
         return render_template("farmer/track.html", code=request.args.get("code", ""), view=None, failed=False)
     code, tail = request.form.get("code", ""), request.form.get("phone_tail", "")
     view = tracking.track(code, tail)
-    db.session.commit()  # the audit entry of the lookup
+    keep_on_refusal()  # the audit entry of the lookup
     status = 200 if view else 404
     return render_template("farmer/track.html", code=code, view=view, failed=view is None), status

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from core import clock
@@ -65,12 +65,9 @@ def png(village_code: str):
     return _download(data, "image/png", f"明白纸-{page.village_code}.png")
 
 
-@bp.get("/township/<township_code>.pdf")
+@bp.post("/township/<township_code>/pdf")
 @login_required
 def township_pdf(township_code: str):
-    township = sheets.township_in_scope(current_user, township_code)
-    today, public_url = clock.today(), _public_url()
-    pages = [policy.policy_page(village, today) for village in sheets.villages_of(current_user, township)]
-    data = sheet_drawing.render_township_pdf(
-        [(page, sheet_drawing.qr_target(public_url, page.village_code)) for page in pages], _font())
-    return _download(data, "application/pdf", f"明白纸-{township.name}-{township.code}.pdf")
+    """A township's sheets in one PDF: drawn by the job queue, watched and downloaded on /jobs."""
+    job = sheets.start_township_pdf(current_user, township_code, _public_url(), clock.today())
+    return redirect(url_for("jobs.page", job_id=job.id))

@@ -13,6 +13,7 @@ from portal.forms import LoginForm
 from services import household_page, households, policy, users
 from services.errors import ValidationFailed
 from services.landing import landing_for
+from core.unit_of_work import keep_on_refusal
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/portal")
@@ -33,7 +34,7 @@ def login():
     error = None
     if form.validate_on_submit():
         user = users.authenticate(form.login.data, form.password.data)
-        db.session.commit()  # the audit entry of a failed attempt is kept too
+        keep_on_refusal()  # the audit entry of a failed attempt is kept too
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -47,7 +48,6 @@ def login():
 def logout():
     if current_user.is_authenticated:
         users.log_out(current_user)
-        db.session.commit()
     logout_user()
     return redirect(url_for("portal.login"))
 
@@ -64,7 +64,6 @@ def household_detail(household_id: int):
     """农户档案: the full record (audited), every case in scope, visits, help and its readers."""
     household = households.read_household(current_user, household_id)
     page = household_page.build(current_user, household, today())
-    db.session.commit()  # the audit entry of this read
     return render_template("household.html", page=page)
 
 
@@ -84,7 +83,6 @@ def _photo_response(found):
 def photo(photo_id: int):
     """A visit photo of a household in scope (404 otherwise); every read audited."""
     found = household_page.photo_file(current_user, photo_id, thumbnail=False)
-    db.session.commit()
     return _photo_response(found)
 
 
@@ -92,7 +90,6 @@ def photo(photo_id: int):
 @login_required
 def photo_thumb(photo_id: int):
     found = household_page.photo_file(current_user, photo_id, thumbnail=True)
-    db.session.commit()
     return _photo_response(found)
 
 
@@ -111,7 +108,6 @@ def policy_texts(region_code: str):
             db.session.rollback()
             errors = exc.fields
         else:
-            db.session.commit()
             saved = True
     sections = policy.editable_sections(current_user, region)
     typed = {s.key: request.form.get(s.key, s.own_text) for s in sections} if errors else None

@@ -10,6 +10,12 @@ Titles carry case numbers, steps and dates — never names, ID numbers, phones, 
 income — so any channel may show them. Every message has a dedupe key; the notification table
 is the ledger of what was sent, so a message already sent to a person is not sent again on
 any channel (running the reminder job twice adds nothing).
+
+Nothing is told before the work that causes it commits. A step writes one outbox row
+("case.changed"); after the commit a queue consumer works out who holds the next step and
+writes the in-app rows. The in-app table is the ledger and is written in that consumer's
+transaction; every other channel (the log, SMS, WeChat) is handed its messages through one more
+outbox row, so it hears only of what the ledger committed.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from domain.enums import Department, NotificationKind, Role
 from domain.workflow import TRANSITIONS, Action, CaseState
 from models import Case, CaseEvent, Notification, PlanMeasure, Region, User
 from models.types import utcnow
+from services.platform import outbox
 
 log = logging.getLogger("shoudi.notify")
 NOTIFIERS_EXTENSION = "shoudi_notifiers"
@@ -66,7 +73,10 @@ class LoggingNotifier:
 
 class InAppNotifier:
     """Writes the notification centre's rows. The unique (user, dedupe key) constraint is the
-    last word: a row that already exists is left alone, even when two jobs race."""
+    last word: a row that already exists is left alone, even when two jobs race. It is the
+    ledger, written in the sender's transaction; other channels hear after that commits."""
+
+    ledger = True
 
     def deliver(self, message: Message) -> None:
         values = {"user_id": message.recipient.id, "case_id": message.case_id,
@@ -86,20 +96,49 @@ _UPSERT = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
 def send(messages: Iterable[Message]) -> int:
-    """Deliver the messages not sent before to every registered channel; returns how many."""
+    """Deliver the messages not sent before; returns how many.
+
+    The ledger (the in-app notifier) is written now, in the caller's transaction; the other
+    channels get the same messages from an outbox row, after that transaction commits.
+    """
     pending = list({(m.recipient.id, m.dedupe_key): m for m in messages}.values())
     if not pending:
         return 0
     sent_before = _sent_keys(pending)
+    fresh = [m for m in pending if (m.recipient.id, m.dedupe_key) not in sent_before]
     notifiers = current_app.extensions.get(NOTIFIERS_EXTENSION, ())
-    count = 0
-    for message in pending:
-        if (message.recipient.id, message.dedupe_key) in sent_before:
+    for notifier in notifiers:
+        if getattr(notifier, "ledger", False):
+            for message in fresh:
+                notifier.deliver(message)
+    if fresh and any(not getattr(n, "ledger", False) for n in notifiers):
+        outbox.add("notify.deliver", messages=[_to_payload(m) for m in fresh])
+    return len(fresh)
+
+
+def _to_payload(message: Message) -> dict:
+    return {"recipient": message.recipient.id, "kind": message.kind.value, "title": message.title,
+            "key": message.dedupe_key, "case": message.case_id, "link": message.link,
+            "step": message.step, "due": message.due.isoformat() if message.due else None}
+
+
+@outbox.handler("notify.deliver")
+def _deliver_to_channels(payload: dict) -> None:
+    """After the ledger committed: hand each message to every channel but the ledger."""
+    rows = payload["messages"]
+    people = {u.id: u for u in db.session.execute(
+        select(User).where(User.id.in_({r["recipient"] for r in rows}))).scalars()}
+    channels = [n for n in current_app.extensions.get(NOTIFIERS_EXTENSION, ())
+                if not getattr(n, "ledger", False)]
+    for row in rows:
+        recipient = people.get(row["recipient"])
+        if recipient is None:
             continue
-        for notifier in notifiers:
-            notifier.deliver(message)
-        count += 1
-    return count
+        message = Message(recipient=recipient, kind=NotificationKind(row["kind"]), title=row["title"],
+                          dedupe_key=row["key"], case_id=row["case"], link=row["link"],
+                          step=row["step"], due=date.fromisoformat(row["due"]) if row["due"] else None)
+        for channel in channels:
+            channel.deliver(message)
 
 
 def _sent_keys(messages: list[Message]) -> set[tuple[int, str]]:
@@ -245,17 +284,24 @@ def responsible_users(case: Case) -> list[User]:
     return Recipients().for_case(case)
 
 
-def measures_handed_over(rows: Iterable[PlanMeasure]) -> int:
-    """措施交办: tell each department's officers that a measure of a plan is now theirs.
+def measures_handed_over(rows: Iterable[PlanMeasure]) -> None:
+    """措施交办: tell each department's officers that a measure of a plan is now theirs, once the
+    plan is committed. Measures with no department stay with the village, which made the plan."""
+    rows = [row for row in rows if row.department]
+    if rows:
+        db.session.flush()
+        ids = [row.id for row in rows]
+        outbox.add("plan.handover", measure_ids=ids)
 
-    Measures with no department stay with the village, which made the plan. The title leaves
-    out the measure's name (医疗救助 would tell of the household's health).
-    """
+
+@outbox.handler("plan.handover")
+def _hand_over(payload: dict) -> None:
+    """The title leaves out the measure's name (医疗救助 would tell of the household's health)."""
+    rows = db.session.execute(select(PlanMeasure).where(PlanMeasure.id.in_(payload["measure_ids"]))
+                              .order_by(PlanMeasure.id)).scalars()
     recipients = Recipients()
     messages: list[Message] = []
     for row in rows:
-        if not row.department:
-            continue
         case = row.case
         due = f"，期限 {row.due_on.isoformat()}" if row.due_on else ""
         title = f"案件 {case.id} 交办帮扶措施第 {row.position + 1} 项（{Department(row.department).label}负责）{due}"
@@ -263,17 +309,30 @@ def measures_handed_over(rows: Iterable[PlanMeasure]) -> int:
                              dedupe_key=f"handover:{row.id}", case_id=case.id, link="/tasks",
                              step="帮扶措施落实", due=row.due_on)
                      for user in recipients.staff(Role.DEPARTMENT, case.region, row.department)]
-    return send(messages)
+    send(messages)
 
 
 # --- the case service's hook --------------------------------------------------------------------
 
 def case_changed(case: Case, action) -> None:
-    """Called by ``services.cases`` after every step, in the same transaction: tells whoever
-    holds the next step that it is theirs (not the person who just acted)."""
-    db.session.flush()
+    """Called by ``services.cases`` after every step, in the same transaction: once it commits,
+    whoever holds the next step is told that it is theirs (not the person who just acted)."""
     action_code = getattr(action, "value", action)
     log.info("case %s now %s after %s (due %s)", case.id, case.state, action_code or "report", case.due_date)
+    outbox.add("case.changed", case_id=case.id)
+
+
+@outbox.handler("case.changed")
+def _tell_next_holder(payload: dict) -> None:
+    """Works from the case as it is now: when several steps were taken before this runs, the
+    holder of the latest one is told, and the to-dos of the steps in between are retired."""
+    case = db.session.get(Case, payload["case_id"])
+    if case is None:
+        return
+    tell_next_holder(case)
+
+
+def tell_next_holder(case: Case) -> None:
     duty = duty_for(case.state_enum)
     if duty is None:  # finished: nothing waits for anyone
         _retire(case, set())

@@ -464,12 +464,18 @@ def render_sheet_png(page: PolicyPage, target_url: str, font_path: str, dpi: int
     return buffer.getvalue()
 
 
-def render_township_pdf(pages: list[tuple[PolicyPage, str]], font_path: str, dpi: int = 150) -> bytes:
-    """One A4 page per (policy page, QR target), in the order given."""
+def render_township_pdf(pages: list[tuple[PolicyPage, str]], font_path: str, dpi: int = 150,
+                        on_page=None) -> bytes:
+    """One A4 page per (policy page, QR target), in the order given; ``on_page(n)`` is called
+    after each page is drawn (a job reports its progress through it)."""
     fonts = load_fonts(font_path)
     if not pages:
         raise ValueError("a PDF needs at least one page")
-    images = [paint(layout_sheet(page, target, fonts, dpi), fonts) for page, target in pages]
+    images = []
+    for page, target in pages:
+        images.append(paint(layout_sheet(page, target, fonts, dpi), fonts))
+        if on_page is not None:
+            on_page(len(images))
     buffer = io.BytesIO()
     images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=dpi,
                    title=TITLE, creator="守底")

@@ -14,6 +14,7 @@ from api import bp as api_bp
 from core.config import decode_data_key, load_config
 from core.crypto import DataProtector
 from core.extensions import compress, csrf, db, limiter, login_manager, migrate
+from core.filestore import STORE_EXTENSION, make_store
 from domain.workflow import TransitionRefused
 from models import User
 from models.types import PROTECTOR_EXTENSION
@@ -22,6 +23,7 @@ from portal.session import lock_idle_session
 from portal.assets import bp as assets_bp
 from portal.farmer import bp as farmer_bp
 from portal.field import bp as field_bp
+from portal.jobs import bp as jobs_bp
 from portal.office import bp as office_bp
 from portal.office.nav import UNREAD_COUNTER
 from portal.sheets import bp as sheets_bp
@@ -29,12 +31,18 @@ from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.notifications import unread_count
 from services.notify import NOTIFIERS_EXTENSION, InAppNotifier, LoggingNotifier
 from shoudi.cli import register_cli
+from shoudi.queue import init_queue
+from core.unit_of_work import register_unit_of_work
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True,
+    # Tests hand their own instance folder ("INSTANCE_PATH", not a config key): they must never
+    # read the instance/shoudi.env that ``make run`` writes.
+    test_config = dict(test_config or {})
+    instance_path = test_config.pop("INSTANCE_PATH", None)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 template_folder=None, static_folder=None)
     app.config.update(load_config(app.instance_path, overrides=test_config))
     os.makedirs(app.instance_path, exist_ok=True)
@@ -45,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions[PROTECTOR_EXTENSION] = DataProtector(decode_data_key(app.config["SHOUDI_DATA_KEY"]))
     app.extensions[NOTIFIERS_EXTENSION] = [InAppNotifier(), LoggingNotifier()]
+    app.extensions[STORE_EXTENSION] = make_store(app.config)
+    init_queue(app)
     app.extensions[UNREAD_COUNTER] = unread_count  # the 消息 badge in the staff navigation
 
     db.init_app(app)
@@ -71,10 +81,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sheets_bp)
     app.register_blueprint(field_bp)
     app.register_blueprint(office_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     _register_error_handlers(app)
     _register_response_headers(app)
+    register_unit_of_work(app)
     register_cli(app)
     return app
 

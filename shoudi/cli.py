@@ -4,10 +4,11 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from core.clock import today
 from core.extensions import db
+from core.queue import QUEUE_EXTENSION
 from services import demo, notifications, regions, users
 from services.errors import ValidationFailed
 
@@ -19,6 +20,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(remind_deadlines)
+    app.cli.add_command(jobs_worker)
 
 
 def _fail(exc: ValidationFailed) -> None:
@@ -115,3 +117,17 @@ def remind_deadlines(on_date):
     report = notifications.remind_deadlines(day)
     db.session.commit()
     click.echo(f"{day.isoformat()}：{report.summary()}")
+
+
+@click.command("jobs-worker")
+@click.option("--workers", default=2, show_default=True, help="同时执行的任务数（线程）")
+@click.option("--no-periodic", is_flag=True, help="不运行定时任务（只在一台机器上运行定时任务即可）")
+def jobs_worker(workers, no_periodic):
+    """任务队列处理程序：执行排队的任务（乡镇明白纸 PDF、通知发送等）和定时任务（每日提醒、清理文件）。Ctrl-C 停止。"""
+
+    queue = current_app.extensions[QUEUE_EXTENSION]
+    # Poll quickly (notifications wait on this), back off to at most one second when idle.
+    consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic,
+                                     initial_delay=0.1, backoff=1.15, max_delay=1.0)
+    click.echo(f"任务队列处理程序已启动（{workers} 个线程{'' if no_periodic else '，含定时任务'}）")
+    consumer.run()

@@ -52,8 +52,10 @@ def _chain(world: World, start: date) -> list[tuple[str, Action, int, dict]]:
 def new_case(world: World, start: date, *, net_income=Decimal("30000"), urgent: bool = False) -> Case:
     """A self-report about a 2-person household in grid A1 (village A), opened on ``start``."""
     h = household(world.grid_a1, start, size=2, net_income=net_income)
-    return cases.open_case(None, h.region, CaseSource.SELF_REPORT, today=start, household=h,
+    case = cases.open_case(None, h.region, CaseSource.SELF_REPORT, today=start, household=h,
                            risk_types=["illness"], words="家里老人住院", urgent=urgent)
+    db.session.commit()  # the report is a request of its own: its unit of work commits
+    return case
 
 
 def drive(world: World, case: Case, until: CaseState, start: date) -> Case:
@@ -66,8 +68,8 @@ def drive(world: World, case: Case, until: CaseState, start: date) -> Case:
         if case.state_enum is until:
             break
         cases.perform(world.users[who], case.id, action, StepInput(**kw), today=start + timedelta(days=offset))
+        db.session.commit()  # each step is a request of its own: its unit of work commits
     assert case.state_enum is until, f"could not drive the case to {until.value}"
-    db.session.flush()
     return case
 
 

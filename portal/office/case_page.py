@@ -20,6 +20,7 @@ from portal.office.formdata import FormReader
 from portal.office.steps import PANELS, STEP_FORMS
 from services import case_page, cases, evidence_files
 from services.errors import ValidationFailed
+from core.unit_of_work import keep_on_refusal
 
 
 def render_case_page(case_id: int, *, open_action: str = "", errors: dict | None = None, refused: tuple = (),
@@ -37,7 +38,7 @@ def render_case_page(case_id: int, *, open_action: str = "", errors: dict | None
         steps=steps, forms=forms, options=options, panels=panels, open_action=open_action,
         errors=errors or {}, refused=refused, refused_top=refused_top, typed=typed or MultiDict(),
         done=done)
-    db.session.commit()  # the audit entry of this read
+    keep_on_refusal()  # the audit entry of this read stands even when the answer is a refusal
     return html, status
 
 
@@ -67,7 +68,6 @@ def take_step(case_id: int, action: str):
     except TransitionRefused as exc:
         db.session.rollback()
         return render_case_page(case_id, open_action=action, refused=exc.reasons, typed=request.form, status=409)
-    db.session.commit()
     return redirect(url_for("office.case", case_id=case_id, done=action) + "#top")
 
 
@@ -75,7 +75,6 @@ def take_step(case_id: int, action: str):
 @login_required
 def evidence(evidence_id: int):
     found = evidence_files.open_for(current_user, evidence_id)  # NotFound outside scope
-    db.session.commit()  # the audit entry of this read
     return send_file(io.BytesIO(found.content), mimetype=found.content_type,
                      download_name=found.download_name, etag=found.etag,
                      last_modified=found.modified, as_attachment=found.content_type == "application/pdf")

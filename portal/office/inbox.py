@@ -18,6 +18,7 @@ from domain.workflow import TransitionRefused
 from portal.office.blueprint import bp
 from services import inbox as service, inbox_actions as actions
 from services.errors import ValidationFailed
+from core.unit_of_work import keep_on_refusal
 
 _DONE = {"assigned", "merged"}
 
@@ -42,7 +43,7 @@ def _render(filters: service.Filters, filter_errors: dict, *, search: service.Se
         search_error=search_error, pager=pager, selected={str(s) for s in selected},
         assignee=assignee, assign_errors=assign_errors or {}, refusals=refusals or [],
         merge_refused=merge_refused, merge_case=merge_case, done=_done_message(), today=day)
-    db.session.commit()  # the audit entry of a search
+    keep_on_refusal()  # the audit entry of a search stands even when the answer is a refusal
     return html, status
 
 
@@ -97,7 +98,6 @@ def inbox_assign():
         db.session.rollback()
         return _render(filters, errors, selected=ticked, assignee=assignee, refusals=exc.refusals,
                        status=409 if exc.conflict else 400)
-    db.session.commit()
     return redirect(_inbox_url(filters, done="assigned", n=len(result.assigned) + len(result.unchanged)))
 
 
@@ -120,5 +120,4 @@ def inbox_merge():
     except TransitionRefused as exc:
         db.session.rollback()
         return _render(filters, errors, merge_refused=exc.reasons, merge_case=case_id, status=409)
-    db.session.commit()
     return redirect(_inbox_url(filters, done="merged", n=case_id, into=target))

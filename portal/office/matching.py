@@ -85,7 +85,6 @@ def match_link(case_id: int):
         db.session.rollback()
         g.match_errors = exc.fields
         return render_case_page(case_id, status=400)
-    db.session.commit()
     return redirect(url_for("office.case", case_id=case_id, done=DONE) + "#match")
 
 

@@ -61,7 +61,6 @@ def measure_new():
             db.session.rollback()
             errors = exc.fields
         else:
-            db.session.commit()
             return redirect(url_for("office.measures", saved=measure.id))
     typed = _posted() if request.method == "POST" else {"risk_types": []}
     return render_template("office/measures_form.html", title="新增帮扶措施", typed=typed, errors=errors,
@@ -82,7 +81,6 @@ def measure_edit(measure_id: int):
             db.session.rollback()
             errors = exc.fields
         else:
-            db.session.commit()
             return redirect(url_for("office.measures", saved=measure_id))
     typed = _posted() if request.method == "POST" else _typed(measure)
     return render_template("office/measures_form.html", title=f"修改帮扶措施：{measure.name}", typed=typed,
@@ -95,5 +93,4 @@ def measure_edit(measure_id: int):
 def measure_active(measure_id: int):
     """Deactivate (停用) or reactivate (启用) a measure; plans already made keep it."""
     measures.set_active(current_user, measure_id, request.form.get("active") == "1")
-    db.session.commit()
     return redirect(url_for("office.measures", saved=measure_id))

@@ -20,7 +20,6 @@ from services import notices
 def notice(village_code: str):
     view = notices.public_notice(current_user, village_code, request.args.get("stage", ""), today())
     html = render_template("office/notice.html", notice=view)
-    db.session.commit()  # the audit entry of this generation
     return html
 
 
@@ -29,7 +28,6 @@ def notice(village_code: str):
 def confirmation_notice(case_id: int):
     view = notices.confirmation_notice(current_user, case_id)
     html = render_template("office/confirmation_notice.html", notice=view)
-    db.session.commit()  # the audit entry of this read
     return html
 
 

@@ -32,7 +32,6 @@ def notification_read(notification_id: int):
     """Mark read; with ``open=1`` go on to the case the notification is about."""
     found = service.mark_read(current_user, notification_id)
     case_id = found.case_id
-    db.session.commit()
     if request.form.get("open") == "1" and case_id is not None:
         return redirect(url_for("office.case", case_id=case_id))
     return redirect(url_for("office.notifications", page=_page()))
@@ -42,5 +41,4 @@ def notification_read(notification_id: int):
 @login_required
 def notifications_read_all():
     service.mark_all_read(current_user)
-    db.session.commit()
     return redirect(url_for("office.notifications", done="all"))

@@ -23,6 +23,7 @@ from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
 from services import cases, elimination, settings
 from services.errors import ValidationFailed
+from core.unit_of_work import keep_on_refusal
 
 K = EvidenceKind
 
@@ -200,5 +201,5 @@ def announcement():
     except ValidationFailed as exc:
         errors, status = exc.fields, 400
         page = elimination.announcement(current_user, _quarter_start(day), day)
-    db.session.commit()  # the audit entry of this read
+    keep_on_refusal()  # the audit entry of this read
     return render_template("office/announcement.html", page=page, errs=errors, val=request.args), status

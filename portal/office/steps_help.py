@@ -159,7 +159,6 @@ def early_measures(case_id: int):
     except TransitionRefused as exc:
         db.session.rollback()
         return render_case(case_id, open_action=EARLY, refused=exc.reasons, status=409)
-    db.session.commit()
     return redirect(url_for("office.case", case_id=case_id, done="early") + "#plan")
 
 

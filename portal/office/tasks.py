@@ -13,6 +13,7 @@ from portal.office.formdata import FormReader
 from services import measure_tasks
 from services.errors import ValidationFailed
 from services.measure_tasks import TaskFilters
+from core.unit_of_work import keep_on_refusal
 
 
 @bp.route("/tasks")
@@ -49,10 +50,9 @@ def task(task_id: int):
             db.session.rollback()
             errors = exc.fields
         else:
-            db.session.commit()
             return redirect(url_for("office.tasks", saved=task_id))
     pm = measure_tasks.read(current_user, task_id)  # 404 unless this person follows it; audited
-    db.session.commit()  # the audit entry of this read
+    keep_on_refusal()  # the read's audit entry stands beside a refused update (rolled back above)
     typed = request.form if request.method == "POST" else {"status": MeasureStatus.IN_PROGRESS.value}
     return render_template("office/task.html", row=measure_tasks.row(pm, day), history=pm.note or "",
                            editable=measure_tasks.may_update(current_user, pm), typed=typed,

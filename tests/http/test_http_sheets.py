@@ -89,26 +89,40 @@ def test_without_a_public_url_the_qr_uses_the_address_staff_came_in_by(app, worl
 def test_another_village_or_an_unknown_code_is_404(as_user):
     client = as_user("village_a")
 
-    for url in (f"/sheets/{VILLAGE_B}.png", f"/sheets/{VILLAGE_B}", "/sheets/999999999999.png",
-                "/sheets/999999999999", f"/sheets/{TOWNSHIP}", f"/sheets/township/{TOWNSHIP}.pdf",
-                f"/sheets/township/{VILLAGE_A}.pdf"):
-        response = client.get(url)
+    for method, url in (("get", f"/sheets/{VILLAGE_B}.png"), ("get", f"/sheets/{VILLAGE_B}"),
+                        ("get", "/sheets/999999999999.png"), ("get", "/sheets/999999999999"),
+                        ("get", f"/sheets/{TOWNSHIP}"), ("post", f"/sheets/township/{TOWNSHIP}/pdf"),
+                        ("post", f"/sheets/township/{VILLAGE_A}/pdf")):
+        response = getattr(client, method)(url)
         assert response.status_code == 404, url
         assert "没有找到您要的内容" in text_of(response)
         assert "石门村" not in text_of(response)
 
 
 def test_county_staff_download_a_township_pdf_with_a_page_per_village(as_user):
-    response = as_user("county").get(f"/sheets/township/{TOWNSHIP}.pdf")
+    """The PDF is a job: the button starts it, its page shows progress, the result downloads."""
+    client = as_user("county")
+    started = client.post(f"/sheets/township/{TOWNSHIP}/pdf")
+    assert started.status_code == 302
+    job_page = urlsplit(started.headers["Location"]).path
+    assert re.fullmatch(r"/jobs/\d+", job_page)
+
+    page = text_of(client.get(job_page))
+    assert "乡镇明白纸（PDF）" in page and "已完成" in page and "已完成 2 / 2" in page
+    status = client.get(job_page + "/status").get_json()
+    assert (status["state"], status["percent"], status["done"], status["total"]) == ("done", 100, 2, 2)
+    response = client.get(status["result_url"])
 
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.data.startswith(b"%PDF")
     assert _pdf_pages(response.data) == 2   # 青山村 and 石门村
-    # Township staff may print theirs too; an unknown township is 404.
-    assert as_user("township").get(f"/sheets/township/{TOWNSHIP}.pdf").status_code == 200
-    assert as_user("county").get("/sheets/township/341599102000.pdf").status_code == 404
+    # Township staff may print theirs too; an unknown township is 404; the job is its starter's.
+    assert as_user("township").post(f"/sheets/township/{TOWNSHIP}/pdf").status_code == 302
+    assert as_user("county").post("/sheets/township/341599102000/pdf").status_code == 404
+    assert as_user("township").get(job_page).status_code == 404
+    assert as_user("township").get(status["result_url"]).status_code == 404
 
 
 def test_an_old_code_of_a_renamed_village_still_prints_with_the_current_code(app, world, as_user):
@@ -169,16 +183,17 @@ def test_list_shows_only_the_villages_in_scope(as_user):
     assert "/sheets/township/" not in own          # the township is not theirs to print
     for code in (VILLAGE_A, VILLAGE_B):
         assert f'href="/sheets/{code}"' in everything and f'href="/sheets/{code}.png"' in everything
-    assert f'href="/sheets/township/{TOWNSHIP}.pdf"' in everything
+    assert f'action="/sheets/township/{TOWNSHIP}/pdf"' in everything
     assert "/sheets/3415" not in grid and "没有可打印的明白纸" in grid
 
 
 def test_anonymous_visitors_are_sent_to_login(app, world):
     client = app.test_client()
 
-    for url in ("/sheets/", f"/sheets/{VILLAGE_A}", f"/sheets/{VILLAGE_A}.png",
-                f"/sheets/township/{TOWNSHIP}.pdf"):
-        response = client.get(url)
+    for method, url in (("get", "/sheets/"), ("get", f"/sheets/{VILLAGE_A}"),
+                        ("get", f"/sheets/{VILLAGE_A}.png"), ("post", f"/sheets/township/{TOWNSHIP}/pdf"),
+                        ("get", "/jobs/1")):
+        response = getattr(client, method)(url)
         assert response.status_code == 302, url
         assert urlsplit(response.headers["Location"]).path == "/login"
 

@@ -79,11 +79,16 @@ def world(app):
 
 
 def rows(user=None):
-    db.session.flush()
+    db.session.commit()  # people are told after the work commits
     query = select(Notification).order_by(Notification.id)
     if user is not None:
         query = query.where(Notification.user_id == user.id)
     return list(db.session.execute(query).scalars())
+
+
+def unread(user):
+    db.session.commit()  # people are told after the work commits
+    return notifications.unread_count(user)
 
 
 def test_a_report_tells_the_village_and_each_step_the_next_holder(world):
@@ -134,23 +139,23 @@ def test_a_to_do_counts_as_read_once_its_step_is_taken(world):
     u = world.users
     case = new_case(world, START)
     notifications.remind_deadlines(date(2026, 11, 14))  # due soon: the village is reminded too
-    assert notifications.unread_count(u["village_a"]) == 2
+    assert unread(u["village_a"]) == 2
     drive(world, case, S.VERIFYING, START)
-    assert notifications.unread_count(u["village_a"]) == 0
+    assert unread(u["village_a"]) == 0
     assert len(rows(u["village_a"])) == 2  # still listed
-    assert notifications.unread_count(u["grid_a1"]) == 1
+    assert unread(u["grid_a1"]) == 1
     cases.perform(u["grid_a1"], case.id, Action.VERIFY, StepInput(comment="核实"), today=START)
-    assert notifications.unread_count(u["grid_a1"]) == 0
+    assert unread(u["grid_a1"]) == 0
 
 
 def test_a_finished_case_leaves_nothing_unread(world):
     u = world.users
     case = drive(world, new_case(world, START), S.VERIFIED, START)
-    assert notifications.unread_count(u["village_a"]) == 1
+    assert unread(u["village_a"]) == 1
     cases.perform(u["village_a"], case.id, Action.VILLAGE_REVIEW_FAIL,
                   StepInput(reason="收入高于监测范围", review={"date": "2026-11-05", "participants": "村两委"}),
                   today=date(2026, 11, 5))
-    assert notifications.unread_count(u["village_a"]) == 0
+    assert unread(u["village_a"]) == 0
 
 
 def test_a_case_sent_back_tells_the_verifier_again(world):
@@ -206,6 +211,11 @@ def test_a_further_channel_gets_each_message_once(app, world):
     notify.case_changed(case, None)
     notifications.remind_deadlines(START + timedelta(days=20))
     notifications.remind_deadlines(START + timedelta(days=20))
+    heard = len(channel.received)
+    assert all(kind is NotificationKind.ASSIGNED for _, kind, *_ in channel.received)
+    db.session.flush()
+    assert len(channel.received) == heard  # other channels hear only of committed work
+    db.session.commit()
     grid = world.users["grid_a1"].id
     assert (grid, NotificationKind.ASSIGNED, f"todo:{case.id}:{_entered(case)}", "入户核实",
             date(2026, 11, 16)) in channel.received
@@ -249,6 +259,7 @@ def test_a_new_step_while_overdue_reminds_its_new_holders(world):
     case = drive(world, new_case(world, START), S.VERIFYING, START)
     notifications.remind_deadlines(date(2026, 11, 17))
     cases.perform(u["grid_a1"], case.id, Action.VERIFY, StepInput(comment="核实"), today=date(2026, 11, 17))
+    db.session.commit()
     report = notifications.remind_deadlines(date(2026, 11, 18))
     assert report.overdue == 1
     assert [n.kind for n in rows(u["village_a"])][-1] == "overdue"
@@ -291,7 +302,7 @@ def test_overdue_measures_remind_their_department(world):
     late = db.session.execute(select(PlanMeasure).where(PlanMeasure.department == "civil_affairs")).scalar_one()
     late.status = MeasureStatus.DONE.value  # done since: the next run retires the reminder
     notifications.remind_deadlines(date(2026, 11, 22))
-    assert notifications.unread_count(u["dept"]) == 0
+    assert unread(u["dept"]) == 0
 
 
 def test_the_centre_shows_own_rows_unread_first_and_marks_read(world):
@@ -303,12 +314,12 @@ def test_the_centre_shows_own_rows_unread_first_and_marks_read(world):
     notifications.mark_read(u["village_a"], mine[0].id)
     view = notifications.centre(u["village_a"])
     assert [r.id for r in view.rows] == [mine[1].id, mine[0].id]
-    assert (view.unread, view.total) == (1, 2) == (notifications.unread_count(u["village_a"]), 2)
+    assert (view.unread, view.total) == (1, 2) == (unread(u["village_a"]), 2)
     with pytest.raises(NotFound):
         notifications.mark_read(u["village_b"], mine[1].id)
     assert notifications.mark_all_read(u["village_a"]) == 1
-    assert notifications.unread_count(u["village_a"]) == 0
-    assert notifications.unread_count(u["grid_a1"]) == 1
+    assert unread(u["village_a"]) == 0
+    assert unread(u["grid_a1"]) == 1
 
 
 def test_the_daily_command_reports_what_it_sent_and_sends_nothing_twice(app, world):
@@ -333,7 +344,7 @@ def test_a_department_is_told_when_a_plan_hands_it_a_measure(app):
     case = visited_case(world, TODAY, toilet=True)
     helpplans.save_plan(world.users["village_a"], case.id, Action.MAKE_HELP_PLAN,
                         choices(lib, "乡村公益性岗位", "临时救助", "结对关爱走访"), today=plan_day(TODAY))
-    db.session.flush()
+    db.session.commit()  # departments are told once the plan is committed
     handed = db.session.execute(select(Notification).where(
         Notification.kind == "measure", Notification.dedupe_key.like("handover:%"))).scalars().all()
     assert [n.user_id for n in handed] == [world.users["dept"].id]  # 民政 only: no 人社 officer exists

@@ -1,0 +1,81 @@
+"""The queue's tasks and schedule, bound to one application.
+
+Every task runs in an application context of its own, so it has its own database session and
+unit of work. A failing task re-raises a bare ``TaskFailed`` naming only the exception class:
+Huey logs what tasks raise, and a database error's message can carry SQL parameters.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from huey import crontab
+
+from core import clock
+from core.extensions import db
+from core.queue import QUEUE_EXTENSION, make_queue
+from domain.jobs import JobKind
+from models.types import utcnow
+from services import sheets  # noqa: F401  (registers the township PDF runner)
+from services.platform import jobs, outbox, scheduled
+
+log = logging.getLogger("shoudi.queue")
+
+
+class TaskFailed(Exception):
+    """A task failed; the class of the original error is the message."""
+
+
+def init_queue(app: Flask):
+    queue = make_queue(app.config)
+    app.extensions[QUEUE_EXTENSION] = queue
+
+    def in_app(func):
+        def task(*args):
+            with app.app_context():
+                try:
+                    return func(*args)
+                except Exception as exc:
+                    db.session.rollback()
+                    raise TaskFailed(type(exc).__name__) from None
+        task.__name__ = func.__name__
+        return task
+
+    @queue.task(name="outbox.dispatch", retries=3, retry_delay=30)
+    @in_app
+    def dispatch_outbox(item_id: int) -> None:
+        outbox.dispatch(item_id)
+
+    @queue.task(name="jobs.run")
+    @in_app
+    def run_job(job_id: int) -> None:
+        jobs.run(job_id)
+
+    # Times are UTC (Huey's default): 23:30 UTC is 07:30 in Beijing.
+    @queue.periodic_task(crontab(minute="*"), name="outbox.sweep")
+    @in_app
+    def sweep_outbox() -> None:
+        for item_id in outbox.pending(utcnow()):
+            dispatch_outbox(item_id)
+
+    @queue.periodic_task(crontab(minute="*/5"), name="jobs.reap")
+    @in_app
+    def reap_jobs() -> None:
+        jobs.reap_stale(utcnow())
+        db.session.commit()
+
+    @queue.periodic_task(crontab(hour="23", minute="30"), name="reminders.daily")
+    @in_app
+    def daily_reminders() -> None:
+        scheduled.start(JobKind.REMINDERS, clock.today())
+        db.session.commit()
+
+    @queue.periodic_task(crontab(hour="19", minute="10"), name="files.sweep")  # 03:10 Beijing
+    @in_app
+    def sweep_files() -> None:
+        scheduled.start(JobKind.FILE_SWEEP, clock.today())
+        db.session.commit()
+
+    app.extensions[outbox.DISPATCH_EXTENSION] = lambda ids: [dispatch_outbox(i) for i in ids]
+    app.extensions[jobs.RUN_JOB_EXTENSION] = run_job
+    return queue
