@@ -15,8 +15,10 @@ from core.extensions import db
 from domain.enums import CaseSource, Health, HouseholdAttribute, LabourCapacity, Relation, Role, Schooling
 from domain.workflow import Action, CaseState
 from models import Case, Household, PhotoUpload, User, Visit
-from services import fieldwork, households, scoping
+from services.accounts import scoping
 from services.errors import NotFound
+from services.fieldwork import worklists
+from services.households import records
 
 
 def _label(enum, code: str | None) -> str | None:
@@ -34,16 +36,16 @@ def household_page(actor: User, q: str, page: int, per_page: int) -> tuple[list,
     """(rows, total): a search by name or number tail, or every household in scope by id."""
     start = (page - 1) * per_page
     if q.strip():
-        rows = fieldwork.search(actor, q)  # at most fieldwork.LIST_LIMIT matches
+        rows = worklists.search(actor, q)  # at most worklists.LIST_LIMIT matches
         return rows[start:start + per_page], len(rows)
     query = (scoping.households(actor).options(selectinload(Household.members), selectinload(Household.region))
              .order_by(Household.id).limit(per_page).offset(start))
     found = list(db.session.execute(query).scalars())
-    return fieldwork._household_rows(found), households.count_in_scope(actor)
+    return worklists._household_rows(found), records.count_in_scope(actor)
 
 
 def household_record(household: Household) -> dict:
-    """The full record (numbers in full): only after services.households.read_household."""
+    """The full record (numbers in full): only after services.households.records.read_household."""
     visits = db.session.execute(select(Visit).where(Visit.household_id == household.id)
                                 .order_by(Visit.visited_at.desc(), Visit.id.desc())).scalars()
     return {
@@ -81,7 +83,7 @@ def case_summary(case: Case) -> dict:
 
 
 def case_record(case: Case) -> dict:
-    """A case with its timeline: only after services.cases.read_case."""
+    """A case with its timeline: only after services.workflow.cases.read_case."""
     events = [{
         "at": e.at, "action": e.action, "action_label": Action(e.action).label if e.action else "提交线索",
         "state": e.to_state, "state_label": CaseState(e.to_state).label,

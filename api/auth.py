@@ -12,7 +12,7 @@ from flask import g, request
 from flask_login import current_user
 
 from api.errors import unauthorized
-from services import tokens
+from services.accounts import tokens
 
 if TYPE_CHECKING:
     from models import User

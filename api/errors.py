@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from core.extensions import db
 from domain.workflow import TransitionRefused
 from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.visits import Conflict
+from services.fieldwork.visits import Conflict
 
 INVALID = "填写的内容有误，请按提示修改"
 

@@ -9,7 +9,7 @@ from api.auth import used_token
 from api.errors import ApiError
 from api.registry import Answer, api
 from core.extensions import db
-from services import tokens, users
+from services.accounts import tokens, users
 from core.unit_of_work import keep_on_refusal
 
 TAG = "登录"

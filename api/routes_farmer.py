@@ -14,7 +14,7 @@ from core import clock
 from core.extensions import db
 from domain.lookup import format_lookup_code
 from domain.selfreport import ReportInput
-from services import policy, selfreport, tracking
+from services.farmer import policy, selfreport, tracking
 from core.unit_of_work import keep_on_refusal
 
 TAG = "农户"

@@ -1,6 +1,6 @@
 """A grid worker's lists, households and cases, and the screening form (附件1) as data.
 
-Everything is limited to the caller's scope by services.scoping; an id outside it answers 404,
+Everything is limited to the caller's scope by services.accounts.scoping; an id outside it answers 404,
 exactly like an id that does not exist.
 """
 from __future__ import annotations
@@ -14,7 +14,9 @@ from core import clock
 from core.extensions import db
 from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
-from services import cases, fieldwork, households
+from services.fieldwork import worklists
+from services.households import records
+from services.workflow import cases
 
 TAG = "外业"
 
@@ -23,7 +25,7 @@ TAG = "外业"
            answers={200: Answer("待核实线索、本轮未走访农户、需跟进农户", schemas.Work)},
            description="每个列表最多200条。")
 def work(user):
-    mine = fieldwork.my_work(user, clock.today())
+    mine = worklists.my_work(user, clock.today())
     return jsonify(schemas.Work().dump({"round": mine.round_name, "to_verify": mine.to_verify,
                                         "not_visited": mine.not_visited, "follow_ups": mine.follow_ups}))
 
@@ -41,7 +43,7 @@ def household_list(user, query):
            answers={200: Answer("完整信息（号码不遮挡，每次查看记入审计日志）", schemas.Household)},
            params={"household_id": "农户编号"})
 def household_detail(user, household_id: int):
-    household = households.read_household(user, household_id)
+    household = records.read_household(user, household_id)
     record = adapters.household_record(household)
     return jsonify(schemas.Household().dump(record))
 

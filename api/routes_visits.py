@@ -14,8 +14,8 @@ from api import adapters, schemas
 from api.errors import invalid
 from api.registry import Answer, api
 from core.extensions import db
-from services import visits
-from services.visits import VisitInput
+from services.fieldwork import visits
+from services.fieldwork.visits import VisitInput
 
 TAG = "走访"
 PHOTO_CACHE = "private, max-age=86400"

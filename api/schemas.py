@@ -75,7 +75,7 @@ class IncomeBody(ApiSchema):
 
 
 class VisitBody(ApiSchema):
-    """一次走访（字段与 services.visits.VisitInput 相同）。"""
+    """一次走访（字段与 services.fieldwork.visits.VisitInput 相同）。"""
 
     client_uuid = String(required=True, **d("手机上生成的走访编号（UUID），重发时不变"))
     household_id = Integer(required=True, **d("农户编号"))

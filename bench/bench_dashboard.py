@@ -22,19 +22,21 @@ from core.extensions import db
 from domain.enums import CaseSource, MonitoringCategory, RegionLevel, RiskType, Role
 from domain.workflow import Action, CaseState, MONITORED_STATES
 from models import Case, CaseEvent
-from services import dashboard, regions, scoping, users
+from services.accounts import scoping, users
+from services.regions import tree
+from services.reporting import dashboard
 
 TODAY = date(2026, 11, 20)
 
 
 def seed(n_cases: int) -> None:
-    county = regions.create_region("341599000000", "示范县", RegionLevel.COUNTY, None)
+    county = tree.create_region("341599000000", "示范县", RegionLevel.COUNTY, None)
     grids = []
     for t in range(2):
-        township = regions.create_region(f"3415991{t}1000", f"乡镇{t}", RegionLevel.TOWNSHIP, county)
+        township = tree.create_region(f"3415991{t}1000", f"乡镇{t}", RegionLevel.TOWNSHIP, county)
         for v in range(2):
-            village = regions.create_region(f"3415991{t}100{v + 1}", f"村{t}{v}", RegionLevel.VILLAGE, township)
-            grids += [regions.create_region(f"G{t}{v}{g}", f"网格{t}{v}{g}", RegionLevel.GRID, village)
+            village = tree.create_region(f"3415991{t}100{v + 1}", f"村{t}{v}", RegionLevel.VILLAGE, township)
+            grids += [tree.create_region(f"G{t}{v}{g}", f"网格{t}{v}{g}", RegionLevel.GRID, village)
                       for g in range(3)]
     users.create_user("county", "县级", "bench-password-1", Role.COUNTY_STAFF.value, county.code)
     db.session.flush()

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_farmer_pages.py [extra_villages]   (after `make install`)
 
-Builds the app on a temporary SQLite database with the demo county (services.demo.seed; pass a
+Builds the app on a temporary SQLite database with the demo county (services.demo.seeding.seed; pass a
 number to add that many villages, as a real county has a few hundred and the form lists them all),
 then fetches every farmer page with the Flask test client, once with ``Accept-Encoding: gzip`` and
 once without: the QR landing page /q/<code>, the form /report?village=<code>, /report/done after a
@@ -21,7 +21,8 @@ from datetime import date
 from bench_support import scratch_app
 from core.extensions import db
 from domain.enums import RegionLevel
-from services import demo, regions
+from services.demo import seeding
+from services.regions import tree
 
 BUDGET = 30 * 1024
 VILLAGE = "341599101001"
@@ -30,9 +31,9 @@ ASSET = re.compile(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"|<script[^>]+s
 
 
 def _add_villages(count: int) -> None:
-    township = regions.resolve_code("341599101000")
+    township = tree.resolve_code("341599101000")
     for i in range(min(count, 990)):
-        regions.create_region(f"341599101{i + 3:03d}", f"测试{i + 1}村", RegionLevel.VILLAGE, township)
+        tree.create_region(f"341599101{i + 3:03d}", f"测试{i + 1}村", RegionLevel.VILLAGE, township)
 
 
 def _fetch(client, method: str, url: str, **kwargs) -> tuple[bytes, bytes, str]:
@@ -56,7 +57,7 @@ def main(extra_villages: int = 0) -> int:
 
     with scratch_app() as app:
         with app.app_context():
-            demo.seed(today=date.today())
+            seeding.seed(today=date.today())
             _add_villages(extra_villages)
             db.session.commit()
         client = app.test_client()

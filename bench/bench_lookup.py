@@ -14,13 +14,15 @@ from sqlalchemy import select
 from bench_support import scratch_app
 from core.extensions import db
 from models import Member
-from services import demo, households, users
+from services.accounts import users
+from services.demo import seeding
+from services.households import records
 
 
 def main(rounds: int = 50) -> None:
     with scratch_app() as app:
         with app.app_context():
-            demo.seed(today=date(2026, 11, 20))
+            seeding.seed(today=date(2026, 11, 20))
             db.session.commit()
             county = users.find_by_login("county")
             wanted = [m.id_number for m in db.session.execute(select(Member)).scalars()][::7][:rounds]
@@ -29,7 +31,7 @@ def main(rounds: int = 50) -> None:
 
             start = time.perf_counter()
             for value in wanted:
-                assert households.find_member_by_id_number(county, value) is not None
+                assert records.find_member_by_id_number(county, value) is not None
             indexed = (time.perf_counter() - start) / len(wanted)
 
             start = time.perf_counter()

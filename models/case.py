@@ -1,7 +1,7 @@
 """Cases: the life of one clue, from first report through monitoring, help and elimination.
 
 The current state is a column guarded by a CHECK constraint; every change of it is a
-``CaseEvent`` written by ``services.cases`` (the one place that changes state).
+``CaseEvent`` written by ``services.workflow.cases`` (the one place that changes state).
 """
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from core import clock
 from core.extensions import db, limiter
 from domain.lookup import format_lookup_code
 from domain.selfreport import CONSENT_TEXT, GREEN_CHANNEL_QUESTION, MAX_PHOTOS, ReportInput
-from services import policy, selfreport, tracking
 from services.errors import NotFound, ValidationFailed
+from services.farmer import policy, selfreport, tracking
 from core.unit_of_work import keep_on_refusal
 
 bp = Blueprint("farmer", __name__)

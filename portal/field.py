@@ -21,8 +21,9 @@ from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
 from models import Case, Household
 from portal.assets import STATIC_DIR, asset
-from services import fieldwork, scoping
+from services.accounts import scoping
 from services.errors import NotFound
+from services.fieldwork import worklists
 
 bp = Blueprint("field", __name__, url_prefix="/field", template_folder="templates")
 
@@ -38,7 +39,7 @@ REACHED_VIA_LABELS = {"phone": "电话号码", "wechat": "微信号", "qq": "QQ�
 
 # --- view adapters -------------------------------------------------------------------------------
 # These read through services (scoping applies) and only pick what the page shows. They belong in
-# services.fieldwork as ``visit_form(actor, household_id, case_id, today)``; see the report.
+# services.fieldwork.worklists as ``visit_form(actor, household_id, case_id, today)``; see the report.
 
 @dataclass(frozen=True)
 class HouseholdHeader:
@@ -55,7 +56,7 @@ class CaseHeader:
     id: int
     state: str
     verifying: bool           # this visit completes the verification step
-    row: fieldwork.CaseRow | None
+    row: worklists.CaseRow | None
 
 
 def _household_header(household_id: int) -> HouseholdHeader:
@@ -72,7 +73,7 @@ def _case_header(case_id: int | None, household_id: int, today: date) -> CaseHea
     case = scoping.get(current_user, Case, case_id)  # NotFound outside scope
     if case.household_id not in (None, household_id):
         raise NotFound("case of another household")
-    row = next((r for r in fieldwork.cases_to_verify(current_user, today) if r.id == case.id), None)
+    row = next((r for r in worklists.cases_to_verify(current_user, today) if r.id == case.id), None)
     return CaseHeader(case.id, case.state_enum.label, row is not None, row)
 
 
@@ -81,7 +82,7 @@ def _case_header(case_id: int | None, household_id: int, today: date) -> CaseHea
 @bp.get("/")
 @login_required
 def my_work():
-    return render_template("field/work.html", work=fieldwork.my_work(current_user, clock.today()))
+    return render_template("field/work.html", work=worklists.my_work(current_user, clock.today()))
 
 
 @bp.route("/search", methods=["GET", "POST"])
@@ -94,7 +95,7 @@ def search():
     text = request.form.get("q", "").strip()[:30]
     if sum(c.isdigit() for c in text) > MAX_SEARCH_DIGITS:  # a full number: not searched, not echoed
         return render_template("field/search.html", q="", rows=[], refused=True), 400
-    return render_template("field/search.html", q=text, rows=fieldwork.search(current_user, text),
+    return render_template("field/search.html", q=text, rows=worklists.search(current_user, text),
                            refused=False)
 
 

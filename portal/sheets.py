@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user, login_required
 
 from core import clock
-from services import policy, sheet_drawing, sheets
+from services.farmer import policy, sheet_drawing, sheets
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 

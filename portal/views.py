@@ -10,8 +10,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from core.clock import today
 from core.extensions import db
 from portal.forms import LoginForm
-from services import household_page, households, policy, users
+from services import household_page
+from services.accounts import users
 from services.errors import ValidationFailed
+from services.farmer import policy
+from services.households import records
 from services.landing import landing_for
 from core.unit_of_work import keep_on_refusal
 
@@ -62,7 +65,7 @@ def home():
 @login_required
 def household_detail(household_id: int):
     """农户档案: the full record (audited), every case in scope, visits, help and its readers."""
-    household = households.read_household(current_user, household_id)
+    household = records.read_household(current_user, household_id)
     page = household_page.build(current_user, household, today())
     return render_template("household.html", page=page)
 

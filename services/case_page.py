@@ -10,8 +10,9 @@ from domain.enums import CaseSource, MonitoringCategory, RiskType, Role
 from domain.evidence import EvidenceKind
 from domain.workflow import Action, CaseState, actions_for_role
 from models import Case, User
-from services import cases, settings
+from services.regions import settings
 from services.views import DISPLAY_TZ
+from services.workflow import cases
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,15 @@ from domain.enums import (CaseSource, Department, Health, HelpKind, HouseholdAtt
                           Schooling)
 from domain.fieldwork import AwayReason, VisitMethod
 from models import Case, CaseEvent, Evaluation, Household, PhotoUpload, PlanMeasure, Region, User, Visit
-from services import audit, household_history, scoping, settings
+from services import household_history
+from services.accounts import scoping
 from services.errors import NotFound
+from services.platform import audit
+from services.regions import settings
 from services.household_history import (SHOULD_MONITOR, YES_NO, TimelineEntry, ViewerRow, clock, day,
                                         label, name)
-from services.photos import THUMB_SIDE
 from services.platform import files
+from services.platform.photos import THUMB_SIDE
 
 
 @dataclass(frozen=True)

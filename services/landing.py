@@ -7,9 +7,11 @@ from datetime import date
 from core.extensions import db
 from domain.enums import Department, Role
 from models import Region, User
-from services import cases, households, policy
+from services.farmer import policy
 
 # Roles that visit households and use the field app first.
+from services.households import records
+from services.workflow import cases
 FIELD_ROLES = (Role.GRID_WORKER.value, Role.PAIR_CADRE.value, Role.VILLAGE_STAFF.value)
 
 ROLE_DUTIES = {
@@ -44,7 +46,7 @@ def landing_for(user: User, today: date) -> Landing:
     return Landing(
         user_name=user.full_name, role_label=user.role_enum.label,
         region_chain=" / ".join(r.name for r in chain if r is not None), region_code=user.region.code,
-        households=households.count_in_scope(user), open_cases=cases.count_open_in_scope(user),
+        households=records.count_in_scope(user), open_cases=cases.count_open_in_scope(user),
         duties=ROLE_DUTIES[user.role_enum], department=department,
         scans_30_days=policy.scans_in_scope(user, today),
         may_edit_policy=policy.may_edit_texts(user),

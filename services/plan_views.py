@@ -9,7 +9,7 @@ from domain.case_states import CaseState
 from domain.enums import HelpKind, MeasureStatus, RiskType
 from domain.helpplan import PlanCheck
 from models import Case, Measure, PlanMeasure, User
-from services import helpplans, measure_tasks, measures
+from services.help import measure_tasks, measures, plans
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def check_view(result: PlanCheck) -> CheckView:
 
 
 def facts_view(case: Case) -> FactsView:
-    f = helpplans.facts(case)
+    f = plans.facts(case)
     if not f.size:
         labour = "未登记家庭成员"
     elif f.workers:
@@ -122,16 +122,16 @@ def _show_panel(case: Case, has_rows: bool) -> bool:
 
 def panel(actor: User, case: Case, today: date, posted: tuple[list[int], dict[int, str]] | None = None
           ) -> PlanPanel | None:
-    every = helpplans.history(case)
+    every = plans.history(case)
     if not _show_panel(case, bool(every)):
         return None
     current = [pm for pm in every if pm.status != MeasureStatus.CANCELLED.value]
     current.sort(key=lambda pm: (pm.position, pm.id))
     rows = [_plan_row(actor, pm, today) for pm in current]
     cancelled = [_plan_row(actor, pm, today) for pm in every if pm.status == MeasureStatus.CANCELLED.value]
-    result = check_view(helpplans.check(case, [pm.measure for pm in current])) if current else None
+    result = check_view(plans.check(case, [pm.measure for pm in current])) if current else None
     early = None
-    if helpplans.may_start_early(actor, case):
+    if plans.may_start_early(actor, case):
         early = picker(case, posted, early=True)
     return PlanPanel(rows, cancelled, result, facts_view(case), early)
 
@@ -140,7 +140,7 @@ def picker(case: Case, posted: tuple[list[int], dict[int, str]] | None, *, early
     """The measure picker: active library measures grouped by kind, the current plan ticked
     (or what was posted, when the page comes back with a check or an error). ``early``: the
     先行帮扶 picker, which offers only measures not yet started."""
-    in_plan = {pm.measure_id: pm for pm in helpplans.current(case)}
+    in_plan = {pm.measure_id: pm for pm in plans.current(case)}
     exclude = set(in_plan) if early else set()
     current = {} if early else in_plan
     if posted is not None:
@@ -152,12 +152,12 @@ def picker(case: Case, posted: tuple[list[int], dict[int, str]] | None, *, early
     county = measures.county_of(case.region)
     library = [m for m in measures.measures_of(county)
                if m.id not in exclude and (m.active or m.id in current)]
-    risks = set(helpplans.facts(case).risk_types)
+    risks = set(plans.facts(case).risk_types)
     groups = {k.value: ChoiceGroup(k.value, k.label, []) for k in HelpKind}
     for m in library:
         pm = current.get(m.id)
         groups[m.kind].choices.append(_choice(m, pm, m.id in chosen_ids, dues.get(m.id, ""), risks))
-    result = helpplans.check(case, helpplans.resolve(case, chosen_ids))
+    result = plans.check(case, plans.resolve(case, chosen_ids))
     return PlanForm([g for g in groups.values() if g.choices], facts_view(case), check_view(result))
 
 

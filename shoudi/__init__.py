@@ -28,8 +28,8 @@ from portal.office import bp as office_bp
 from portal.office.nav import UNREAD_COUNTER
 from portal.sheets import bp as sheets_bp
 from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.notifications import unread_count
-from services.notify import NOTIFIERS_EXTENSION, InAppNotifier, LoggingNotifier
+from services.notifications.centre import unread_count
+from services.notifications.notify import NOTIFIERS_EXTENSION, InAppNotifier, LoggingNotifier
 from shoudi.cli import register_cli
 from shoudi.queue import init_queue
 from core.unit_of_work import register_unit_of_work

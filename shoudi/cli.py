@@ -9,8 +9,11 @@ from flask import Flask, current_app
 from core.clock import today
 from core.extensions import db
 from core.queue import QUEUE_EXTENSION
-from services import demo, notifications, regions, users
+from services.accounts import users
+from services.demo import seeding
 from services.errors import ValidationFailed
+from services.notifications import reminders
+from services.regions import tree
 
 
 def register_cli(app: Flask) -> None:
@@ -34,7 +37,7 @@ def _fail(exc: ValidationFailed) -> None:
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 def import_regions(csv_file):
     """导入区划：CSV 列为 code,name,parent_code,level（县/乡镇/村/网格）。有错误行时不导入任何数据。"""
-    report = regions.import_csv(csv_file.read())
+    report = tree.import_csv(csv_file.read())
     click.echo(report.summary())
     if not report.ok:
         db.session.rollback()
@@ -48,12 +51,12 @@ def import_regions(csv_file):
 @click.option("--new-code", default=None, help="新代码（旧代码仍可解析）")
 def rename_region(code, name, new_code):
     """区划改名（可同时换代码）。"""
-    region = regions.resolve_code(code)
+    region = tree.resolve_code(code)
     if region is None:
         click.echo(f"错误：区划 {code} 不存在", err=True)
         sys.exit(1)
     try:
-        regions.rename(None, region, name, new_code)
+        tree.rename(None, region, name, new_code)
     except ValidationFailed as exc:
         _fail(exc)
     db.session.commit()
@@ -65,12 +68,12 @@ def rename_region(code, name, new_code):
 @click.argument("target_code")
 def merge_region(source_code, target_code):
     """把 SOURCE 区划并入 TARGET：下级、农户、案件和账号一并转移，旧代码仍可解析。"""
-    source, target = regions.resolve_code(source_code), regions.resolve_code(target_code)
+    source, target = tree.resolve_code(source_code), tree.resolve_code(target_code)
     if source is None or target is None:
         click.echo("错误：区划不存在", err=True)
         sys.exit(1)
     try:
-        regions.merge(None, source, target)
+        tree.merge(None, source, target)
     except ValidationFailed as exc:
         _fail(exc)
     db.session.commit()
@@ -100,10 +103,10 @@ def create_user(username, full_name, role, region_code, department, phone, passw
 @click.option("--if-empty", is_flag=True, help="已有数据时什么也不做")
 def seed_demo(if_empty):
     """生成演示数据：一个县、2个乡镇、4个村、网格、约200户、措施库、若干案件和各角色账号。"""
-    if if_empty and demo.has_data():
+    if if_empty and seeding.has_data():
         click.echo("已有数据，跳过演示数据。")
         return
-    summary = demo.seed()
+    summary = seeding.seed()
     db.session.commit()
     click.echo(summary)
 
@@ -114,7 +117,7 @@ def seed_demo(if_empty):
 def remind_deadlines(on_date):
     """期限提醒：即将到期（3天内）和已逾期的案件、逾期未落实的帮扶措施，通知责任人。重复运行不会重复提醒。"""
     day = on_date.date() if on_date else today()
-    report = notifications.remind_deadlines(day)
+    report = reminders.remind_deadlines(day)
     db.session.commit()
     click.echo(f"{day.isoformat()}：{report.summary()}")
 

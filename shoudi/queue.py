@@ -16,7 +16,7 @@ from core.extensions import db
 from core.queue import QUEUE_EXTENSION, make_queue
 from domain.jobs import JobKind
 from models.types import utcnow
-from services import sheets  # noqa: F401  (registers the township PDF runner)
+from services.farmer import sheets  # noqa: F401  (registers the township PDF runner)
 from services.platform import jobs, outbox, scheduled
 
 log = logging.getLogger("shoudi.queue")

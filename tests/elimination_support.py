@@ -10,8 +10,8 @@ from domain.workflow import CaseState
 from factories import World
 from models import Case
 from office_support import PDF, drive, new_case, put_on_elimination_list
-from services import elimination
-from services.cases import Evidence
+from services.elimination import procedure
+from services.workflow.cases import Evidence
 
 START_BEFORE = timedelta(days=400)  # monitored long enough for the 6-month minimum
 
@@ -31,26 +31,26 @@ def helping_case(world: World, day: date, **kw) -> Case:
 # (step, who, day offset, keyword arguments) of the five steps, the way the forms send them.
 def five_steps(world: World, day: date) -> list[tuple]:
     return [
-        (elimination.propose, "village_a", 0,
+        (procedure.propose, "village_a", 0,
          dict(natural=False, guarantees_secure=True, rigid_spending_resolved=True, comment="季度评估会研判")),
-        (elimination.verify, "grid_a1", 1,
+        (procedure.verify, "grid_a1", 1,
          dict(findings="收入稳定，住院费用已报销", companions="乡镇干部王某、结对干部CADRE_A",
               household_signed=True, signed=True, signature=file(EvidenceKind.HOUSEHOLD_SIGNATURE))),
-        (elimination.village_review, "village_a", 2,
+        (procedure.village_review, "village_a", 2,
          dict(review_date=day + timedelta(days=2), participants="村两委、村民代表", result="同意",
               notice_start=day + timedelta(days=2), signed=True, minutes=file(EvidenceKind.REVIEW_MINUTES))),
-        (elimination.close_notice, "village_a", 8,
+        (procedure.close_notice, "village_a", 8,
          dict(notice_end=day + timedelta(days=8), no_objection=True,
               notice_record=file(EvidenceKind.NOTICE_RECORD))),
-        (elimination.township_approve, "township", 9,
+        (procedure.township_approve, "township", 9,
          dict(papers=[item for k in (EvidenceKind.ELIMINATION_FORM, EvidenceKind.MEASURE_TABLE,
                                      EvidenceKind.EVALUATION_FORM, EvidenceKind.HELP_HANDBOOK)
                       for item in file(k)],
               opinion="资料齐全，同意", signed=True)),
-        (elimination.county_approve, "county", 10,
+        (procedure.county_approve, "county", 10,
          dict(household_survey="农户认可", department_survey="医保局确认已报销", survey_files=[],
               doubts_remain=False, onsite_notes="", onsite_files=[], opinion="同意", signed=True)),
-        (elimination.announce, "county", 11, dict()),
+        (procedure.announce, "county", 11, dict()),
     ]
 
 

@@ -9,8 +9,10 @@ from core.extensions import db
 from domain.enums import LabourCapacity, RegionLevel, Relation
 from domain.validation import make_id_number
 from models import Household, Region, User
-from services import households, regions, users
-from services.households import MemberInput
+from services.accounts import users
+from services.households import records
+from services.households.records import MemberInput
+from services.regions import tree
 
 PASSWORD = "correct-horse-9"
 _seq = count(1)
@@ -35,13 +37,13 @@ def new_id(region6: str = "341599", birth: date = date(1970, 5, 17)) -> str:
 
 
 def build_world() -> World:
-    county = regions.create_region("341599000000", "示范县", RegionLevel.COUNTY, None)
-    township = regions.create_region("341599101000", "青山镇", RegionLevel.TOWNSHIP, county)
-    village_a = regions.create_region("341599101001", "青山村", RegionLevel.VILLAGE, township)
-    village_b = regions.create_region("341599101002", "石门村", RegionLevel.VILLAGE, township)
-    grid_a1 = regions.create_region("A1", "青山村一组", RegionLevel.GRID, village_a)
-    grid_a2 = regions.create_region("A2", "青山村二组", RegionLevel.GRID, village_a)
-    grid_b1 = regions.create_region("B1", "石门村一组", RegionLevel.GRID, village_b)
+    county = tree.create_region("341599000000", "示范县", RegionLevel.COUNTY, None)
+    township = tree.create_region("341599101000", "青山镇", RegionLevel.TOWNSHIP, county)
+    village_a = tree.create_region("341599101001", "青山村", RegionLevel.VILLAGE, township)
+    village_b = tree.create_region("341599101002", "石门村", RegionLevel.VILLAGE, township)
+    grid_a1 = tree.create_region("A1", "青山村一组", RegionLevel.GRID, village_a)
+    grid_a2 = tree.create_region("A2", "青山村二组", RegionLevel.GRID, village_a)
+    grid_b1 = tree.create_region("B1", "石门村一组", RegionLevel.GRID, village_b)
     specs = [
         ("county", "county_staff", county.code, None),
         ("admin", "admin", county.code, None),
@@ -67,4 +69,4 @@ def household(region: Region, today: date, *, size: int = 2, id_number: str | No
     for i in range(size - 1):
         members.append(MemberInput(name=f"成员{i}", relation=Relation.CHILD.value,
                                    labour_capacity=labour, id_number=new_id()))
-    return households.register_household(None, region, members, today=today, net_income=net_income)
+    return records.register_household(None, region, members, today=today, net_income=net_income)

@@ -9,10 +9,11 @@ from domain.workflow import Action, CaseState
 from factories import World
 from models import Case, Measure
 from office_support import drive, new_case
-from services import cases, helpplans, measures
-from services.cases import StepInput
-from services.helpplans import PlanChoice
-from services.measures import MeasureInput
+from services.help import measures, plans
+from services.help.measures import MeasureInput
+from services.help.plans import PlanChoice
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 # (name, kind, department, risk types, toilet upgrade)
 LIBRARY = [
@@ -58,7 +59,7 @@ def plan_day(start: date) -> date:
 def helping_case(world: World, lib: dict[str, Measure], start: date, *names: str) -> Case:
     """A working-age household with a plan made by village A's staff on day 18."""
     case = visited_case(world, start, toilet=True)
-    helpplans.save_plan(world.users["village_a"], case.id, Action.MAKE_HELP_PLAN,
+    plans.save_plan(world.users["village_a"], case.id, Action.MAKE_HELP_PLAN,
                         choices(lib, *(names or ("乡村公益性岗位", "医疗救助"))), today=plan_day(start))
     db.session.flush()
     return case

@@ -1,6 +1,6 @@
 """Households on public notice, for the service and HTTP tests of the printed notices.
 
-Every case reaches its state through ``services.cases.perform`` (office_support.drive for
+Every case reaches its state through ``services.workflow.cases.perform`` (office_support.drive for
 village A; the same steps by village B's own staff there).
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import Action, CaseState
 from office_support import drive, put_on_elimination_list, review
-from services import cases
-from services.cases import StepInput
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 START = date(2026, 11, 1)
 PHONE_A1 = "13900001111"

@@ -1,7 +1,7 @@
 """Cases driven to a given state through the real services, for back-office tests.
 
 Lives at the top of tests/ (which pytest puts on sys.path), so service, HTTP and browser
-tests share it. Every step goes through ``services.cases.perform`` with the inputs the policy
+tests share it. Every step goes through ``services.workflow.cases.perform`` with the inputs the policy
 asks for, on dates counted from ``start``.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from domain.evidence import ELIMINATION_PAPERS
 from domain.workflow import Action, CaseState
 from factories import World, household
 from models import Case, Evaluation
-from services import cases
-from services.cases import Evidence, StepInput
+from services.workflow import cases
+from services.workflow.cases import Evidence, StepInput
 
 PDF = b"%PDF-1.4\n% test paper\n%%EOF\n"
 
@@ -62,7 +62,7 @@ def drive(world: World, case: Case, until: CaseState, start: date) -> Case:
     """Take the steps of identification and help, in order, until the case is in ``until``.
 
     Note: MAKE_HELP_PLAN here goes through ``perform`` without plan rows; tests of the help
-    plan itself use ``services.helpplans``.
+    plan itself use ``services.help.plans``.
     """
     for who, action, offset, kw in _chain(world, start):
         if case.state_enum is until:

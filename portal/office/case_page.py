@@ -18,8 +18,9 @@ from domain.workflow import Action, TransitionRefused
 from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from portal.office.steps import PANELS, STEP_FORMS
-from services import case_page, cases, evidence_files
+from services import case_page
 from services.errors import ValidationFailed
+from services.workflow import cases, evidence_files
 from core.unit_of_work import keep_on_refusal
 
 

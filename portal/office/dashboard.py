@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from core.clock import today
 from portal.office.blueprint import bp
-from services import dashboard as service
+from services.reporting import dashboard as service
 
 
 @bp.route("/dashboard")

@@ -13,8 +13,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from domain.enums import LabelledEnum
 from domain.evidence import EvidenceKind
-from services.case_events import Evidence
 from services.errors import ValidationFailed
+from services.workflow.case_events import Evidence
 
 # Files people attach to steps: scans, photos of notices, signed forms.
 EVIDENCE_TYPES = {

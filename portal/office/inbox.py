@@ -16,8 +16,8 @@ from core.clock import today
 from core.extensions import db
 from domain.workflow import TransitionRefused
 from portal.office.blueprint import bp
-from services import inbox as service, inbox_actions as actions
 from services.errors import ValidationFailed
+from services.identification import inbox as service, inbox_actions as actions
 from core.unit_of_work import keep_on_refusal
 
 _DONE = {"assigned", "merged"}

@@ -15,7 +15,7 @@ from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from portal.office.steps import StepForm, register
 from portal.office.steps_elimination import turn
-from services import lookback
+from services.elimination import lookback
 
 
 @bp.route("/lookback", endpoint="lookback")

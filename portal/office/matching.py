@@ -20,8 +20,9 @@ from models import Case, User
 from portal.office.blueprint import bp
 from portal.office.case_page import render_case_page
 from portal.office.steps import Panel, register
-from services import matching, scoping
+from services.accounts import scoping
 from services.errors import ValidationFailed
+from services.households import matching
 
 DONE = "match"
 TEMPLATE = "office/panel_match.html"

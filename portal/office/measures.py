@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 from core.extensions import db
 from domain.enums import Department, HelpKind, RiskType
 from portal.office.blueprint import bp
-from services import measures
 from services.errors import PermissionDenied, ValidationFailed
-from services.measures import MeasureInput
+from services.help import measures
+from services.help.measures import MeasureInput
 
 
 @bp.route("/measures", endpoint="measures")

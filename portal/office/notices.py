@@ -12,7 +12,7 @@ from core.extensions import db
 from models import Case, User
 from portal.office.blueprint import bp
 from portal.office.steps import Panel, register
-from services import notices
+from services.identification import notices
 
 
 @bp.route("/notices/<village_code>")

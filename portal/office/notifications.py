@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from core.extensions import db
 from portal.office.blueprint import bp
-from services import notifications as service
+from services.notifications import centre as service
 
 
 def _page() -> int:

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from core.clock import today
 from core.extensions import db
 from portal.office.blueprint import bp
-from services import overdue as service
 from services.errors import ValidationFailed
+from services.reporting import overdue as service
 
 
 def _filters() -> tuple[service.Filters, dict[str, str]]:

@@ -3,7 +3,7 @@ page, and the printable announcement (公告) of households whose risk was elimi
 
 Every handler first makes sure the step is the actor's to take (a wrong role gets 409 with
 who must do it, whatever the form holds), then reads the fields and calls
-``services.elimination``.
+``services.elimination.procedure``.
 """
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from models import Case, User
 from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
-from services import cases, elimination, settings
+from services.elimination import procedure
 from services.errors import ValidationFailed
+from services.regions import settings
+from services.workflow import cases
 from core.unit_of_work import keep_on_refusal
 
 K = EvidenceKind
@@ -31,7 +33,7 @@ K = EvidenceKind
 def turn(action: Action, read):
     """The handler: the actor's turn is checked before any field is read."""
     def handle(actor: User, case: Case, form: FormReader, day: date) -> None:
-        elimination.ensure_turn(actor, case, action)
+        procedure.ensure_turn(actor, case, action)
         read(actor, case, form, day)
     return handle
 
@@ -43,7 +45,7 @@ def _propose(actor: User, case: Case, form: FormReader, day: date) -> None:
     comment = form.text("comment", "研判意见")
     files = form.evidence("elimination_form", K.ELIMINATION_FORM)
     form.done()
-    elimination.propose(actor, case.id, natural=natural, guarantees_secure=secure,
+    procedure.propose(actor, case.id, natural=natural, guarantees_secure=secure,
                         rigid_spending_resolved=rigid, comment=comment, evidence=files, today=day)
 
 
@@ -55,7 +57,7 @@ def _verify(actor: User, case: Case, form: FormReader, day: date) -> None:
     stand_in_reason = form.text("stand_in_reason", "代为核实的原因", max_len=500)
     signature = form.evidence("household_signature", K.HOUSEHOLD_SIGNATURE)
     form.done()
-    elimination.verify(actor, case.id, findings=findings, companions=companions,
+    procedure.verify(actor, case.id, findings=findings, companions=companions,
                        household_signed=household_signed, signed=signed, stand_in_reason=stand_in_reason,
                        signature=signature, today=day)
 
@@ -69,7 +71,7 @@ def _village_review(actor: User, case: Case, form: FormReader, day: date) -> Non
     comment = form.text("comment", "说明")
     minutes = form.evidence("review_minutes", K.REVIEW_MINUTES)
     form.done()
-    elimination.village_review(actor, case.id, review_date=review_date, participants=participants,
+    procedure.village_review(actor, case.id, review_date=review_date, participants=participants,
                                result=result, notice_start=notice_start, signed=signed, minutes=minutes,
                                comment=comment, today=day)
 
@@ -80,17 +82,17 @@ def _close_notice(actor: User, case: Case, form: FormReader, day: date) -> None:
     comment = form.text("comment", "说明")
     record = form.evidence("notice_record", K.NOTICE_RECORD)
     form.done()
-    elimination.close_notice(actor, case.id, notice_end=notice_end, no_objection=no_objection,
+    procedure.close_notice(actor, case.id, notice_end=notice_end, no_objection=no_objection,
                              notice_record=record, comment=comment, today=day)
 
 
 def _township(actor: User, case: Case, form: FormReader, day: date) -> None:
     papers = [item for kind in ELIMINATION_PAPERS
-              for item in form.evidence(elimination.paper_field(kind), kind)]
+              for item in form.evidence(procedure.paper_field(kind), kind)]
     opinion = form.text("opinion", "审核意见", required=True, max_len=1000)
     signed = form.flag("signed")
     form.done()
-    elimination.township_approve(actor, case.id, papers=papers, opinion=opinion, signed=signed, today=day)
+    procedure.township_approve(actor, case.id, papers=papers, opinion=opinion, signed=signed, today=day)
 
 
 def _county(actor: User, case: Case, form: FormReader, day: date) -> None:
@@ -103,7 +105,7 @@ def _county(actor: User, case: Case, form: FormReader, day: date) -> None:
     opinion = form.text("opinion", "审定意见", required=True, max_len=1000)
     signed = form.flag("signed")
     form.done()
-    elimination.county_approve(actor, case.id, household_survey=household_survey,
+    procedure.county_approve(actor, case.id, household_survey=household_survey,
                                department_survey=department_survey, survey_files=survey_files,
                                doubts_remain=doubts, onsite_notes=onsite_notes, onsite_files=onsite_files,
                                opinion=opinion, signed=signed, today=day)
@@ -113,13 +115,13 @@ def _announce(actor: User, case: Case, form: FormReader, day: date) -> None:
     files = form.evidence("announcement", K.ANNOUNCEMENT)
     comment = form.text("comment", "说明")
     form.done()
-    elimination.announce(actor, case.id, files=files, comment=comment, today=day)
+    procedure.announce(actor, case.id, files=files, comment=comment, today=day)
 
 
 def _send_back(actor: User, case: Case, form: FormReader, day: date) -> None:
     reason = form.text("reason", "退回理由", required=True, max_len=1000)
     form.done()
-    elimination.send_back(actor, case.id, reason=reason, today=day)
+    procedure.send_back(actor, case.id, reason=reason, today=day)
 
 
 # --- what each form offers ---------------------------------------------------------------------
@@ -127,8 +129,8 @@ def _send_back(actor: User, case: Case, form: FormReader, day: date) -> None:
 def _verify_options(actor: User, case: Case, day: date) -> dict:
     available = cases.original_verifier_available(case)
     return {"stand_in": not available,
-            "original_verifier": elimination.name_of(case.original_verifier_id),
-            "pair_cadre": elimination.name_of(case.pair_cadre_id)}
+            "original_verifier": procedure.name_of(case.original_verifier_id),
+            "pair_cadre": procedure.name_of(case.pair_cadre_id)}
 
 
 def notice_url(case: Case) -> str:
@@ -150,7 +152,7 @@ def _close_options(actor: User, case: Case, day: date) -> dict:
 
 
 def _township_options(actor: User, case: Case, day: date) -> dict:
-    rows = elimination.papers_of_current_elimination(case)
+    rows = procedure.papers_of_current_elimination(case)
     return {"papers": rows, "missing": [r.label for r in rows if not r.files]}
 
 
@@ -159,7 +161,7 @@ def _announce_options(actor: User, case: Case, day: date) -> dict:
 
 
 def _conditions_panel(actor: User, case: Case, day: date) -> Panel | None:
-    found = elimination.conditions(actor, case, day)
+    found = procedure.conditions(actor, case, day)
     return Panel("office/panel_elimination.html", {"c": found}) if found else None
 
 
@@ -197,9 +199,9 @@ def announcement():
     if errors:
         start, end, status = _quarter_start(day), day, 400
     try:
-        page = elimination.announcement(current_user, start, end)
+        page = procedure.announcement(current_user, start, end)
     except ValidationFailed as exc:
         errors, status = exc.fields, 400
-        page = elimination.announcement(current_user, _quarter_start(day), day)
+        page = procedure.announcement(current_user, _quarter_start(day), day)
     keep_on_refusal()  # the audit entry of this read
     return render_template("office/announcement.html", page=page, errs=errors, val=request.args), status

@@ -24,11 +24,14 @@ from portal.office.blueprint import bp
 from portal.office.case_page import render_case_page as render_case
 from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
-from services import cases, evaluations, helpplans, people, plan_views, scoping
-from services.cases import StepInput
+from services import plan_views
+from services.accounts import people, scoping
 from services.errors import ValidationFailed
-from services.evaluations import EvaluationInput
-from services.helpplans import PlanChoice
+from services.help import evaluations, plans
+from services.help.evaluations import EvaluationInput
+from services.help.plans import PlanChoice
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 EARLY = "early"  # the marker of the 先行帮扶 form
 
@@ -96,7 +99,7 @@ def _plan(action: Action):
         else:
             comment = form.text("comment", "计划说明", max_len=500)
         form.done()
-        helpplans.save_plan(actor, case.id, action, choices, comment=comment, today=today)
+        plans.save_plan(actor, case.id, action, choices, comment=comment, today=today)
     return handle
 
 
@@ -112,7 +115,7 @@ def _plan_options(action: Action):
 def plan_check(case_id: int, action: str):
     """The rule check of the ticked measures, without saving: the whole case page with the
     form kept (no script), or only the check (``?fragment=1``, for the script)."""
-    if action not in (a.value for a in helpplans.PLAN_ACTIONS):
+    if action not in (a.value for a in plans.PLAN_ACTIONS):
         abort(404)
     if request.args.get("fragment"):
         # Only the check (measure names and rules, no personal record): not an audited read.
@@ -151,7 +154,7 @@ def early_measures(case_id: int):
     choices = _choices(case, form)
     try:
         form.done()
-        helpplans.start_early(current_user, case.id, choices, today=today())
+        plans.start_early(current_user, case.id, choices, today=today())
     except ValidationFailed as exc:
         db.session.rollback()
         g.early_errors = exc.fields

@@ -3,7 +3,7 @@ township review, county confirmation, green channel and entry in the national sy
 (seed 003, seed 004).
 
 Each handler reads its fields (every problem collected under the field's name), calls
-``form.done()``, then ``services.cases.perform``, which checks the workflow and records the
+``form.done()``, then ``services.workflow.cases.perform``, which checks the workflow and records the
 step. Dates that a step reports (the day of a review, of a check) may not lie in the future.
 """
 from __future__ import annotations
@@ -18,8 +18,11 @@ from domain.workflow import Action, CaseState
 from models import Case, User
 from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
-from services import cases, identification, people, settings
-from services.cases import StepInput
+from services.accounts import people
+from services.identification import panels
+from services.regions import settings
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 SIGN_OFF = "本人已审核并签字，对审核结果负责（谁核查、谁签字、谁负责）"
 REASON_MAX = 300  # a reason the farmer reads on /track: short and plain
@@ -87,7 +90,7 @@ def _assign(action: Action):
 
 
 def _merge_options(actor: User, case: Case, today: date) -> dict:
-    return {"choices": [(c.id, c.label) for c in identification.merge_targets(actor, case)]}
+    return {"choices": [(c.id, c.label) for c in panels.merge_targets(actor, case)]}
 
 
 def _merge(actor: User, case: Case, form: FormReader, today: date) -> None:
@@ -127,7 +130,7 @@ def _verify(actor: User, case: Case, form: FormReader, today: date) -> None:
 
 def _visits_panel(actor: User, case: Case, today: date) -> Panel | None:
     """Field-app visits already linked to the case, beside the verification step."""
-    rows = identification.linked_visits(case)
+    rows = panels.linked_visits(case)
     if not rows and case.state_enum is not CaseState.VERIFYING:
         return None
     return Panel("office/identification_visits.html", {"visits": rows})
@@ -216,7 +219,7 @@ def _decline(action: Action):
 
 def _confirm_options(actor: User, case: Case, today: date) -> dict:
     return {"categories": MonitoringCategory.choices(), "risks": RiskType.choices(),
-            "checked": list(case.risk_types), "hint": identification.category_hint(case),
+            "checked": list(case.risk_types), "hint": panels.category_hint(case),
             "no_household": case.household_id is None}
 
 

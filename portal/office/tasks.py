@@ -10,9 +10,9 @@ from core.extensions import db
 from domain.enums import MeasureStatus
 from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
-from services import measure_tasks
 from services.errors import ValidationFailed
-from services.measure_tasks import TaskFilters
+from services.help import measure_tasks
+from services.help.measure_tasks import TaskFilters
 from core.unit_of_work import keep_on_refusal
 
 

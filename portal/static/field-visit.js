@@ -219,7 +219,7 @@
     }
 
     /* The obvious problems, found before the visit waits in the outbox for hours: the same
-       rules and words as the server (domain/fieldwork.py remote_problems, services/visits.py). */
+       rules and words as the server (domain/fieldwork.py remote_problems, services/fieldwork/visits.py). */
     function problems() {
       var found = {}, v = values();
       if (!method()) { found.method = "请选择走访方式：入户、电话、微信、QQ或视频"; }

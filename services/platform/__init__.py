@@ -1,2 +1,2 @@
-"""The platform under every capability: the outbox of after-commit side effects, the job
-queue's use cases and the file store's housekeeping."""
+"""The platform under every capability: the audit log, the outbox of after-commit side effects,
+the job queue's use cases, the file store's housekeeping and the checking of uploaded photos."""

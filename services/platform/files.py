@@ -10,7 +10,7 @@ What refers to a file: a photo and its thumbnail (``photo_upload``), a visit's s
 evidence (``event_evidence``) and a job's result (``job.result_key``).
 
 A self-report's photos kept between attempts at the form (``pending/…``, see
-``services.selfreport``) are referred to by no row: the form's ``form_submission`` row is written
+``services.farmer.selfreport``) are referred to by no row: the form's ``form_submission`` row is written
 only when the form is finally accepted, in the same unit of work that copies the photos into
 the case's evidence and deletes them after commit. While the farmer is still correcting the
 form there is no row at all, so those photos are kept by their age alone: a form left for more

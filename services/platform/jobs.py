@@ -27,8 +27,8 @@ from domain.jobs import (FAILED_MESSAGE, LOST_MESSAGE, STALE_AFTER, JobKind, Job
                          after_stale, is_stale)
 from models import Job, Region, User
 from models.types import utcnow
-from services import audit
 from services.errors import NotFound, ValidationFailed
+from services.platform import audit
 from services.platform import outbox
 
 log = logging.getLogger("shoudi.jobs")

@@ -10,7 +10,7 @@ from datetime import date
 from domain.jobs import JobKind
 from models import Job
 from models.types import utcnow
-from services import notifications
+from services.notifications import reminders
 from services.platform import files, jobs
 from services.platform.jobs import JobResult, Progress
 
@@ -22,7 +22,7 @@ def start(kind: JobKind, today: date) -> Job:
 
 @jobs.runner(JobKind.REMINDERS)
 def _reminders(job: Job, progress: Progress) -> JobResult:
-    report = notifications.remind_deadlines(date.fromisoformat(job.params["today"]))
+    report = reminders.remind_deadlines(date.fromisoformat(job.params["today"]))
     return JobResult(message=report.summary())
 
 

@@ -19,8 +19,9 @@ from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import Action
 from models import Case, PhotoUpload, User, Visit
-from services import cases, tokens
-from services.cases import StepInput
+from services.accounts import tokens
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 API = "/api/v1"
 

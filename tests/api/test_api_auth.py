@@ -41,7 +41,7 @@ def test_login_gives_a_token_that_opens_me_and_work(client, scene):
 
 def test_login_by_phone(client, app):
     factories.build_world()
-    from services import users
+    from services.accounts import users
     users.create_user("li", "李娟", factories.PASSWORD, "grid_worker", "A1", phone="13912345678")
     db.session.commit()
     answer = login(client, "13912345678")
@@ -90,7 +90,7 @@ def test_logout_revokes_only_that_token(client, scene):
 
 
 def test_deactivated_account_token_is_401(client, scene):
-    from services import users
+    from services.accounts import users
     from api_support import user
     token = token_for(scene.users["grid_a1"])
     users.deactivate(user(scene.users["grid_a1"]))

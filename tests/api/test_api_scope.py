@@ -9,8 +9,8 @@ from api_support import (API, assert_error, assign_verifier, bearer, build_scene
                          photos_with, token_for, upload, user, visit_body, visits_with)
 from core.extensions import db
 from models import AuditLog
-from services import visits
-from services.visits import VisitInput
+from services.fieldwork import visits
+from services.fieldwork.visits import VisitInput
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import Action
 from models import CaseEvent, Household, Visit
-from services import cases
-from services import visits as visits_service
+from services.fieldwork import visits as visits_service
+from services.workflow import cases
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from browser_support import browser, camera_photo, phone, phones, shot  # noqa: 
 from core.extensions import db
 from domain.selfreport import CONSENT_TEXT
 from models import Case, EventEvidence, FormSubmission, ScanCount
-from services import policy
+from services.farmer import policy
 
 pytestmark = pytest.mark.browser
 

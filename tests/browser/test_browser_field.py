@@ -26,8 +26,9 @@ from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import Action
 from models import Case, PhotoUpload, ScreeningRound, User, Visit
-from services import cases, users
-from services.cases import StepInput
+from services.accounts import users
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 pytestmark = pytest.mark.browser
 

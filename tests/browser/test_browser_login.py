@@ -18,7 +18,7 @@ from browser_support import browser, phone, phones, shot  # noqa: F401  (fixture
 from conftest import TODAY
 from core.extensions import db
 from domain.enums import CaseSource
-from services import cases
+from services.workflow import cases
 
 pytestmark = pytest.mark.browser
 

@@ -22,7 +22,7 @@ from core.extensions import db
 from domain.enums import CaseSource
 from models import Case
 from office_support import PDF, Calendar
-from services import cases
+from services.workflow import cases
 
 pytestmark = pytest.mark.browser
 

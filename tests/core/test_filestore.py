@@ -21,7 +21,7 @@ from core.filestore import (FileMissing, LocalFileStore, S3FileStore, check_key,
                             store)
 from s3_support import ACCESS_KEY, REGION, SECRET_KEY, new_bucket, s3_config, s3_server  # noqa: F401
 from models import PhotoUpload
-from services import tokens
+from services.accounts import tokens
 
 BAD_KEYS = ["../x", "/etc/passwd", "a\\b", "a\x00b", "photos/../x", "photos/./x", "", "photos/",
             "/photos/x.jpg", "Photos/X.jpg", "a//b", "x" * 201, "photos/x.jpg/..", "c:x",

@@ -19,7 +19,7 @@ from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import CaseState
 from models import AuditLog
-from services import cases
+from services.workflow import cases
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from conftest import TODAY
 from core.extensions import db
 from domain.enums import CaseSource
 from models import Case
-from services import cases
-from services.cases import Evidence
+from services.workflow import cases
+from services.workflow.cases import Evidence
 from http_support import audit_rows, signed_in, text_of
 
 PDF = b"%PDF-1.4\n% minutes\n%%EOF\n"

@@ -13,7 +13,7 @@ from domain.workflow import CaseState
 from factories import build_world, household
 from http_support import by_testid, signed_in, text_of
 from office_support import drive, new_case
-from services import cases
+from services.workflow import cases
 
 TODAY = date(2026, 11, 20)
 

@@ -9,8 +9,9 @@ from conftest import TODAY
 from core.extensions import db
 from models import Case, Household, User
 from office_support import Calendar
-from services import demo, scoping
-from services.demo_data import DEMO_PASSWORD, STAFF
+from services.accounts import scoping
+from services.demo import seeding
+from services.demo.data import DEMO_PASSWORD, STAFF
 
 LIST_PAGES = ["/", "/inbox", "/overdue", "/tasks", "/lookback", "/dashboard", "/measures", "/notifications"]
 
@@ -18,7 +19,7 @@ LIST_PAGES = ["/", "/inbox", "/overdue", "/tasks", "/lookback", "/dashboard", "/
 @pytest.fixture
 def demo_county(app, monkeypatch):
     Calendar(monkeypatch, TODAY)
-    demo.seed(TODAY)
+    seeding.seed(TODAY)
     db.session.commit()
 
 

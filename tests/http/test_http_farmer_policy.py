@@ -5,7 +5,9 @@ from core.extensions import db
 from farmer_support import WECHAT_UA, world_committed
 from http_support import login
 from models import ScanCount
-from services import policy, regions, settings, users
+from services.accounts import users
+from services.farmer import policy
+from services.regions import settings, tree
 
 
 def test_qr_address_opens_the_village_policy_page(client):
@@ -41,8 +43,8 @@ def test_scans_are_counted_per_village_and_day_without_personal_data(client):
 def test_renamed_and_merged_villages_keep_answering(client):
     world = world_committed()
     old_a, old_b = world.village_a.code, world.village_b.code
-    regions.rename(None, world.village_a, "青山新村", "341599101009")
-    regions.merge(None, world.village_b, world.village_a)
+    tree.rename(None, world.village_a, "青山新村", "341599101009")
+    tree.merge(None, world.village_b, world.village_a)
     db.session.commit()
     for code in (old_a, old_b, "341599101009"):
         page = client.get(f"/q/{code}")
@@ -92,7 +94,7 @@ def test_only_county_staff_edit_texts_and_only_in_scope(client):
     login(client, "village_a")
     assert client.get(f"/policy-texts/{world.village_a.code}").status_code == 403
     client.post("/logout")
-    other = regions.create_region("341598000000", "邻县", world.county.level_enum, None)
+    other = tree.create_region("341598000000", "邻县", world.county.level_enum, None)
     db.session.commit()
     login(client, "county")
     assert client.get(f"/policy-texts/{other.code}").status_code == 404

@@ -12,7 +12,7 @@ from conftest import make_app
 from farmer_support import ID_NUMBER, PHONE, form_token, jpeg, lookup_code, report_data, world_committed
 from http_support import login
 from models import Case, CaseEvent, EventEvidence, FormSubmission
-from services import scoping
+from services.accounts import scoping
 import factories
 
 

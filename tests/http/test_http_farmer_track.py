@@ -8,8 +8,8 @@ from core.extensions import db
 from domain.workflow import Action
 from farmer_support import PHONE, form_token, lookup_code, report_data, world_committed
 from models import AuditLog, Case
-from services import cases
-from services.cases import StepInput
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 
 def _report(client, village_code, **changes):

@@ -19,9 +19,10 @@ from domain.screening import INCOME_ITEMS, QUESTIONS
 from domain.workflow import Action
 from http_support import login, text_of
 from models import Case, Household, ScreeningRound, User
-from services import cases, visits
-from services.cases import StepInput
-from services.visits import VisitInput
+from services.fieldwork import visits
+from services.fieldwork.visits import VisitInput
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 ROUND_NAME = "2026年第二次集中排查"
 PHONE_MINE = "13711112222"

@@ -18,8 +18,8 @@ from core.extensions import db
 from domain.workflow import CaseState
 from http_support import audit_rows, by_testid, signed_in, text_of
 from office_support import drive, new_case, put_on_elimination_list
-from services import visits
-from services.visits import VisitInput
+from services.fieldwork import visits
+from services.fieldwork.visits import VisitInput
 
 START = date(2026, 9, 1)
 

@@ -16,8 +16,9 @@ from identification_support import START, fresh, kinds, last_event, make_case, p
 from identification_support import today_is, world  # noqa: F401  (fixtures)
 from models import Case
 from office_support import new_case
-from services import cases, visits
-from services.visits import VisitInput
+from services.fieldwork import visits
+from services.fieldwork.visits import VisitInput
+from services.workflow import cases
 
 
 # --- merge ------------------------------------------------------------------------------------

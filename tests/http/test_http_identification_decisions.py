@@ -14,7 +14,7 @@ from http_support import signed_in, text_of
 from identification_support import START, fresh, last_event, make_case, post
 from identification_support import today_is, world  # noqa: F401  (fixtures)
 from office_support import drive
-from services import cases
+from services.workflow import cases
 
 
 # --- township review --------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from domain.workflow import CaseState
 from factories import build_world, new_id
 from http_support import audit_rows, signed_in, text_of
 from models import Case
-from services import cases, households
-from services.households import MemberInput
+from services.households import records
+from services.households.records import MemberInput
+from services.workflow import cases
 
 TODAY = date(2026, 11, 20)
 VILLAGE_B = "341599101002"
@@ -35,7 +36,7 @@ class Scene:
 
 
 def _family(region, head: str, phone: str, id_number: str):
-    return households.register_household(None, region, [
+    return records.register_household(None, region, [
         MemberInput(name=head, relation=Relation.HEAD.value, labour_capacity=LabourCapacity.ORDINARY.value,
                     id_number=id_number, phone=phone)], today=TODAY)
 
@@ -185,13 +186,13 @@ def test_a_bad_search_term_is_a_400_next_to_the_box(as_user, scene):
 
 
 def test_pages_link_by_query_string_but_search_pages_by_post(as_user, scene, monkeypatch):
-    monkeypatch.setattr("services.inbox.PAGE_SIZE", 2)
+    monkeypatch.setattr("services.identification.inbox.PAGE_SIZE", 2)
     client = as_user("village_a")
     first = text_of(client.get("/inbox?risk="))
     assert rows_of(first) == [scene.urgent, scene.old] and 'href="/inbox?page=2"' in first
     second = text_of(client.get("/inbox?page=2"))
     assert rows_of(second) == [scene.soon, scene.dup] and "（第 3–4 件）" in second
-    monkeypatch.setattr("services.inbox.PAGE_SIZE", 1)
+    monkeypatch.setattr("services.identification.inbox.PAGE_SIZE", 1)
     found = text_of(client.post("/inbox", data={"q": "王大山"}))
     assert rows_of(found) == [scene.old]
     assert 'form="inbox-search" name="page" value="2"' in found

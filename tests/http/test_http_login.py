@@ -14,7 +14,7 @@ from core.extensions import db
 from http_support import (EXPECTED_LANDING, audit_rows, build_scene, login,
                           by_testid, text_of)
 from models import User
-from services import users
+from services.accounts import users
 
 WRONG_PASSWORD = "wrong-password-77"
 

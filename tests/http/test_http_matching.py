@@ -14,8 +14,9 @@ from http_support import audit_rows, signed_in, text_of
 from identification_support import START, fresh, post, world  # noqa: F401  (fixtures)
 from identification_support import today_is  # noqa: F401  (fixture)
 from office_support import drive, new_case
-from services import cases, households
-from services.households import MemberInput
+from services.households import records
+from services.households.records import MemberInput
+from services.workflow import cases
 
 PHONE = "13912345678"
 PANEL = 'data-testid="match-panel"'
@@ -23,7 +24,7 @@ PANEL = 'data-testid="match-panel"'
 
 def family(region, head: str, *, phone: str | None = None, head_id: str | None = None) -> int:
     work = LabourCapacity.ORDINARY.value
-    h = households.register_household(None, region, [
+    h = records.register_household(None, region, [
         MemberInput(name=head, relation=Relation.HEAD.value, labour_capacity=work,
                     id_number=head_id or new_id(), phone=phone),
         MemberInput(name="李小花", relation=Relation.SPOUSE.value, labour_capacity=work, id_number=new_id()),

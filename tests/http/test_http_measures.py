@@ -10,8 +10,10 @@ from domain.enums import RegionLevel
 from help_support import library
 from http_support import audit_rows, login, text_of
 from models import Measure
-from services import measures, regions, users
-from services.measures import MeasureInput
+from services.accounts import users
+from services.help import measures
+from services.help.measures import MeasureInput
+from services.regions import tree
 
 VALID = {"name": "雨露计划", "kind": "policy", "department": "rural_revitalization", "risk_types": ["schooling"]}
 
@@ -112,7 +114,7 @@ def test_only_county_staff_change_the_library(app, lib, who):
 
 
 def test_another_countys_library_is_out_of_reach(app, lib):
-    county = regions.create_region("341598000000", "邻县", RegionLevel.COUNTY, None)
+    county = tree.create_region("341598000000", "邻县", RegionLevel.COUNTY, None)
     neighbour = users.create_user("county_b", "邻县干部", factories.PASSWORD, "county_staff", county.code)
     theirs = measures.create(neighbour, MeasureInput("邻县特色产业", "development", None, ("lack_funds",)))
     db.session.commit()

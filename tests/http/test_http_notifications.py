@@ -16,7 +16,7 @@ from factories import build_world, household, new_id
 from http_support import audit_rows, by_testid, signed_in, text_of
 from models import Notification
 from office_support import drive, new_case
-from services import cases
+from services.workflow import cases
 
 TODAY = date(2026, 11, 20)
 

@@ -13,7 +13,8 @@ from PIL import Image
 import factories
 from core.extensions import db
 from http_support import login, text_of
-from services import policy, regions
+from services.farmer import policy
+from services.regions import tree
 
 PUBLIC_URL = "https://shoudi.example.gov.cn"
 VILLAGE_A, VILLAGE_B, TOWNSHIP = "341599101001", "341599101002", "341599101000"
@@ -126,7 +127,7 @@ def test_county_staff_download_a_township_pdf_with_a_page_per_village(as_user):
 
 
 def test_an_old_code_of_a_renamed_village_still_prints_with_the_current_code(app, world, as_user):
-    regions.rename(None, world.village_a, "青山新村", new_code="341599101009")
+    tree.rename(None, world.village_a, "青山新村", new_code="341599101009")
     db.session.commit()
     client = as_user("village_a")
 

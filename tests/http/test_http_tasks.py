@@ -14,7 +14,7 @@ from domain.deadlines import DUE_SOON_DAYS
 from help_support import choices, green_channel_case, helping_case, library
 from http_support import audit_rows, login, text_of
 from models import PlanMeasure
-from services import helpplans
+from services.help import plans
 
 START = TODAY - timedelta(days=30)
 
@@ -138,7 +138,7 @@ def test_a_green_channel_measure_late_is_on_tasks_and_overdue_alike(app, monkeyp
     lib = library(world)
     start = TODAY - timedelta(days=40)
     case = green_channel_case(world, start)
-    helpplans.start_early(world.users["village_a"], case.id,
+    plans.start_early(world.users["village_a"], case.id,
                           choices(lib, "临时救助", due=TODAY - timedelta(days=25)), today=start)
     db.session.commit()
     dept = as_user(app, "dept")

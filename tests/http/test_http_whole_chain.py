@@ -28,8 +28,8 @@ from farmer_support import ID_NUMBER, PHONE, form_token, lookup_code, report_dat
 from http_support import signed_in, text_of
 from models import Case, Measure, PlanMeasure, User
 from office_support import PDF, Calendar
-from services import tokens
-from services.elimination import paper_field
+from services.accounts import tokens
+from services.elimination.procedure import paper_field
 
 API = "/api/v1"
 

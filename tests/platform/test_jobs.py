@@ -12,8 +12,8 @@ from core.extensions import db
 from domain.jobs import LOST_MESSAGE, MAX_ATTEMPTS, STALE_AFTER, JobKind, JobState
 from models import AuditLog, Job
 from models.types import utcnow
-from services import sheets
 from services.errors import NotFound, ValidationFailed
+from services.farmer import sheets
 from services.platform import jobs
 
 TODAY = date(2026, 11, 20)

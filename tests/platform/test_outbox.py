@@ -12,7 +12,7 @@ from models import Notification, OutboxItem
 from models.types import utcnow
 from domain.workflow import CaseState
 from office_support import drive, new_case
-from services.notify import NOTIFIERS_EXTENSION
+from services.notifications.notify import NOTIFIERS_EXTENSION
 from services.platform import outbox
 
 START = date(2026, 11, 1)

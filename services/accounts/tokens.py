@@ -1,0 +1,42 @@
+"""Bearer tokens for the mini program: issued at login, expiring after a working day."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.extensions import db
+from models import ApiToken, User
+from models.types import utcnow
+from services.platform import audit
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue(user: User) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(hours=current_app.config["SHOUDI_SESSION_HOURS"])
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash(token), expires_at=expires))
+    audit.record(user, "token_issued", "user", user.id)
+    return token, expires
+
+
+def user_for(token: str | None) -> User | None:
+    if not token:
+        return None
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _hash(token))).scalar_one_or_none()
+    if row is None or row.revoked or row.expires_at <= utcnow() or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke(token: str) -> None:
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _hash(token))).scalar_one_or_none()
+    if row is not None and not row.revoked:
+        row.revoked = True
+        audit.record(row.user, "token_revoked", "user", row.user_id)

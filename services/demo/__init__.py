@@ -1,0 +1,1 @@
+"""``flask seed-demo``: the demo county and its fixed data."""

@@ -1,0 +1,204 @@
+"""The farmer's self-report (自主申报) and the grid worker's report on a farmer's behalf (代申报).
+
+Exactly one case per form: the form's one-time token is claimed first (a unique row), so a
+double tap, a resend or two simultaneous posts end on the same case. A report about a
+household whose case is still open joins that case instead of opening another.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.extensions import db
+from core.filestore import FileMissing, store
+from domain.enums import CaseSource, Role
+from domain.selfreport import MAX_PHOTOS, CleanReport, ReportInput, check_report
+from models import Case, FormSubmission, Household, Member, Region, User
+from models.personal import ID_NUMBER, PHONE, blind_index
+from services.accounts import scoping
+from services.errors import NotFound, ValidationFailed
+from services.farmer import policy
+from services.platform import files
+from services.platform.photos import Photo, PhotoRejected, process_photo
+from services.workflow import cases
+from services.workflow.cases import Evidence
+
+PROXY_ROLES = (Role.GRID_WORKER.value, Role.VILLAGE_STAFF.value)
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    case_id: int
+    lookup_code: str | None  # None: the farmer is not shown a code (see ``show_code``)
+    joined: bool
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def valid_token(token: str | None) -> bool:
+    return bool(token and _TOKEN.match(token))
+
+
+def result_for_token(token: str) -> Submitted | None:
+    if not valid_token(token):
+        return None
+    row = db.session.execute(select(FormSubmission).where(FormSubmission.token == token)).scalar_one_or_none()
+    if row is None or row.case_id is None:
+        return None
+    return Submitted(row.case_id, row.case.lookup_code if row.show_code else None, row.joined)
+
+
+def pending_photo_count(token: str) -> int:
+    return len(_pending_keys(token))
+
+
+def submit(raw: ReportInput, uploads: list[bytes], token: str, today: date,
+           actor: User | None = None) -> Submitted:
+    """Check, then record the report. Raises ValidationFailed with a message per field.
+
+    Photos that passed the checks are kept with the token while the farmer corrects other
+    fields, so they need not be chosen again.
+    """
+    if not valid_token(token):
+        raise ValidationFailed({"": "页面已过期，请重新打开申报页面"})
+    earlier = result_for_token(token)
+    if earlier is not None:
+        return earlier
+    clean, errors = check_report(raw, today)
+    photo_error = _keep_photos(token, uploads)
+    if photo_error:
+        errors["photos"] = photo_error
+    village = _village(raw.village_code, errors)
+    if actor is not None and village is not None and not (
+            actor.role in PROXY_ROLES and scoping.may_report_at(actor, village)):
+        errors["village_code"] = "只能为自己负责的村代申报"
+    if errors:
+        raise ValidationFailed(errors)
+    return _record(clean, village, token, today, actor)
+
+
+def _record(clean: CleanReport, village: Region, token: str, today: date, actor: User | None) -> Submitted:
+    claim = FormSubmission(token=token)
+    db.session.add(claim)
+    try:
+        db.session.flush()  # a second request with this token stops here
+    except IntegrityError:
+        db.session.rollback()
+        earlier = result_for_token(token)
+        if earlier is None:
+            raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
+        return earlier
+    source = CaseSource.PROXY_REPORT if actor is not None else CaseSource.SELF_REPORT
+    pending_keys, pending_photos = _load_pending(token)
+    evidence = [Evidence(f"申报照片{i + 1}", data, "image/jpeg") for i, data in enumerate(pending_photos)]
+    household = _household_of(clean.id_number)
+    open_case = cases.find_open_case(household=household) if household else None
+    open_case = open_case or cases.find_open_case(id_number=clean.id_number)
+    if open_case is not None:
+        cases.join_report(actor, open_case, source, words=clean.description,
+                          risk_types=list(clean.risk_types), urgent=clean.urgent, evidence=evidence)
+        claim.case, claim.joined = open_case, True
+        claim.show_code = _phone_belongs(open_case, household, clean.phone)
+        if claim.show_code:
+            cases.give_lookup_code(open_case)
+    else:
+        claim.case = cases.open_case(
+            actor, household.region if household else village, source, today=today,
+            risk_types=list(clean.risk_types), words=clean.description, urgent=clean.urgent,
+            household=household, claimed_name=clean.name, claimed_id_number=clean.id_number,
+            claimed_phone=clean.phone, evidence=evidence,
+            reported_household_size=clean.household_size, reported_income=clean.income,
+            with_lookup_code=True)
+    db.session.flush()
+    files.delete_after_commit(pending_keys)  # copied into the evidence; kept if this rolls back
+    return Submitted(claim.case.id, claim.case.lookup_code if claim.show_code else None, claim.joined)
+
+
+def _village(code: str, errors: dict) -> Region | None:
+    if "village_code" in errors:
+        return None
+    try:
+        return policy.village_for_code(code.strip())
+    except NotFound:
+        errors["village_code"] = "没有找到这个村，请重新选择"
+        return None
+
+
+def _household_of(id_number: str) -> Household | None:
+    member = db.session.execute(select(Member).where(
+        Member.id_number_index == blind_index(ID_NUMBER, id_number))).scalar_one_or_none()
+    return member.household if member else None
+
+
+def _phone_belongs(case: Case, household: Household | None, phone: str) -> bool:
+    """Show an open case's code only to someone who knows a phone on file for it: a stranger
+    who types a neighbour's ID number learns nothing."""
+    index = blind_index(PHONE, phone)
+    if case.claimed_phone_index == index:
+        return True
+    return household is not None and any(m.phone_index == index for m in household.members)
+
+
+# --- photos kept with the form token between attempts ------------------------------------------
+# Stored under pending/<digest of the token>/<n>.jpg: the token itself (which answers a resend
+# with the lookup code) never appears in the store. No row refers to them (the form's row is
+# written only when it is accepted), so a form abandoned for a day loses them to the sweep
+# (services.platform.files).
+
+def _pending_prefix(token: str) -> str:
+    return f"pending/{hashlib.sha256(token.encode('ascii')).hexdigest()[:40]}/"
+
+
+_PENDING_NAME = re.compile(r"^(\d{1,3})\.jpg$")
+
+
+def _pending_keys(token: str) -> list[str]:
+    """The form's kept photos, in the order they were chosen."""
+    if not valid_token(token):
+        return []
+    numbered = []
+    for key, _modified in store().list(_pending_prefix(token)):
+        found = _PENDING_NAME.match(key.rsplit("/", 1)[1])
+        if found:
+            numbered.append((int(found.group(1)), key))
+    return [key for _n, key in sorted(numbered)]
+
+
+def _next_number(keys: list[str]) -> int:
+    return int(_PENDING_NAME.match(keys[-1].rsplit("/", 1)[1]).group(1)) + 1 if keys else 0
+
+
+def _keep_photos(token: str, uploads: list[bytes]) -> str | None:
+    uploads = [data for data in uploads if data]
+    kept = _pending_keys(token)
+    if len(kept) + len(uploads) > MAX_PHOTOS:
+        return f"最多上传{MAX_PHOTOS}张照片"
+    processed: list[Photo] = []
+    for data in uploads:
+        try:
+            processed.append(process_photo(data))
+        except PhotoRejected as exc:
+            return str(exc)
+    for i, photo in enumerate(processed, start=_next_number(kept)):
+        store().put(f"{_pending_prefix(token)}{i}.jpg", photo.content, photo.content_type)
+    return None
+
+
+def _load_pending(token: str) -> tuple[list[str], list[bytes]]:
+    keys, contents = [], []
+    for key in _pending_keys(token):
+        try:
+            contents.append(store().get(key))
+        except FileMissing:  # swept just now (a form left for a day): go on without it
+            continue
+        keys.append(key)
+    return keys, contents

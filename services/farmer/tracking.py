@@ -1,0 +1,59 @@
+"""/track: a farmer follows a report with the lookup code and the last four phone digits."""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from core.extensions import db
+from domain.deadlines import DeadlineKind
+from domain.lookup import format_lookup_code, normalize_lookup_code
+from domain.masking import mask_name
+from domain.policy_text import HOTLINE
+from domain.tracking import Progress, farmer_progress
+from domain.workflow import CaseState
+from models import Case
+from services.farmer import policy
+from services.farmer.policy import Contact
+from services.platform import audit
+
+
+@dataclass(frozen=True)
+class TrackView:
+    code: str
+    name: str  # masked: 王*山
+    village: str
+    reported_on: date
+    progress: Progress
+    expected_by: date | None
+    rejection_reason: str
+    green_channel: bool
+    contacts: list[Contact]
+    hotline: str
+
+
+def track(code_text: str, phone_tail: str) -> TrackView | None:
+    """The case's progress, or None when the code and phone digits do not match a case.
+
+    Both failures look the same, so the page cannot be used to find out which codes exist.
+    """
+    code = normalize_lookup_code(code_text)
+    tail = (phone_tail or "").strip()
+    if code is None or len(tail) != 4 or not tail.isdigit():
+        return None
+    case = db.session.execute(select(Case).where(Case.lookup_code == code)).scalar_one_or_none()
+    if case is None or not case.claimed_phone or not hmac.compare_digest(case.claimed_phone[-4:], tail):
+        return None
+    shown = case.merged_into if case.state_enum is CaseState.MERGED and case.merged_into else case
+    audit.record(None, "track", "case", shown.id)
+    village = shown.region.village
+    identification = shown.deadline_kind == DeadlineKind.IDENTIFICATION.value
+    return TrackView(
+        code=format_lookup_code(code), name=mask_name(case.claimed_name or ""),
+        village=village.name, reported_on=case.clue_date, progress=farmer_progress(shown.state_enum),
+        expected_by=shown.due_date if identification else None,
+        rejection_reason=(shown.rejection_reason or "") if shown.state_enum is CaseState.REJECTED else "",
+        green_channel=shown.green_channel_at is not None,
+        contacts=policy.contacts_for(village), hotline=HOTLINE)

@@ -1,0 +1,293 @@
+"""Recording visits and their photos, idempotently (the rule ODK Central uses).
+
+A POST carrying a client UUID makes the record the first time; the same UUID with the same
+content answers with the stored record again; the same UUID with other content is a conflict.
+The unique constraint on the UUID, not a check-then-insert, settles concurrent duplicates:
+the loser's transaction is rolled back whole (no savepoints: with SQLite's driver a released
+savepoint commits) and the stored record is answered instead. A record is therefore the first
+write of its request.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid as uuidlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.extensions import db
+from core.filestore import new_key, store
+from domain.fieldwork import VisitMethod, remote_problems
+from domain.screening import check_answers, net_income
+from domain.workflow import Action, CaseState
+from models import Case, Household, PhotoUpload, User, Visit
+from services.accounts import scoping
+from services.errors import NotFound, ValidationFailed
+from services.platform import audit
+from services.platform import files
+from services.platform.photos import PhotoRejected, process_photo
+from services.workflow import cases
+from services.workflow.cases import StepInput
+
+MAX_VISIT_PHOTOS = 9
+MAX_SIGNATURE_BYTES = 300 * 1024
+
+
+class Conflict(Exception):
+    """The client UUID is already used by a record with different content (HTTP 409)."""
+
+
+@dataclass
+class VisitInput:
+    client_uuid: str
+    household_id: int
+    method: str
+    visited_at: str  # ISO 8601 with zone, from the phone
+    case_id: int | None = None
+    reached_person: str = ""
+    reached_via: str = ""
+    away_reason: str | None = None
+    answers: dict = field(default_factory=dict)
+    household_size: int | None = None
+    income: dict = field(default_factory=dict)
+    photos: list[str] = field(default_factory=list)  # client UUIDs of photos already uploaded
+    gps: dict | None = None  # {"lat", "lng", "accuracy"}
+    signature_png: str | None = None  # data URL of the signature drawn on screen
+    signer_name: str = ""
+    notes: str = ""
+
+    def fingerprint(self) -> str:
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _valid_uuid(value: str) -> bool:
+    try:
+        return str(uuidlib.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+def _store(folder: str, content: bytes, suffix: str, content_type: str) -> str:
+    """Store a file under a fresh server-made key; the key is what the row keeps."""
+    key = new_key(folder, suffix)
+    store().put(key, content, content_type)
+    return key
+
+
+def _discard(*keys: str) -> None:
+    """Files of a row that was rolled back: nothing committed names them."""
+    for key in keys:
+        store().delete(key)
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+def upload_photo(actor: User, client_uuid: str, data: bytes) -> tuple[PhotoUpload, bool]:
+    """(the photo, created?) — a retry of the same upload returns the first record."""
+    if not _valid_uuid(client_uuid):
+        raise ValidationFailed({"client_uuid": "缺少或无效的客户端编号（UUID）"})
+    raw_sha = hashlib.sha256(data).hexdigest()
+    existing = _photo(client_uuid)
+    if existing is not None:
+        return _same_photo(existing, actor, raw_sha), False
+    try:
+        photo = process_photo(data)
+    except PhotoRejected as exc:
+        raise ValidationFailed({"file": str(exc)}) from None
+    row = PhotoUpload(client_uuid=client_uuid, raw_sha256=raw_sha, user_id=actor.id,
+                      stored_name=_store("photos", photo.content, ".jpg", "image/jpeg"),
+                      thumb_name=_store("thumbs", photo.thumbnail, ".jpg", "image/jpeg"),
+                      width=photo.width, height=photo.height)
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a simultaneous retry stored it first: drop our copy of the files
+        db.session.rollback()
+        _discard(row.stored_name, row.thumb_name)
+        return _same_photo(_photo(client_uuid), actor, raw_sha), False
+    audit.record(actor, "create", "photo", row.id)
+    return row, True
+
+
+def _photo(client_uuid: str) -> PhotoUpload | None:
+    return db.session.execute(select(PhotoUpload).where(PhotoUpload.client_uuid == client_uuid)).scalar_one_or_none()
+
+
+def _same_photo(existing: PhotoUpload, actor: User, raw_sha: str) -> PhotoUpload:
+    if existing.user_id != actor.id:
+        raise NotFound("photo of another user")
+    if existing.raw_sha256 != raw_sha:
+        raise Conflict("该编号的照片已存在，内容不同")
+    return existing
+
+
+def photo_for(actor: User, client_uuid: str) -> PhotoUpload:
+    """A photo the user may see: their own upload, or one attached to a visit in scope."""
+    row = _photo(client_uuid)
+    if row is None:
+        raise NotFound("no such photo")
+    if row.user_id != actor.id and (row.visit is None or not scoping.in_scope(actor, row.visit.household.region)):
+        raise NotFound("photo outside scope")
+    return row
+
+
+def photo_file(actor: User, client_uuid: str, *, thumbnail: bool = False) -> files.ServedFile:
+    """The stored JPEG (or its thumbnail) of a photo the user may see; NotFound otherwise."""
+    row = photo_for(actor, client_uuid)
+    return files.served(row.thumb_name if thumbnail else row.stored_name, "image/jpeg",
+                        modified=row.created_at)
+
+
+# --- visits ------------------------------------------------------------------------------------
+
+def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
+    """(the visit, created?). A visit that verifies a case completes its verification step."""
+    if not _valid_uuid(data.client_uuid):
+        raise ValidationFailed({"client_uuid": "缺少或无效的客户端编号（UUID）"})
+    fingerprint = data.fingerprint()
+    existing = _visit(data.client_uuid)
+    if existing is not None:
+        return _same_visit(existing, actor, fingerprint), False
+    household = scoping.get(actor, Household, data.household_id)
+    case = scoping.get(actor, Case, data.case_id) if data.case_id is not None else None
+    fields, photos = _check(actor, data, household, case)
+    verifies = case is not None and case.state_enum is CaseState.VERIFYING
+    step = StepInput(comment=f"入户核实（{VisitMethod(fields['method']).label}）",
+                     signed=bool(data.signature_png))
+    if verifies:  # refused before anything is written
+        cases.check(actor, case, Action.VERIFY, step, today=fields["visited_at"].date())
+    visit = Visit(client_uuid=data.client_uuid, payload_sha256=fingerprint, household=household,
+                  case=case, worker_id=actor.id, **fields)
+    db.session.add(visit)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a simultaneous retry recorded it first: drop our signature file
+        db.session.rollback()
+        if fields["signature_file"]:
+            _discard(fields["signature_file"])
+        return _same_visit(_visit(data.client_uuid), actor, fingerprint), False
+    for photo in photos:
+        photo.visit = visit
+    if verifies:
+        cases.perform(actor, case.id, Action.VERIFY, step, today=visit.visited_at.date())
+    audit.record(actor, "create", "visit", visit.id, f"household={household.id}")
+    return visit, True
+
+
+def _visit(client_uuid: str) -> Visit | None:
+    return db.session.execute(select(Visit).where(Visit.client_uuid == client_uuid)).scalar_one_or_none()
+
+
+def _same_visit(existing: Visit, actor: User, fingerprint: str) -> Visit:
+    if existing.worker_id != actor.id:
+        raise NotFound("visit of another user")
+    if existing.payload_sha256 != fingerprint:
+        raise Conflict("该编号的走访记录已存在，内容不同")
+    return existing
+
+
+def _own_photos(actor: User, uuids: list[str], errors: dict) -> list[PhotoUpload]:
+    rows = [_photo(client_uuid) for client_uuid in uuids]
+    if any(row is None or row.user_id != actor.id or row.visit_id is not None for row in rows):
+        errors["photos"] = "有照片还没有上传成功，请先上传照片"
+        return []
+    return rows
+
+
+def _check(actor: User, data: VisitInput, household: Household, case: Case | None
+           ) -> tuple[dict, list[PhotoUpload]]:
+    """The visit's columns and its photos, or ValidationFailed with every problem found."""
+    errors: dict[str, str] = {}
+    try:
+        method = VisitMethod(data.method)
+    except ValueError:
+        errors["method"] = "请选择走访方式：入户、电话、微信、QQ或视频"
+        method = None
+    if method is not None:
+        errors.update(remote_problems(method, data.reached_person or "", data.reached_via or "",
+                                      data.away_reason))
+    visited_at = _parse_time(data.visited_at, errors)
+    answers, answer_errors = check_answers(data.answers)
+    errors.update({f"answers.{k}": v for k, v in answer_errors.items()})
+    size = data.household_size or household.size or 1
+    income = None
+    if any(str(v).strip() for v in (data.income or {}).values()):
+        income, income_errors = net_income(data.income, size)
+        errors.update({f"income.{k}": v for k, v in income_errors.items()})
+    gps = _gps(data.gps, errors)
+    if case is not None and case.household_id not in (None, household.id):
+        errors["case_id"] = "这条线索不是这一户的"
+    if len(data.photos) > MAX_VISIT_PHOTOS:
+        errors["photos"] = f"每次走访最多{MAX_VISIT_PHOTOS}张照片"
+    photos = _own_photos(actor, data.photos, errors)
+    signature = _signature(data.signature_png, errors)
+    if signature and not data.signer_name.strip():
+        errors["signer_name"] = "请填写签字人姓名"
+    if errors:
+        raise ValidationFailed(errors)
+    return dict(
+        method=method.value, visited_at=visited_at,
+        reached_person=data.reached_person.strip() or None if method.remote else None,
+        reached_via=data.reached_via.strip() or None if method.remote else None,
+        away_reason=data.away_reason if method.remote else None,
+        answers=json.dumps(answers, ensure_ascii=False),
+        should_monitor={"yes": True, "no": False}.get(answers.get("should_monitor")),
+        household_size=size,
+        income_items=json.dumps(data.income, ensure_ascii=False) if income else None,
+        net_income=income.net_income if income else None,
+        per_capita_income=income.per_capita if income else None,
+        gps=gps, signature_file=_store("signatures", signature, ".png", "image/png") if signature else None,
+        signer_name=data.signer_name.strip() or None, notes=data.notes.strip() or None), photos
+
+
+def _parse_time(text: str, errors: dict) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(str(text))
+    except ValueError:
+        errors["visited_at"] = "走访时间格式不对"
+        return None
+    if value.tzinfo is None:
+        errors["visited_at"] = "走访时间缺少时区"
+        return None
+    # A phone whose clock runs fast cannot be fixed from the form: record the time it arrived.
+    now = datetime.now(timezone.utc)
+    return min(value, now)
+
+
+def _gps(gps: dict | None, errors: dict) -> str | None:
+    if not gps:
+        return None
+    try:
+        lat, lng = float(gps["lat"]), float(gps["lng"])
+        accuracy = float(gps.get("accuracy") or 0)
+    except (KeyError, TypeError, ValueError):
+        errors["gps"] = "定位数据无效"
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180 and accuracy >= 0):
+        errors["gps"] = "定位数据无效"
+        return None
+    return f"{lat:.6f},{lng:.6f},{accuracy:.0f}"
+
+
+def _signature(data_url: str | None, errors: dict) -> bytes | None:
+    if not data_url:
+        return None
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        errors["signature_png"] = "签名图片格式不对"
+        return None
+    try:
+        raw = base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        errors["signature_png"] = "签名图片格式不对"
+        return None
+    if len(raw) > MAX_SIGNATURE_BYTES or not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+        errors["signature_png"] = "签名图片格式不对或太大"
+        return None
+    return raw

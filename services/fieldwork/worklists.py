@@ -1,0 +1,142 @@
+"""A grid worker's day: cases to verify, households not yet visited this round, follow-ups, search."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from domain.deadlines import days_left
+from domain.masking import mask_id_number
+from domain.workflow import CaseState
+from models import Case, Household, Member, ScreeningRound, User, Visit
+from models.personal import ID_NUMBER, PHONE, tail_index
+from services.accounts import scoping
+
+LIST_LIMIT = 200
+
+
+def _households_query(actor: User):
+    """Households in scope, with members and region loaded in two queries rather than N."""
+    return scoping.households(actor).options(selectinload(Household.members),
+                                             selectinload(Household.region))
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    household_id: int | None
+    name: str
+    village: str
+    state: str
+    due: date | None
+    days_left: int | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    id: int
+    head: str
+    id_masked: str
+    phone_masked: str
+    address: str
+    region: str
+    last_visit: date | None
+
+
+@dataclass(frozen=True)
+class MyWork:
+    round_name: str | None
+    to_verify: list[CaseRow]
+    not_visited: list[HouseholdRow]
+    follow_ups: list[HouseholdRow]
+
+
+def current_round(actor: User, today: date) -> ScreeningRound | None:
+    county_id = actor.region.ancestor_ids[0]
+    return db.session.execute(
+        select(ScreeningRound).where(ScreeningRound.county_id == county_id,
+                                     ScreeningRound.starts_on <= today, ScreeningRound.ends_on >= today)
+        .order_by(ScreeningRound.starts_on.desc())).scalars().first()
+
+
+def my_work(actor: User, today: date) -> MyWork:
+    screening = current_round(actor, today)
+    return MyWork(screening.name if screening else None, cases_to_verify(actor, today),
+                  not_visited(actor, screening) if screening else [], follow_ups(actor))
+
+
+def cases_to_verify(actor: User, today: date) -> list[CaseRow]:
+    rows = db.session.execute(
+        scoping.cases(actor).where(Case.verifier_id == actor.id,
+                                   Case.state == CaseState.VERIFYING.value)
+        .order_by(Case.due_date, Case.id).limit(LIST_LIMIT)).scalars().all()
+    return [CaseRow(c.id, c.household_id, _case_name(c), c.region.village.name, c.state_enum.label,
+                    c.due_date, days_left(c.due_date, today) if c.due_date else None) for c in rows]
+
+
+def not_visited(actor: User, screening: ScreeningRound) -> list[HouseholdRow]:
+    """Households in scope with no visit inside the round's dates (村不漏户)."""
+    start = datetime.combine(screening.starts_on, time.min, tzinfo=timezone.utc)
+    end = datetime.combine(screening.ends_on, time.max, tzinfo=timezone.utc)
+    visited = exists().where(Visit.household_id == Household.id, Visit.visited_at >= start,
+                             Visit.visited_at <= end)
+    rows = db.session.execute(_households_query(actor).where(~visited)
+                              .order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
+    return _household_rows(rows)
+
+
+def follow_ups(actor: User) -> list[HouseholdRow]:
+    """Households whose latest visit said they should be monitored but have no open case."""
+    latest = (select(Visit.household_id, func.max(Visit.visited_at).label("at"))
+              .group_by(Visit.household_id).subquery())
+    flagged = select(Visit.household_id).join(
+        latest, and_(Visit.household_id == latest.c.household_id, Visit.visited_at == latest.c.at)
+    ).where(Visit.should_monitor.is_(True))
+    open_states = [s.value for s in CaseState if s.is_open]
+    has_open = exists().where(Case.household_id == Household.id, Case.state.in_(open_states))
+    rows = db.session.execute(_households_query(actor).where(Household.id.in_(flagged), ~has_open)
+                              .order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
+    return _household_rows(rows)
+
+
+def search(actor: User, text: str) -> list[HouseholdRow]:
+    """By a member's name, or the last 4 digits of a phone or ID number, within scope."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    conditions = [Member.name.contains(text, autoescape=True)]
+    if len(text) == 4 and text[:3].isdigit() and (text[3].isdigit() or text[3] in "xX"):
+        conditions.append(Member.id_number_tail_index == tail_index(ID_NUMBER, text.upper()))
+        if text.isdigit():
+            conditions.append(Member.phone_tail_index == tail_index(PHONE, text))
+    ids = select(Member.household_id).where(or_(*conditions))
+    rows = db.session.execute(_households_query(actor).where(Household.id.in_(ids))
+                              .order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
+    return _household_rows(rows)
+
+
+def _household_rows(households: list[Household]) -> list[HouseholdRow]:
+    last = dict(db.session.execute(
+        select(Visit.household_id, func.max(Visit.visited_at))
+        .where(Visit.household_id.in_([h.id for h in households])).group_by(Visit.household_id)).all())
+    rows = []
+    for h in households:
+        head = h.head
+        rows.append(HouseholdRow(
+            h.id, head.name if head else "", mask_id_number(head.id_number) if head and head.id_number else "",
+            head.phone_masked if head else "", h.address, h.region.name,
+            last[h.id].date() if h.id in last and last[h.id] else None))
+    return rows
+
+
+def _case_name(case: Case) -> str:
+    if case.household is not None and case.household.head is not None:
+        return case.household.head.name
+    return case.claimed_name or ""

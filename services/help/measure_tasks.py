@@ -1,0 +1,213 @@
+"""Following measures to done (seed 000: "需行业部门落实的措施...跟踪落实到位").
+
+Each plan measure carries the department it was handed to. A department officer sees the
+measures of their department for households in their scope and records progress; county
+staff see every department's measures; village and township staff and pair cadres follow the
+measures no department carries (关怀式 visits and the like). Households appear by the head's
+name and village only.
+
+Which measures are open, overdue or due soon is ``domain.measures``; ``open_clause`` and
+``overdue_clause`` are its SQL form, used here, by the overdue list and by the reminders, so
+the three always agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case as sql_case, or_, select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from domain import measures as rule
+from domain.enums import Department, HelpKind, MeasureStatus, Role
+from models import Case, Household, PlanMeasure, Region, User
+from services.accounts import scoping
+from services.errors import NotFound, PermissionDenied, ValidationFailed
+from services.help import measures
+from services.platform import audit
+
+NOTE_MAX = 1000
+LIST_LIMIT = 500
+NO_DEPARTMENT = "none"
+# Statuses still being carried out (the case's state decides the rest: ``open_clause``).
+OPEN = tuple(sorted(s.value for s in rule.OPEN_STATUSES))
+# Statuses a person may set: planned → in progress → done.
+SETTABLE = (MeasureStatus.IN_PROGRESS, MeasureStatus.DONE)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    case_id: int
+    head: str
+    village: str
+    measure: str
+    kind: str
+    department: str
+    status: str
+    status_code: str
+    planned_on: str
+    due_on: str
+    done_on: str
+    overdue: bool
+    due_soon: bool            # open and due within DUE_SOON_DAYS (today included)
+    days_left: int | None     # only for a measure someone still follows
+    is_open: bool             # not done or cancelled: progress may still be recorded
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    department: str = ""      # county staff only: a Department code or NO_DEPARTMENT
+    show: str = "open"        # open | all
+    overdue_only: bool = False
+
+
+def _responsible(actor: User, query, department: str = ""):
+    """Restrict ``query`` (over PlanMeasure) to the measures this person follows."""
+    role = actor.role_enum
+    if role is Role.ADMIN:
+        raise PermissionDenied("系统管理员不跟踪帮扶措施落实")
+    if role is Role.DEPARTMENT:
+        return query.where(PlanMeasure.department == actor.department)
+    if role is Role.COUNTY_STAFF:
+        if department == NO_DEPARTMENT:
+            return query.where(PlanMeasure.department.is_(None))
+        if department:
+            return query.where(PlanMeasure.department == department)
+        return query
+    return query.where(PlanMeasure.department.is_(None))
+
+
+# --- the rule in SQL (domain.measures) ------------------------------------------------------
+
+def _values(members) -> tuple[str, ...]:
+    return tuple(sorted(m.value for m in members))
+
+
+def carries_measures_clause():
+    """Over Case: ``domain.measures.case_carries_measures`` — monitored, or being identified
+    with its green channel started."""
+    return or_(Case.state.in_(_values(rule.CARRYING_STATES)),
+               and_(Case.state.in_(_values(rule.GREEN_CHANNEL_STATES)), Case.green_channel_at.is_not(None)))
+
+
+def open_clause():
+    """Over PlanMeasure: ``domain.measures.is_open`` (the case is checked through EXISTS, so
+    callers need not join Case)."""
+    return and_(PlanMeasure.status.in_(OPEN), PlanMeasure.case.has(carries_measures_clause()))
+
+
+def overdue_clause(today: date):
+    """Over PlanMeasure: ``domain.measures.is_overdue`` on ``today``."""
+    return and_(open_clause(), PlanMeasure.due_on.is_not(None), PlanMeasure.due_on < today)
+
+
+def _scoped(actor: User):
+    case_ids = scoping.cases(actor).with_only_columns(Case.id).order_by(None)
+    return select(PlanMeasure).where(PlanMeasure.case_id.in_(case_ids))
+
+
+def row(pm: PlanMeasure, today: date) -> TaskRow:
+    household = pm.case.household
+    head = household.head.name if household is not None and household.head else (pm.case.claimed_name or "")
+    is_open = pm.status in OPEN
+    facts = dict(state=pm.case.state, green_channel_started=pm.case.green_channel_at is not None)
+    return TaskRow(
+        id=pm.id, case_id=pm.case_id, head=head,
+        village=(household.region if household is not None else pm.case.region).village.name,
+        measure=pm.measure.name, kind=HelpKind(pm.measure.kind).label,
+        department=measures.department_label(pm.department), status=pm.status_enum.label,
+        status_code=pm.status, planned_on=pm.planned_on.isoformat(),
+        due_on=pm.due_on.isoformat() if pm.due_on else "", done_on=pm.done_on.isoformat() if pm.done_on else "",
+        overdue=rule.is_overdue(pm.status, pm.due_on, today, **facts),
+        due_soon=rule.is_due_soon_measure(pm.status, pm.due_on, today, **facts),
+        days_left=rule.measure_days_left(pm.status, pm.due_on, today, **facts),
+        is_open=is_open)
+
+
+def tasks(actor: User, today: date, filters: TaskFilters = TaskFilters()) -> list[TaskRow]:
+    """Open measures first, the most urgent due date first; then done and cancelled ones, and
+    those of cases that no longer carry measures (``domain.measures``)."""
+    department = filters.department if actor.role_enum is Role.COUNTY_STAFF else ""
+    query = _responsible(actor, _scoped(actor), department)
+    if filters.show != "all":
+        query = query.where(open_clause())
+    if filters.overdue_only:
+        query = query.where(overdue_clause(today))
+    query = query.order_by(sql_case((open_clause(), 0), else_=1),
+                           PlanMeasure.due_on.is_(None), PlanMeasure.due_on, PlanMeasure.id).limit(LIST_LIMIT)
+    query = query.options(
+        selectinload(PlanMeasure.measure),
+        selectinload(PlanMeasure.case).options(
+            selectinload(Case.household).options(selectinload(Household.members),
+                                                 selectinload(Household.region).selectinload(Region.parent)),
+            selectinload(Case.region).selectinload(Region.parent)))
+    return [row(pm, today) for pm in db.session.execute(query).scalars()]
+
+
+def department_choices(actor: User) -> list[tuple[str, str]]:
+    """The department filter offered to county staff."""
+    if actor.role_enum is not Role.COUNTY_STAFF:
+        return []
+    return Department.choices() + [(NO_DEPARTMENT, "无责任部门")]
+
+
+def get(actor: User, task_id: int) -> PlanMeasure:
+    """A measure this person follows, in scope; NotFound otherwise (ids cannot be probed)."""
+    query = _responsible(actor, _scoped(actor)).where(PlanMeasure.id == task_id)
+    found = db.session.execute(query).scalars().first()
+    if found is None:
+        raise NotFound("measure not followed by this user")
+    return found
+
+
+def read(actor: User, task_id: int) -> PlanMeasure:
+    """One measure with its progress note (which may speak of health or income): audited."""
+    pm = get(actor, task_id)
+    audit.record(actor, "read", "plan_measure", pm.id, "with note")
+    return pm
+
+
+def update(actor: User, task_id: int, *, status: str | None, done_on: date | None, note: str,
+           today: date) -> PlanMeasure:
+    pm = get(actor, task_id)
+    errors: dict[str, str] = {}
+    if pm.status not in OPEN:
+        raise ValidationFailed({"status": f"该措施{pm.status_enum.label}，不能再更改"})
+    if status not in [s.value for s in SETTABLE]:
+        errors["status"] = "请选择落实进度"
+    if status == MeasureStatus.DONE.value:
+        if done_on is None:
+            errors["done_on"] = "请填写落实完成的日期"
+        elif done_on > today:
+            errors["done_on"] = "完成日期不能晚于今天"
+        elif done_on < pm.planned_on:
+            errors["done_on"] = f"完成日期不能早于安排日期（{pm.planned_on.isoformat()}）"
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        errors["note"] = f"进展情况不超过{NOTE_MAX}个字"
+    if errors:
+        raise ValidationFailed(errors)
+    before = pm.status
+    pm.status = status
+    pm.done_on = done_on if status == MeasureStatus.DONE.value else None
+    if note:  # progress notes accumulate, dated and signed, so earlier reports stay readable
+        entry = f"{today.isoformat()} {actor.full_name}：{note}"
+        pm.note = f"{pm.note}\n{entry}" if pm.note else entry
+    pm.updated_by = actor
+    db.session.flush()
+    audit.record(actor, "update", "plan_measure", pm.id, f"status {before}->{status}")
+    return pm
+
+
+def may_update(actor: User, pm: PlanMeasure) -> bool:
+    """Whether this person records progress on ``pm`` (for links on the case page)."""
+    role = actor.role_enum
+    if pm.status not in OPEN or role is Role.ADMIN:
+        return False
+    if role is Role.DEPARTMENT:
+        return pm.department == actor.department
+    if role is Role.COUNTY_STAFF:
+        return True
+    return pm.department is None

@@ -1,0 +1,1 @@
+"""Household records: registering, reading (audited) and searching households, and linking clues to them."""

@@ -1,0 +1,312 @@
+"""The triage inbox (线索受理): every open case in the user's scope, most pressing first.
+
+Desk staff (village, township, county) see each open case with its source, risk types, urgency,
+state and the days left on its clock; filter by village, source, risk type, state or overdue;
+search by a member's name or the last four characters of a phone or ID number (through the
+blind tail indexes, never the numbers themselves); and see likely duplicates
+(``domain.duplicates``). Merging them and giving many cases to one verifier at once live in
+``services.identification.inbox_actions``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Mapping
+
+from sqlalchemy import String, and_, case as sql_case, cast, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from domain.deadlines import DUE_SOON_DAYS
+from domain.duplicates import ClueFacts, DuplicateGroup, find_duplicates, group_of_each, may_merge
+from domain.enums import CaseSource, RegionLevel, RiskType, Role
+from domain.workflow import Action, CaseState, actions_for_role
+from models import Case, Household, Member, Region, User
+from models.personal import ID_NUMBER, PHONE, tail_index
+from services.accounts import scoping
+from services.errors import PermissionDenied, ValidationFailed
+from services.platform import audit
+
+DESK_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF})
+PAGE_SIZE = 50
+OPEN_STATES = tuple(s for s in CaseState if s.is_open)
+_VILLAGE_DEPTH = RegionLevel.VILLAGE.depth
+_ID_TAIL = re.compile(r"^\d{3}[0-9Xx]$")
+_NUMBERISH = re.compile(r"^\d+[Xx]?$")
+# States in which a case is given to a verifier (a new clue is accepted on the way).
+ASSIGNABLE = (CaseState.REPORTED, CaseState.RECEIVED, CaseState.VERIFYING)
+
+
+def require_desk(actor: User) -> None:
+    if actor.role_enum not in DESK_ROLES:
+        raise PermissionDenied("线索受理仅供村、乡镇、县级工作人员使用")
+
+
+def may_assign(actor: User) -> bool:
+    """Whether the actor's role assigns verifiers (the workflow says who)."""
+    return Action.ASSIGN_VERIFIER in actions_for_role(CaseState.RECEIVED, actor.role_enum)
+
+
+# --- filters (GET, non-personal) -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    village: str = ""   # a village's region code, within scope
+    source: str = ""    # CaseSource code
+    risk: str = ""      # RiskType code
+    state: str = ""     # an open CaseState code
+    overdue: bool = False
+
+    def args(self) -> dict[str, str]:
+        """The filters as query or hidden form fields (only those set)."""
+        values = {"village": self.village, "source": self.source, "risk": self.risk,
+                  "state": self.state, "overdue": "1" if self.overdue else ""}
+        return {k: v for k, v in values.items() if v}
+
+
+def villages(actor: User) -> list[Region]:
+    query = scoping.regions(actor).where(Region.level == RegionLevel.VILLAGE.value).order_by(Region.code)
+    return list(db.session.execute(query).scalars())
+
+
+def read_filters(actor: User, args: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
+    """Valid filters, and a Chinese message per filter that was not understood (then ignored)."""
+    errors: dict[str, str] = {}
+
+    def pick(name: str, allowed, message: str) -> str:
+        value = (args.get(name) or "").strip()
+        if value and value not in allowed:
+            errors[name] = message
+            return ""
+        return value
+
+    village = pick("village", {r.code for r in villages(actor)}, "所选的村不存在或不在您的管辖范围内，未按村筛选")
+    source = pick("source", CaseSource.codes(), "线索来源无效，未按来源筛选")
+    risk = pick("risk", RiskType.codes(), "风险类型无效，未按风险类型筛选")
+    state = pick("state", {s.value for s in OPEN_STATES}, "状态无效（只能选未办结的状态），未按状态筛选")
+    overdue = pick("overdue", {"1"}, "“只看逾期”的取值无效，未按逾期筛选") == "1"
+    return Filters(village, source, risk, state, overdue), errors
+
+
+def read_page(value: str | None) -> tuple[int, str | None]:
+    value = (value or "").strip()
+    if not value:
+        return 1, None
+    if not value.isdigit() or len(value) > 6 or int(value) < 1:
+        return 1, "页码无效，已显示第1页"
+    return int(value), None
+
+
+def filter_choices(actor: User) -> dict[str, list[tuple[str, str]]]:
+    return {
+        "village": [(r.code, r.name) for r in villages(actor)],
+        "source": CaseSource.choices(),
+        "risk": RiskType.choices(),
+        "state": [(s.value, s.label) for s in OPEN_STATES],
+    }
+
+
+# --- search (POST only: the terms are personal data) -----------------------------------------
+
+@dataclass(frozen=True)
+class Search:
+    text: str
+    by_tail: bool  # the last four characters of a phone or ID number
+
+    @property
+    def kind(self) -> str:  # for the audit trail, never the term itself
+        return "tail" if self.by_tail else "name"
+
+
+def read_search(raw: str | None) -> Search:
+    text = "".join((raw or "").split())
+    if not text:
+        raise ValidationFailed({"q": "请输入要查找的姓名，或手机号、身份证号的后四位"})
+    if len(text) > 20:
+        raise ValidationFailed({"q": "姓名不超过20个字"})
+    if _ID_TAIL.match(text):
+        return Search(text.upper(), by_tail=True)
+    if _NUMBERISH.match(text):
+        raise ValidationFailed({"q": "按号码查找时，请只输入手机号或身份证号的后四位"})
+    return Search(text, by_tail=False)
+
+
+def _search_condition(search: Search):
+    if search.by_tail:
+        member_conditions = [Member.id_number_tail_index == tail_index(ID_NUMBER, search.text)]
+        if search.text.isdigit():
+            member_conditions.append(Member.phone_tail_index == tail_index(PHONE, search.text))
+        return Case.household_id.in_(select(Member.household_id).where(or_(*member_conditions)))
+    by_member = Case.household_id.in_(
+        select(Member.household_id).where(Member.name.contains(search.text, autoescape=True)))
+    by_claim = and_(Case.household_id.is_(None), Case.claimed_name.contains(search.text, autoescape=True))
+    return or_(by_member, by_claim)
+
+
+# --- the list --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InboxRow:
+    case_id: int
+    village: str
+    name: str                       # household head, or the name an unmatched clue gave
+    id_masked: str
+    matched: bool                   # linked to a registered household
+    source: str
+    risk_types: tuple[str, ...]
+    urgent: bool                    # green channel asked (突发严重困难)
+    green_channel: bool             # green channel started: help already under way
+    state: str
+    state_code: str
+    due: str
+    clock: str                      # "剩 3 天", "今天到期", "已逾期 2 天", or "" without a clock
+    clock_class: str                # tag class: overdue / soon / ok
+    verifier: str
+    duplicate_of: tuple[int, ...]   # other open cases that look like the same household
+    duplicate_reasons: str
+    merge_targets: tuple[int, ...]  # those it may be merged into (same household or person)
+    merge_hint: str                 # why a flagged case offers no merge
+    selectable: bool                # may be given to a verifier here
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    urgent: int
+    overdue: int
+    duplicates: int                 # flagged cases among those listed
+    page: int
+    pages: int
+    first: int                      # 1-based position of the first row shown (0 when empty)
+    last: int
+    searched: bool = False
+    page_numbers: list[int] = field(default_factory=list)
+
+
+def _priority():
+    return sql_case((or_(Case.urgent.is_(True), Case.green_channel_at.is_not(None)), 0), else_=1)
+
+
+def _query(actor: User, filters: Filters, today: date, search: Search | None):
+    query = scoping.cases(actor).where(Case.state.in_([s.value for s in OPEN_STATES]))
+    if filters.village:
+        village = scoping.region_by_code(actor, filters.village)
+        if village is None:  # a code outside the area matches nothing (read_filters refuses it first)
+            return query.where(false())
+        query = query.where(Region.path.startswith(village.path, autoescape=True))
+    if filters.source:
+        query = query.where(Case.source == filters.source)
+    if filters.risk:
+        query = query.where(cast(Case.risk_types, String).contains(f'"{filters.risk}"', autoescape=True))
+    if filters.state:
+        query = query.where(Case.state == filters.state)
+    if filters.overdue:
+        query = query.where(Case.due_date < today)
+    if search is not None:
+        query = query.where(_search_condition(search))
+    return query
+
+
+def _count(query, *conditions) -> int:
+    counted = query.where(*conditions).with_only_columns(func.count(Case.id)).order_by(None)
+    return db.session.execute(counted).scalar_one()
+
+
+def inbox(actor: User, filters: Filters, today: date, *, search: Search | None = None,
+          page: int = 1) -> InboxPage:
+    """One page of the inbox: green channel and urgent first, then overdue, then the fewest
+    days left, then the oldest clue."""
+    require_desk(actor)
+    query = _query(actor, filters, today, search)
+    total = _count(query)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    ordered = (query.order_by(_priority(), Case.due_date.is_(None), Case.due_date, Case.clue_date, Case.id)
+               .options(selectinload(Case.household).selectinload(Household.members),
+                        selectinload(Case.region), selectinload(Case.verifier))
+               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    found = list(db.session.execute(ordered).scalars())
+    facts = open_clue_facts(actor)
+    groups = group_of_each(find_duplicates(facts.values()))
+    village_names = _village_names(found)
+    rows = [_row(actor, c, today, village_names, groups.get(c.id), facts) for c in found]
+    if search is not None:
+        audit.record(actor, "search", "case", None, f"inbox search by {search.kind}: {total} found")
+    first = (page - 1) * PAGE_SIZE + 1 if rows else 0
+    return InboxPage(
+        rows=rows, total=total, urgent=_count(query, _priority() == 0),
+        overdue=_count(query, Case.due_date < today),
+        duplicates=_count(query, Case.id.in_(list(groups))) if groups else 0,
+        page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
+        searched=search is not None, page_numbers=_page_window(page, pages))
+
+
+def _page_window(page: int, pages: int) -> list[int]:
+    """The first, the last and the pages around the current one."""
+    return sorted({1, pages, *range(max(1, page - 3), min(pages, page + 3) + 1)})
+
+
+def _village_id(region: Region) -> int | None:
+    ids = region.ancestor_ids
+    return ids[_VILLAGE_DEPTH] if len(ids) > _VILLAGE_DEPTH else None
+
+
+def _village_names(found: list[Case]) -> dict[int, str]:
+    ids = {v for c in found if (v := _village_id(c.region)) is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all())
+
+
+def open_clue_facts(actor: User) -> dict[int, ClueFacts]:
+    """The facts the duplicate rule needs, for every open case in scope."""
+    query = (scoping.cases(actor).where(Case.state.in_([s.value for s in OPEN_STATES]))
+             .with_only_columns(Case.id, Region.path, Case.household_id, Case.claimed_id_number_index,
+                                Case.claimed_phone_index, Case.claimed_name).order_by(None))
+    facts = {}
+    for case_id, path, household_id, id_index, phone_index, name in db.session.execute(query):
+        ids = [int(p) for p in path.strip("/").split("/") if p]
+        village = ids[_VILLAGE_DEPTH] if len(ids) > _VILLAGE_DEPTH else None
+        facts[case_id] = ClueFacts(case_id, village, household_id, id_index, phone_index, name)
+    return facts
+
+
+_WEAK_MATCH = "仅姓名或手机号相同，不一定是同一户，请核对；同一农户或同一身份证号的线索才能合并"
+
+
+def _clock(case: Case, today: date) -> tuple[str, str]:
+    if case.due_date is None:
+        return "", ""
+    left = (case.due_date - today).days
+    if left < 0:
+        return f"已逾期 {-left} 天", "overdue"
+    if left == 0:
+        return "今天到期", "soon"
+    return f"剩 {left} 天", "soon" if left <= DUE_SOON_DAYS else "ok"
+
+
+def _row(actor: User, case: Case, today: date, village_names: dict[int, str],
+         group: DuplicateGroup | None, facts: dict[int, ClueFacts]) -> InboxRow:
+    head = case.household.head if case.household is not None else None
+    state = case.state_enum
+    others = group.others(case.id) if group else ()
+    targets: tuple[int, ...] = ()
+    hint = ""
+    if others and Action.MERGE in actions_for_role(state, actor.role_enum):
+        targets = tuple(t for t in others if may_merge(facts[case.id], facts[t]))
+        hint = "" if targets else _WEAK_MATCH
+    clock, clock_class = _clock(case, today)
+    village = _village_id(case.region)
+    return InboxRow(
+        case_id=case.id, village=village_names.get(village, case.region.name) if village else case.region.name,
+        name=head.name if head else (case.claimed_name or ""),
+        id_masked=head.id_number_masked if head else case.claimed_id_number_masked,
+        matched=case.household_id is not None, source=CaseSource(case.source).label,
+        risk_types=tuple(RiskType(r).label for r in case.risk_types), urgent=case.urgent,
+        green_channel=case.green_channel_at is not None, state=state.label, state_code=state.value,
+        due=case.due_date.isoformat() if case.due_date else "", clock=clock, clock_class=clock_class,
+        verifier=case.verifier.full_name if case.verifier else "", duplicate_of=others,
+        duplicate_reasons=group.reason_text if group else "", merge_targets=targets, merge_hint=hint,
+        selectable=may_assign(actor) and state in ASSIGNABLE)

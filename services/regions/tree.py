@@ -1,0 +1,222 @@
+"""Region tree use cases: create, import from CSV, rename, merge, resolve old codes."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select, update
+
+from core.extensions import db
+from domain.enums import RegionLevel
+from domain.regions import code_problem, parent_problem, parse_level
+from models import Case, Household, Region, RegionAlias, User
+from services.errors import ValidationFailed
+from services.platform import audit
+
+CSV_COLUMNS = ("code", "name", "parent_code", "level")
+CSV_HEADER_ALIASES = {"代码": "code", "区划代码": "code", "名称": "name", "上级代码": "parent_code",
+                      "层级": "level", "级别": "level"}
+
+
+def by_code(code: str) -> Region | None:
+    return db.session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
+
+
+def resolve_code(code: str) -> Region | None:
+    """The region a code stands for today, following renamed and merged codes."""
+    region = by_code(code)
+    if region is not None:
+        return region
+    alias = db.session.execute(
+        select(RegionAlias).where(RegionAlias.old_code == code)).scalar_one_or_none()
+    return alias.region if alias is not None else None
+
+
+def create_region(code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
+    problem = code_problem(code, level) or parent_problem(
+        level, code, parent.level_enum if parent else None, parent.code if parent else None)
+    if problem:
+        raise ValidationFailed({"code": problem})
+    if resolve_code(code) is not None:
+        raise ValidationFailed({"code": "该代码已被使用"})
+    region = Region(code=code, name=name.strip(), level=level.value, parent=parent)
+    db.session.add(region)
+    db.session.flush()  # the id is part of the path
+    region.path = f"{parent.path if parent else '/'}{region.id}/"
+    return region
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        lines = [f"新建 {len(self.created)} 个，改名 {len(self.renamed)} 个，未变 {self.unchanged} 个，"
+                 f"错误 {len(self.errors)} 行"]
+        lines += [f"  第{line}行：{message}" for line, message in self.errors]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Row:
+    line: int
+    code: str
+    name: str
+    parent_code: str
+    level: RegionLevel
+
+
+def _read_rows(text: str, report: ImportReport) -> list[_Row]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if header is None:
+        report.errors.append((1, "文件为空"))
+        return []
+    names = [CSV_HEADER_ALIASES.get(h.strip(), h.strip().lower()) for h in header]
+    missing = [c for c in CSV_COLUMNS if c not in names]
+    if missing:
+        report.errors.append((1, f"表头缺少列：{', '.join(missing)}（应为 code,name,parent_code,level）"))
+        return []
+    rows = []
+    for line_no, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        record = dict(zip(names, (v.strip() for v in values)))
+        level = parse_level(record.get("level", ""))
+        if level is None:
+            report.errors.append((line_no, f"层级“{record.get('level', '')}”无法识别（县/乡镇/村/网格）"))
+            continue
+        if not record.get("code") or not record.get("name"):
+            report.errors.append((line_no, "代码和名称不能为空"))
+            continue
+        rows.append(_Row(line_no, record["code"], record["name"], record.get("parent_code", ""), level))
+    return rows
+
+
+def import_csv(text: str, actor: User | None = None) -> ImportReport:
+    """Import (code, name, parent code, level) rows. All or nothing: any bad row, nothing saved.
+
+    Rows may come in any order; parents are created before children. An existing code with a
+    new name is renamed; an existing code under another parent or level is an error (moves are
+    not done by import).
+    """
+    report = ImportReport()
+    rows = _read_rows(text, report)
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.code in seen:
+            report.errors.append((row.line, f"代码 {row.code} 与第{seen[row.code]}行重复"))
+        seen.setdefault(row.code, row.line)
+    file_rows = {row.code: row for row in rows}
+    depth_order = sorted(rows, key=lambda r: r.level.depth)
+    savepoint = db.session.begin_nested()
+    for row in depth_order:
+        message = _import_row(row, file_rows, report)
+        if message:
+            report.errors.append((row.line, message))
+    report.errors.sort()
+    if report.errors:
+        savepoint.rollback()
+        report.created.clear()
+        report.renamed.clear()
+        report.unchanged = 0
+        return report
+    savepoint.commit()
+    audit.record(actor, "import", "region", None,
+                 f"created={len(report.created)} renamed={len(report.renamed)}")
+    return report
+
+
+def _import_row(row: _Row, file_rows: dict[str, _Row], report: ImportReport) -> str | None:
+    problem = code_problem(row.code, row.level)
+    if problem:
+        return problem
+    parent = by_code(row.parent_code) if row.parent_code else None
+    if row.parent_code and parent is None:
+        if row.parent_code in file_rows:
+            return f"上级区划 {row.parent_code} 有误，本行无法导入"
+        return f"上级区划 {row.parent_code} 不存在"
+    problem = parent_problem(row.level, row.code, parent.level_enum if parent else None,
+                             parent.code if parent else None)
+    if problem:
+        return problem
+    existing = by_code(row.code)
+    if existing is not None:
+        if existing.level != row.level.value or existing.parent_id != (parent.id if parent else None):
+            return f"代码 {row.code} 已存在，但层级或上级不同（导入不移动区划）"
+        if existing.name != row.name:
+            existing.name = row.name
+            report.renamed.append(row.code)
+        else:
+            report.unchanged += 1
+        return None
+    if resolve_code(row.code) is not None:
+        return f"代码 {row.code} 是已改名或合并区划的旧代码，不能再用"
+    create_region(row.code, row.name, row.level, parent)
+    report.created.append(row.code)
+    return None
+
+
+def rename(actor: User | None, region: Region, new_name: str, new_code: str | None = None,
+           on: date | None = None) -> Region:
+    """Rename a region (and optionally give it a new code); the old code stays resolvable."""
+    new_name = new_name.strip()
+    if not new_name:
+        raise ValidationFailed({"name": "名称不能为空"})
+    if new_code and new_code != region.code:
+        problem = code_problem(new_code, region.level_enum)
+        if problem:
+            raise ValidationFailed({"code": problem})
+        if resolve_code(new_code) is not None:
+            raise ValidationFailed({"code": "该代码已被使用"})
+        db.session.add(RegionAlias(region=region, old_code=region.code, old_name=region.name,
+                                   reason="rename", changed_on=on))
+        region.code = new_code
+    region.name = new_name
+    db.session.flush()
+    audit.record(actor, "rename", "region", region.id)
+    return region
+
+
+def merge(actor: User | None, source: Region, target: Region, on: date | None = None) -> Region:
+    """Merge ``source`` into ``target`` (same level): children, households, cases and staff move.
+
+    The source row is removed; its code (and any older codes) now resolve to the target.
+    """
+    if source.id == target.id:
+        raise ValidationFailed({"target": "不能合并到自身"})
+    if source.level != target.level:
+        raise ValidationFailed({"target": "只能合并同一层级的区划"})
+    if target.path.startswith(source.path):
+        raise ValidationFailed({"target": "不能合并到自己的下级"})
+    for child in list(source.children):
+        _move(child, target)
+    for model in (Household, Case, User):
+        db.session.execute(update(model).where(model.region_id == source.id).values(region_id=target.id))
+    db.session.execute(update(RegionAlias).where(RegionAlias.region_id == source.id)
+                       .values(region_id=target.id))
+    old_code, old_name = source.code, source.name
+    db.session.delete(source)
+    db.session.flush()
+    db.session.add(RegionAlias(region=target, old_code=old_code, old_name=old_name,
+                               reason="merge", changed_on=on))
+    db.session.flush()
+    audit.record(actor, "merge", "region", target.id, f"from={old_code}")
+    return target
+
+
+def _move(region: Region, new_parent: Region) -> None:
+    old_prefix = region.path
+    new_prefix = f"{new_parent.path}{region.id}/"
+    region.parent = new_parent
+    for node in db.session.execute(select(Region).where(Region.path.startswith(old_prefix))).scalars():
+        node.path = new_prefix + node.path[len(old_prefix):]

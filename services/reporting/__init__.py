@@ -1,0 +1,1 @@
+"""Figures over a person's area: the dashboard and the overdue lists."""
