@@ -40,11 +40,15 @@ fonts:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null) \
 	    || echo "未能安装 fonts-noto-cjk：请以管理员身份安装，否则无法生成明白纸图片"; }
 
+# The web server and one job-queue consumer together; Ctrl-C stops both.
 run: fonts seed
 	@echo ""
 	@echo "守底已启动：http://127.0.0.1:$(PORT)/login"
 	@echo "演示账号（密码均为 shoudi-demo-2026）：admin county minzheng township township2 village village2 grid cadre"
+	@echo "任务队列处理程序与网站一同运行（队列在 instance/queue.db）；按 Ctrl-C 同时停止两者。"
 	@echo ""
+	@$(BIN)/flask jobs-worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 --access-logfile - wsgi:app
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); screenshots need a CJK font.

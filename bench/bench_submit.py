@@ -140,7 +140,8 @@ def check_services(maintenance_url: str) -> str:
     if urlsplit(REDIS_URL).hostname not in (HOST, "localhost"):
         raise Fatal(f"BENCH_REDIS_URL must point at {HOST}")
     try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=5).ping()
+        # Emptied: no queued tasks or rate-limit counters left from an earlier run.
+        redis.Redis.from_url(REDIS_URL, socket_timeout=5, socket_connect_timeout=5).flushdb()
     except redis.RedisError as exc:
         raise Fatal(f"Redis is unreachable ({REDIS_URL}): {exc}") from exc
     return version
@@ -162,6 +163,19 @@ def count_rows(libpq_url: str) -> dict[str, int]:
     with psycopg.connect(libpq_url) as conn:
         return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 for table in ("form_submission", "visit", "bench_bare_submission")}
+
+
+def wait_for_outbox(libpq_url: str, seconds: float = 60) -> int:
+    """Side effects still waiting in the outbox once the consumer had a minute to catch up."""
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    while True:
+        with psycopg.connect(libpq_url) as conn:
+            waiting = conn.execute("SELECT count(*) FROM outbox WHERE dispatched_at IS NULL").fetchone()[0]
+        if waiting == 0 or time.monotonic() > deadline:
+            return waiting
+        time.sleep(0.5)
 
 
 def project_env(database_url: str, uploads: str) -> dict[str, str]:
@@ -396,6 +410,12 @@ def measure(total: int, clients: int, rounds: int) -> int:
                 bare_db.create_all()
                 bare_db.engine.dispose()
 
+            # The project's side effects (notifications) run in its job-queue consumer, as in
+            # production: it shares the machine with both servers for the whole run.
+            consumer_log = open(Path(tmp) / "consumer.log", "wb")
+            consumer = subprocess.Popen([str(BIN / "flask"), "--app", "shoudi", "jobs-worker", "--workers", "1",
+                                         "--no-periodic"], cwd=ROOT, env=env, stdout=consumer_log,
+                                        stderr=subprocess.STDOUT)
             try:
                 servers.append(start_server("project", "wsgi:app", env, Path(tmp), "/api/v1/villages"))
                 servers.append(start_server("bare", "bench_submit:bare_app()", bare_env, Path(tmp), "/health",
@@ -440,6 +460,7 @@ def measure(total: int, clients: int, rounds: int) -> int:
                 after = count_rows(libpq_url)
                 for server in servers:
                     stop_server(server)
+                undelivered = wait_for_outbox(libpq_url)
                 logs = {s.name: s.tail() for s in servers}
             except Fatal as exc:
                 for server in servers:
@@ -449,6 +470,9 @@ def measure(total: int, clients: int, rounds: int) -> int:
     finally:
         for server in servers:
             stop_server(server)
+        if consumer.poll() is None:
+            consumer.send_signal(signal.SIGINT)
+            consumer.wait(timeout=60)
         recreate_database(maintenance_url, drop_only=True)
 
     bare_ep, reports, visits = endpoints
@@ -467,7 +491,8 @@ def measure(total: int, clients: int, rounds: int) -> int:
               + (f"{e.rate / bare_ep.rate:.2f}x" if e.rate and bare_ep.rate else "n/a")
               + (f"   (per round {per_round[0]:.2f}x to {per_round[-1]:.2f}x)" if per_round else ""))
 
-    failed = False
+    print(f"side effects still in the outbox a minute after the load: {undelivered}")
+    failed = undelivered > 0
     for e in endpoints:
         if e.errors:
             failed = True

@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Tests hand their own instance folder ("INSTANCE_PATH", not a config key): they must never
     # read the instance/shoudi.env that ``make run`` writes.
     test_config = dict(test_config or {})
-    instance_path = test_config.pop("INSTANCE_PATH", None)
+    instance_path = test_config.pop("INSTANCE_PATH", None) or os.environ.get("SHOUDI_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 template_folder=None, static_folder=None)
     app.config.update(load_config(app.instance_path, overrides=test_config))
