@@ -45,11 +45,8 @@ def policy_page(village_code: str):
                        "JSON 版本 v1 不支持上传照片（照片请走网页表单 /report）。")
 def report_create(body):
     token = body.pop("token")
-    result = selfreport.result_for_token(token)
-    status = 200
-    if result is None:
-        result = selfreport.submit(ReportInput(**body), [], token, clock.today())
-        status = 201
+    result = selfreport.submit(ReportInput(**body), None, token, clock.today())
+    status = 200 if result.resent else 201
     code = format_lookup_code(result.lookup_code) if result.lookup_code else None
     return jsonify(schemas.ReportResult().dump({"lookup_code": code, "joined": result.joined})), status
 

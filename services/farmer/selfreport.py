@@ -38,6 +38,7 @@ class Submitted:
     case_id: int
     lookup_code: str | None  # None: the farmer is not shown a code (see ``show_code``)
     joined: bool
+    resent: bool = False  # the token had been used: the first submission's answer again
 
 
 def new_form_token() -> str:
@@ -54,19 +55,20 @@ def result_for_token(token: str) -> Submitted | None:
     row = db.session.execute(select(FormSubmission).where(FormSubmission.token == token)).scalar_one_or_none()
     if row is None or row.case_id is None:
         return None
-    return Submitted(row.case_id, row.case.lookup_code if row.show_code else None, row.joined)
+    return Submitted(row.case_id, row.case.lookup_code if row.show_code else None, row.joined, resent=True)
 
 
 def pending_photo_count(token: str) -> int:
     return len(_pending_keys(token))
 
 
-def submit(raw: ReportInput, uploads: list[bytes], token: str, today: date,
+def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: date,
            actor: User | None = None) -> Submitted:
     """Check, then record the report. Raises ValidationFailed with a message per field.
 
     Photos that passed the checks are kept with the token while the farmer corrects other
-    fields, so they need not be chosen again.
+    fields, so they need not be chosen again. ``uploads`` None means the channel takes no
+    photos at all (the JSON API): nothing is kept or looked for in the file store.
     """
     if not valid_token(token):
         raise ValidationFailed({"": "页面已过期，请重新打开申报页面"})
@@ -74,7 +76,7 @@ def submit(raw: ReportInput, uploads: list[bytes], token: str, today: date,
     if earlier is not None:
         return earlier
     clean, errors = check_report(raw, today)
-    photo_error = _keep_photos(token, uploads)
+    photo_error = _keep_photos(token, uploads) if uploads is not None else None
     if photo_error:
         errors["photos"] = photo_error
     village = _village(raw.village_code, errors)
@@ -83,22 +85,16 @@ def submit(raw: ReportInput, uploads: list[bytes], token: str, today: date,
         errors["village_code"] = "只能为自己负责的村代申报"
     if errors:
         raise ValidationFailed(errors)
-    return _record(clean, village, token, today, actor)
+    return _record(clean, village, token, today, actor, photos=uploads is not None)
 
 
-def _record(clean: CleanReport, village: Region, token: str, today: date, actor: User | None) -> Submitted:
-    claim = FormSubmission(token=token)
-    db.session.add(claim)
-    try:
-        db.session.flush()  # a second request with this token stops here
-    except IntegrityError:
-        db.session.rollback()
-        earlier = result_for_token(token)
-        if earlier is None:
-            raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
-        return earlier
+def _record(clean: CleanReport, village: Region, token: str, today: date, actor: User | None,
+            photos: bool) -> Submitted:
+    """The case first, then the form's row, which is unique by token: of two requests with the
+    same token at the same moment the second waits on that row, fails when the first commits,
+    and answers with the first one's result (its own case is rolled back with it)."""
     source = CaseSource.PROXY_REPORT if actor is not None else CaseSource.SELF_REPORT
-    pending_keys, pending_photos = _load_pending(token)
+    pending_keys, pending_photos = _load_pending(token) if photos else ([], [])
     evidence = [Evidence(f"申报照片{i + 1}", data, "image/jpeg") for i, data in enumerate(pending_photos)]
     household = _household_of(clean.id_number)
     open_case = cases.find_open_case(household=household) if household else None
@@ -106,20 +102,29 @@ def _record(clean: CleanReport, village: Region, token: str, today: date, actor:
     if open_case is not None:
         cases.join_report(actor, open_case, source, words=clean.description,
                           risk_types=list(clean.risk_types), urgent=clean.urgent, evidence=evidence)
-        claim.case, claim.joined = open_case, True
-        claim.show_code = _phone_belongs(open_case, household, clean.phone)
+        claim = FormSubmission(token=token, case=open_case, joined=True,
+                               show_code=_phone_belongs(open_case, household, clean.phone))
         if claim.show_code:
             cases.give_lookup_code(open_case)
     else:
-        claim.case = cases.open_case(
+        claim = FormSubmission(token=token, joined=False, show_code=True, case=cases.open_case(
             actor, household.region if household else village, source, today=today,
             risk_types=list(clean.risk_types), words=clean.description, urgent=clean.urgent,
             household=household, claimed_name=clean.name, claimed_id_number=clean.id_number,
             claimed_phone=clean.phone, evidence=evidence,
             reported_household_size=clean.household_size, reported_income=clean.income,
-            with_lookup_code=True)
-    db.session.flush()
-    files.delete_after_commit(pending_keys)  # copied into the evidence; kept if this rolls back
+            with_lookup_code=True))
+    db.session.add(claim)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same form, sent twice at once: the other one was first
+        db.session.rollback()
+        earlier = result_for_token(token)
+        if earlier is None:
+            raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
+        return earlier
+    if pending_keys:
+        files.delete_after_commit(pending_keys)  # copied into the evidence; kept if this rolls back
     return Submitted(claim.case.id, claim.case.lookup_code if claim.show_code else None, claim.joined)
 
 

@@ -58,11 +58,11 @@ def open_case(actor: User | None, region: Region, source: CaseSource, *, today: 
                 reported_household_size=reported_household_size, reported_income=reported_income)
     case.claimed_id_number = claimed_id_number
     case.claimed_phone = claimed_phone
+    if with_lookup_code:
+        case.lookup_code = _unused_lookup_code()  # written with the case, not updated after
     _set_deadline(case)
     db.session.add(case)
     db.session.flush()
-    if with_lookup_code:
-        give_lookup_code(case)
     add_event(case, actor, None, None, CaseState.REPORTED, StepInput(evidence=list(evidence)),
                {"source": source.value})
     audit.record(actor, "create", "case", case.id, f"source={source.value}")
@@ -72,12 +72,17 @@ def open_case(actor: User | None, region: Region, source: CaseSource, *, today: 
 
 def give_lookup_code(case: Case) -> str:
     """A fresh lookup code for the farmer (kept if the case already has one)."""
-    while case.lookup_code is None:
+    if case.lookup_code is None:
+        case.lookup_code = _unused_lookup_code()
+        db.session.flush()
+    return case.lookup_code
+
+
+def _unused_lookup_code() -> str:
+    while True:
         code = new_lookup_code()
         if db.session.execute(select(Case.id).where(Case.lookup_code == code)).first() is None:
-            case.lookup_code = code
-    db.session.flush()
-    return case.lookup_code
+            return code
 
 
 def join_report(actor: User | None, case: Case, source: CaseSource, *, words: str,
