@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from marshmallow import ValidationError
 
-from core.extensions import db
 from domain.workflow import TransitionRefused
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.fieldwork.visits import Conflict
@@ -67,7 +66,7 @@ def flatten(messages, prefix: str = "") -> dict[str, str]:
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
                    headers: dict | None = None):
-    db.session.rollback()
+    # No rollback here: the request's unit of work rolls back every refusal it was not told to keep.
     response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     response.status_code = status
     response.headers.update(headers or {})

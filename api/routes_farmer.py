@@ -38,17 +38,20 @@ def policy_page(village_code: str):
 
 @api.route("/reports", "POST", summary="自主申报", tag=TAG, auth=False, body=schemas.ReportBody,
            limit="SHOUDI_REPORT_RATE_LIMIT",
-           answers={201: Answer("已提交", schemas.ReportResult),
-                    200: Answer("同一 token 的重发：与第一次相同", schemas.ReportResult)},
-           description="每个 token 只形成一条线索：连点、重发、同时提交都只算一次。该户已有未办结的线索时并入该线索"
-                       "（joined 为 true），只有所留手机号与该线索相符时才给出查询码。"
+           answers={202: Answer("已收到，正在登记（查询码稍后用同一 token 重发取得）", schemas.ReportResult),
+                    200: Answer("同一 token 的重发：已登记时给出查询码，仍在登记时 status 为 received",
+                                schemas.ReportResult)},
+           description="每个 token 只形成一条线索：连点、重发、同时提交都只算一次。申报先被收下（202），"
+                       "随后在后台登记成线索，通常不到一秒；用同一 token 再发一次即得到结果（200）。"
+                       "该户已有未办结的线索时并入该线索（joined 为 true），只有所留手机号与该线索相符时才给出查询码。"
                        "JSON 版本 v1 不支持上传照片（照片请走网页表单 /report）。")
 def report_create(body):
     token = body.pop("token")
     result = selfreport.submit(ReportInput(**body), None, token, clock.today())
-    status = 200 if result.resent else 201
     code = format_lookup_code(result.lookup_code) if result.lookup_code else None
-    return jsonify(schemas.ReportResult().dump({"lookup_code": code, "joined": result.joined})), status
+    answer = {"status": "recorded" if result.recorded else "received", "lookup_code": code,
+              "joined": result.joined if result.recorded else None}
+    return jsonify(schemas.ReportResult().dump(answer)), 200 if result.resent else 202
 
 
 @api.route("/track", "POST", summary="查询办理进度", tag=TAG, auth=False, body=schemas.TrackBody,

@@ -325,8 +325,9 @@ class PolicyPage(Output):
 
 
 class ReportResult(Output):
-    lookup_code = String(allow_none=True, **d("查询码 ABCD-EFGH；并入已有线索而手机号不符时为 null"))
-    joined = Boolean(**d("是否并入了该户已有的线索"))
+    status = String(**d("received：已收到，正在登记；recorded：已登记", enum=["received", "recorded"]))
+    lookup_code = String(allow_none=True, **d("查询码 ABCD-EFGH；仍在登记，或并入已有线索而手机号不符时为 null"))
+    joined = Boolean(allow_none=True, **d("是否并入了该户已有的线索（仍在登记时为 null）"))
 
 
 Step = output("Step", label=String(), status=String(**d("done, current 或 todo")))

@@ -7,13 +7,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import db
 from models.case import Case
 from models.region import Region
-from models.types import UTCDateTime, utcnow
+from models.types import EncryptedText, UTCDateTime, utcnow
 
 
 class FormSubmission(db.Model):
-    """A used one-time form token. The unique token makes a double tap or a resend of the same
-    form land on the case the first submission made, even when both arrive at once: the row is
-    inserted before anything else, so a second request with the token waits, then fails."""
+    """A submitted self-report, by its one-time form token. The unique token makes a double tap
+    or a resend of the same form land on the same row, even when both arrive at once.
+
+    The request only checks the report and writes this row (the report itself encrypted); the
+    queue then records it as a case, or joins it to the household's open case, and fills in
+    ``case_id`` and clears ``report``. A row without a case is still being recorded.
+    """
 
     __tablename__ = "form_submission"
 
@@ -23,8 +27,14 @@ class FormSubmission(db.Model):
     joined: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # added to an open case
     show_code: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Until recorded: the village, who entered it for the farmer (代申报), the day, the report.
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reported_on = mapped_column(Date)
+    report = mapped_column(EncryptedText("form_submission.report"))
 
     case: Mapped[Case] = relationship()
+    region: Mapped[Region | None] = relationship()
 
 
 class ScanCount(db.Model):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from models import ApiToken, User
@@ -29,7 +30,10 @@ def issue(user: User) -> tuple[str, datetime]:
 def user_for(token: str | None) -> User | None:
     if not token:
         return None
-    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _hash(token))).scalar_one_or_none()
+    # One statement for the token, its user and the user's region (every call scopes by it).
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _hash(token))
+        .options(joinedload(ApiToken.user).joinedload(User.region))).scalar_one_or_none()
     if row is None or row.revoked or row.expires_at <= utcnow() or not row.user.active:
         return None
     return row.user

@@ -1,16 +1,21 @@
 """The farmer's self-report (自主申报) and the grid worker's report on a farmer's behalf (代申报).
 
-Exactly one case per form: the form's one-time token is claimed first (a unique row), so a
-double tap, a resend or two simultaneous posts end on the same case. A report about a
-household whose case is still open joins that case instead of opening another.
+Submitting is quick: the report is checked, and the form's row (unique by its one-time
+token, the report encrypted) and an outbox row are written; nothing else. A double tap, a
+resend or two simultaneous posts end on the same row. Once that commits, the queue records
+it (``record``): a report about a household whose case is still open joins that case,
+otherwise a case is opened with its lookup code. Until then the farmer's page says it is being
+recorded and refreshes itself, usually for less than a second.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +29,7 @@ from models.personal import ID_NUMBER, PHONE, blind_index
 from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
 from services.farmer import policy
-from services.platform import files
+from services.platform import files, outbox
 from services.platform.photos import Photo, PhotoRejected, process_photo
 from services.workflow import cases
 from services.workflow.cases import Evidence
@@ -35,10 +40,14 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 @dataclass(frozen=True)
 class Submitted:
-    case_id: int
-    lookup_code: str | None  # None: the farmer is not shown a code (see ``show_code``)
+    case_id: int | None  # None: received, still being recorded by the queue
+    lookup_code: str | None  # None: not yet, or the farmer is not shown a code (``show_code``)
     joined: bool
     resent: bool = False  # the token had been used: the first submission's answer again
+
+    @property
+    def recorded(self) -> bool:
+        return self.case_id is not None
 
 
 def new_form_token() -> str:
@@ -53,8 +62,10 @@ def result_for_token(token: str) -> Submitted | None:
     if not valid_token(token):
         return None
     row = db.session.execute(select(FormSubmission).where(FormSubmission.token == token)).scalar_one_or_none()
-    if row is None or row.case_id is None:
+    if row is None:
         return None
+    if row.case_id is None:
+        return Submitted(None, None, False, resent=True)
     return Submitted(row.case_id, row.case.lookup_code if row.show_code else None, row.joined, resent=True)
 
 
@@ -64,7 +75,8 @@ def pending_photo_count(token: str) -> int:
 
 def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: date,
            actor: User | None = None) -> Submitted:
-    """Check, then record the report. Raises ValidationFailed with a message per field.
+    """Check the report and hand it to the queue. Raises ValidationFailed with a message per
+    field; a token already used answers with that submission's result.
 
     Photos that passed the checks are kept with the token while the farmer corrects other
     fields, so they need not be chosen again. ``uploads`` None means the channel takes no
@@ -72,9 +84,10 @@ def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: dat
     """
     if not valid_token(token):
         raise ValidationFailed({"": "页面已过期，请重新打开申报页面"})
-    earlier = result_for_token(token)
-    if earlier is not None:
-        return earlier
+    if uploads is not None:  # a form with photos: a resend must not store them again
+        earlier = result_for_token(token)
+        if earlier is not None:
+            return earlier
     clean, errors = check_report(raw, today)
     photo_error = _keep_photos(token, uploads) if uploads is not None else None
     if photo_error:
@@ -84,17 +97,54 @@ def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: dat
             actor.role in PROXY_ROLES and scoping.may_report_at(actor, village)):
         errors["village_code"] = "只能为自己负责的村代申报"
     if errors:
+        earlier = result_for_token(token)  # a resend of an accepted form is not re-checked
+        if earlier is not None:
+            return earlier
         raise ValidationFailed(errors)
-    return _record(clean, village, token, today, actor, photos=uploads is not None)
+    row = FormSubmission(token=token, region_id=village.id, actor_id=actor.id if actor else None,
+                         reported_on=today, report=_to_json(clean, photos=uploads is not None))
+    db.session.add(row)
+    try:
+        db.session.flush()  # of two requests with this token, the second waits here, then fails
+    except IntegrityError:
+        db.session.rollback()
+        earlier = result_for_token(token)
+        if earlier is None:
+            raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
+        return earlier
+    outbox.add("report.record", submission_id=row.id)
+    return Submitted(None, None, False)
 
 
-def _record(clean: CleanReport, village: Region, token: str, today: date, actor: User | None,
-            photos: bool) -> Submitted:
-    """The case first, then the form's row, which is unique by token: of two requests with the
-    same token at the same moment the second waits on that row, fails when the first commits,
-    and answers with the first one's result (its own case is rolled back with it)."""
+def _to_json(clean: CleanReport, photos: bool) -> str:
+    data = asdict(clean)
+    data["income"] = None if clean.income is None else str(clean.income)
+    data["photos"] = photos
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _from_json(text: str) -> tuple[CleanReport, bool]:
+    data = json.loads(text)
+    photos = data.pop("photos")
+    data["risk_types"] = tuple(data["risk_types"])
+    data["income"] = None if data["income"] is None else Decimal(data["income"])
+    return CleanReport(**data), photos
+
+
+@outbox.handler("report.record")
+def _record_submission(payload: dict) -> None:
+    row = db.session.get(FormSubmission, payload["submission_id"])
+    if row is None or row.case_id is not None:  # recorded already
+        return
+    record(row)
+
+
+def record(row: FormSubmission) -> None:
+    """Record a received report as a case, or join it to the household's open case."""
+    clean, photos = _from_json(row.report)
+    actor = db.session.get(User, row.actor_id) if row.actor_id else None
     source = CaseSource.PROXY_REPORT if actor is not None else CaseSource.SELF_REPORT
-    pending_keys, pending_photos = _load_pending(token) if photos else ([], [])
+    pending_keys, pending_photos = _load_pending(row.token) if photos else ([], [])
     evidence = [Evidence(f"申报照片{i + 1}", data, "image/jpeg") for i, data in enumerate(pending_photos)]
     household = _household_of(clean.id_number)
     open_case = cases.find_open_case(household=household) if household else None
@@ -102,30 +152,22 @@ def _record(clean: CleanReport, village: Region, token: str, today: date, actor:
     if open_case is not None:
         cases.join_report(actor, open_case, source, words=clean.description,
                           risk_types=list(clean.risk_types), urgent=clean.urgent, evidence=evidence)
-        claim = FormSubmission(token=token, case=open_case, joined=True,
-                               show_code=_phone_belongs(open_case, household, clean.phone))
-        if claim.show_code:
+        row.case, row.joined = open_case, True
+        row.show_code = _phone_belongs(open_case, household, clean.phone)
+        if row.show_code:
             cases.give_lookup_code(open_case)
     else:
-        claim = FormSubmission(token=token, joined=False, show_code=True, case=cases.open_case(
-            actor, household.region if household else village, source, today=today,
+        row.case, row.joined, row.show_code = cases.open_case(
+            actor, household.region if household else row.region, source, today=row.reported_on,
             risk_types=list(clean.risk_types), words=clean.description, urgent=clean.urgent,
             household=household, claimed_name=clean.name, claimed_id_number=clean.id_number,
             claimed_phone=clean.phone, evidence=evidence,
             reported_household_size=clean.household_size, reported_income=clean.income,
-            with_lookup_code=True))
-    db.session.add(claim)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same form, sent twice at once: the other one was first
-        db.session.rollback()
-        earlier = result_for_token(token)
-        if earlier is None:
-            raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
-        return earlier
+            with_lookup_code=True), False, True
+    row.report = None  # recorded in the case: the copy in the form's row is not kept
+    db.session.flush()
     if pending_keys:
         files.delete_after_commit(pending_keys)  # copied into the evidence; kept if this rolls back
-    return Submitted(claim.case.id, claim.case.lookup_code if claim.show_code else None, claim.joined)
 
 
 def _village(code: str, errors: dict) -> Region | None:

@@ -190,11 +190,12 @@ def test_a_forms_kept_photos_go_only_when_the_report_commits(app, today):
     _run_outbox()
     assert store().exists(kept) and db.session.execute(select(Case)).scalars().all() == []
 
-    submitted = selfreport.submit(_report(code), [], token, today)  # accepted and committed
+    selfreport.submit(_report(code), [], token, today)  # accepted and committed
     db.session.commit()
     _run_outbox()
     assert not store().exists(kept) and selfreport.pending_photo_count(token) == 0
-    [evidence] = db.session.get(Case, submitted.case_id).events[0].evidence
+    recorded = selfreport.result_for_token(token)  # recorded by the queue once committed
+    [evidence] = db.session.get(Case, recorded.case_id).events[0].evidence
     assert store().get(evidence.stored_name).startswith(b"\xff\xd8")
 
 
