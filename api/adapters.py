@@ -1,24 +1,12 @@
-"""Read adapters for the API: they read through services (scoping applies) and shape plain dicts.
-
-Three reads have no service function yet; they are here, each restricted exactly like its
-service neighbour, and belong in services (see the report that came with the API):
-``fieldwork.household_rows(actor, limit, offset)``, ``cases.list_in_scope(actor, limit, offset)``,
-``visits.visits_of(household)`` and ``visits.visit_for(actor, client_uuid)``.
-"""
+"""Field mapping for the API: objects already loaded by services (scoping applies there) shaped
+into the plain dicts the schemas dump. Nothing here queries."""
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from core.extensions import db
 from domain.enums import CaseSource, Health, HouseholdAttribute, LabourCapacity, Relation, Role, Schooling
 from domain.workflow import Action, CaseState
-from models import Case, Household, PhotoUpload, User, Visit
-from services.accounts import scoping
-from services.errors import NotFound
-from services.fieldwork import worklists
-from services.households import records
+from models import Case, CaseEvent, Household, PhotoUpload, User, Visit
 
 
 def _label(enum, code: str | None) -> str | None:
@@ -32,22 +20,9 @@ def user(u: User) -> dict:
 
 # --- households ---------------------------------------------------------------------------------
 
-def household_page(actor: User, q: str, page: int, per_page: int) -> tuple[list, int]:
-    """(rows, total): a search by name or number tail, or every household in scope by id."""
-    start = (page - 1) * per_page
-    if q.strip():
-        rows = worklists.search(actor, q)  # at most worklists.LIST_LIMIT matches
-        return rows[start:start + per_page], len(rows)
-    query = (scoping.households(actor).options(selectinload(Household.members), selectinload(Household.region))
-             .order_by(Household.id).limit(per_page).offset(start))
-    found = list(db.session.execute(query).scalars())
-    return worklists._household_rows(found), records.count_in_scope(actor)
-
-
-def household_record(household: Household) -> dict:
-    """The full record (numbers in full): only after services.households.records.read_household."""
-    visits = db.session.execute(select(Visit).where(Visit.household_id == household.id)
-                                .order_by(Visit.visited_at.desc(), Visit.id.desc())).scalars()
+def household_record(household: Household, visits: list[Visit]) -> dict:
+    """The full record (numbers in full): only after ``records.read_household``; its visits from
+    ``visits.visits_of``."""
     return {
         "id": household.id, "code": household.code, "region": household.region.name,
         "address": household.address, "attribute": household.attribute,
@@ -66,13 +41,6 @@ def household_record(household: Household) -> dict:
 
 # --- cases --------------------------------------------------------------------------------------
 
-def case_page(actor: User, page: int, per_page: int) -> tuple[list[dict], int]:
-    query = scoping.cases(actor)
-    total = db.session.execute(query.with_only_columns(func.count(Case.id)).order_by(None)).scalar_one()
-    rows = db.session.execute(query.order_by(Case.id).limit(per_page).offset((page - 1) * per_page)).scalars()
-    return [case_summary(c) for c in rows], total
-
-
 def case_summary(case: Case) -> dict:
     return {
         "id": case.id, "state": case.state, "state_label": case.state_enum.label,
@@ -82,25 +50,17 @@ def case_summary(case: Case) -> dict:
     }
 
 
-def case_record(case: Case) -> dict:
-    """A case with its timeline: only after services.workflow.cases.read_case."""
-    events = [{
+def case_record(case: Case, events: list[CaseEvent]) -> dict:
+    """A case with its timeline: only after ``cases.read_case``; its events from ``cases.events_of``."""
+    timeline = [{
         "at": e.at, "action": e.action, "action_label": Action(e.action).label if e.action else "提交线索",
         "state": e.to_state, "state_label": CaseState(e.to_state).label,
         "actor": f"{e.actor.full_name}（{Role(e.actor_role).label}）" if e.actor else "农户本人",
-    } for e in case.events]
-    return {**case_summary(case), "events": events}
+    } for e in events]
+    return {**case_summary(case), "events": timeline}
 
 
 # --- visits and photos --------------------------------------------------------------------------
-
-def visit_for(actor: User, client_uuid: str) -> Visit:
-    """A visit the user may read: their own, or one of a household in their scope (like photo_for)."""
-    visit = db.session.execute(select(Visit).where(Visit.client_uuid == client_uuid)).scalar_one_or_none()
-    if visit is None or (visit.worker_id != actor.id and not scoping.in_scope(actor, visit.household.region)):
-        raise NotFound("visit outside scope")
-    return visit
-
 
 def visit(v: Visit) -> dict:
     return {

@@ -14,7 +14,7 @@ from core import clock
 from core.extensions import db
 from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
-from services.fieldwork import worklists
+from services.fieldwork import visits, worklists
 from services.households import records
 from services.workflow import cases
 
@@ -34,7 +34,7 @@ def work(user):
            answers={200: Answer("一页农户（号码已遮挡）", schemas.HouseholdPage)},
            description="不带 q：辖区内全部农户，按编号排序。带 q：按姓名或号码后四位查找，最多200条。")
 def household_list(user, query):
-    rows, total = adapters.household_page(user, query["q"], query["page"], query["per_page"])
+    rows, total = worklists.household_page(user, query["q"], query["page"], query["per_page"])
     return jsonify(schemas.HouseholdPage().dump(
         {"items": rows, "page": query["page"], "per_page": query["per_page"], "total": total}))
 
@@ -44,7 +44,7 @@ def household_list(user, query):
            params={"household_id": "农户编号"})
 def household_detail(user, household_id: int):
     household = records.read_household(user, household_id)
-    record = adapters.household_record(household)
+    record = adapters.household_record(household, visits.visits_of(household))
     return jsonify(schemas.Household().dump(record))
 
 
@@ -52,9 +52,9 @@ def household_detail(user, household_id: int):
            answers={200: Answer("一页线索，按编号排序", schemas.CasePage)},
            description="网格员只看到指派给自己或自己上报的线索。")
 def case_list(user, query):
-    rows, total = adapters.case_page(user, query["page"], query["per_page"])
+    found, total = cases.page_in_scope(user, query["page"], query["per_page"])
     return jsonify(schemas.CasePage().dump(
-        {"items": rows, "page": query["page"], "per_page": query["per_page"], "total": total}))
+        {"items": [adapters.case_summary(c) for c in found], "page": query["page"], "per_page": query["per_page"], "total": total}))
 
 
 @api.route("/cases/<int:case_id>", "GET", summary="线索详情与办理经过", tag=TAG, errors=(404,),
@@ -62,7 +62,7 @@ def case_list(user, query):
            params={"case_id": "线索编号"})
 def case_detail(user, case_id: int):
     case = cases.read_case(user, case_id)
-    record = adapters.case_record(case)
+    record = adapters.case_record(case, cases.events_of(case))
     return jsonify(schemas.Case().dump(record))
 
 

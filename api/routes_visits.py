@@ -77,4 +77,4 @@ def visit_create(user, body):
            answers={200: Answer("走访记录", schemas.Visit)},
            description="自己记录的，或辖区内农户的走访。")
 def visit_detail(user, client_uuid: str):
-    return jsonify(schemas.Visit().dump(adapters.visit(adapters.visit_for(user, client_uuid))))
+    return jsonify(schemas.Visit().dump(adapters.visit(visits.visit_for(user, client_uuid))))

@@ -22,6 +22,7 @@ from core.extensions import db
 from domain.enums import CaseSource, MonitoringCategory, RegionLevel, RiskType, Role
 from domain.workflow import Action, CaseState, MONITORED_STATES
 from models import Case, CaseEvent
+from portal.office.dashboard import chart
 from services.accounts import scoping, users
 from services.regions import tree
 from services.reporting import dashboard
@@ -95,7 +96,8 @@ def main(n_cases: int = 5000, rounds: int = 5) -> None:
                 db.session.execute(query).scalar_one()
 
             def whole_dashboard():
-                dashboard.build(county, TODAY)
+                board = dashboard.build(county, TODAY)
+                [chart(t) for t in board.tables]
 
             def load_and_count():
                 states: dict[str, int] = {}

@@ -3,6 +3,8 @@
 Deadlines are counted in Chinese calendar days, so "today" is the date in Beijing, not the
 server's UTC date (a step taken at 07:00 Beijing time is still on that day). Domain rules never
 read the clock: handlers call ``today()`` once per request and pass the date down.
+
+Times are stored in UTC and shown in the same zone, ``WORK_TZ`` (mainland China keeps one).
 """
 from __future__ import annotations
 

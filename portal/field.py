@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
-from datetime import date
 from itertools import groupby
 
 from flask import Blueprint, Response, render_template, request
@@ -19,10 +17,7 @@ from flask_login import current_user, login_required
 from core import clock
 from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
-from models import Case, Household
 from portal.assets import STATIC_DIR, asset
-from services.accounts import scoping
-from services.errors import NotFound
 from services.fieldwork import worklists
 
 bp = Blueprint("field", __name__, url_prefix="/field", template_folder="templates")
@@ -35,46 +30,6 @@ METHODS = [(m.value, m.label, m.remote) for m in VisitMethod]
 # Search by name or the last 4 digits only: whole ID or phone numbers stay out of addresses.
 MAX_SEARCH_DIGITS = 4
 REACHED_VIA_LABELS = {"phone": "电话号码", "wechat": "微信号", "qq": "QQ号", "video": "视频通话的号码或账号"}
-
-
-# --- view adapters -------------------------------------------------------------------------------
-# These read through services (scoping applies) and only pick what the page shows. They belong in
-# services.fieldwork.worklists as ``visit_form(actor, household_id, case_id, today)``; see the report.
-
-@dataclass(frozen=True)
-class HouseholdHeader:
-    id: int
-    head: str
-    id_masked: str
-    address: str
-    region: str
-    size: int
-
-
-@dataclass(frozen=True)
-class CaseHeader:
-    id: int
-    state: str
-    verifying: bool           # this visit completes the verification step
-    row: worklists.CaseRow | None
-
-
-def _household_header(household_id: int) -> HouseholdHeader:
-    household = scoping.get(current_user, Household, household_id)  # NotFound outside scope
-    head = household.head
-    return HouseholdHeader(household.id, head.name if head else "",
-                           head.id_number_masked or "" if head else "", household.address,
-                           household.region.name, household.size)
-
-
-def _case_header(case_id: int | None, household_id: int, today: date) -> CaseHeader | None:
-    if case_id is None:
-        return None
-    case = scoping.get(current_user, Case, case_id)  # NotFound outside scope
-    if case.household_id not in (None, household_id):
-        raise NotFound("case of another household")
-    row = next((r for r in worklists.cases_to_verify(current_user, today) if r.id == case.id), None)
-    return CaseHeader(case.id, case.state_enum.label, row is not None, row)
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -102,10 +57,9 @@ def search():
 @bp.get("/households/<int:household_id>/visit")
 @login_required
 def visit_form(household_id: int):
-    household = _household_header(household_id)
-    case = _case_header(request.args.get("case", type=int), household.id, clock.today())
+    form = worklists.visit_form(current_user, household_id, request.args.get("case", type=int), clock.today())
     return render_template(
-        "field/visit.html", household=household, case=case, groups=QUESTION_GROUPS,
+        "field/visit.html", household=form.household, case=form.case, groups=QUESTION_GROUPS,
         income_items=INCOME_ITEMS, methods=METHODS, away_reasons=AwayReason.choices(),
         reached_via_labels=REACHED_VIA_LABELS)
 

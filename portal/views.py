@@ -9,14 +9,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from core.clock import today
 from core.extensions import db
+from core.unit_of_work import keep_on_refusal
+from portal import household_page
 from portal.forms import LoginForm
-from services import household_page
+from portal.landing import landing_for
 from services.accounts import users
 from services.errors import ValidationFailed
 from services.farmer import policy
+from services.fieldwork import visits
 from services.households import records
-from services.landing import landing_for
-from core.unit_of_work import keep_on_refusal
 
 bp = Blueprint("portal", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/portal")
@@ -85,14 +86,14 @@ def _photo_response(found):
 @login_required
 def photo(photo_id: int):
     """A visit photo of a household in scope (404 otherwise); every read audited."""
-    found = household_page.photo_file(current_user, photo_id, thumbnail=False)
+    found = visits.visit_photo_file(current_user, photo_id, thumbnail=False)
     return _photo_response(found)
 
 
 @bp.route("/photos/<int:photo_id>/thumb")
 @login_required
 def photo_thumb(photo_id: int):
-    found = household_page.photo_file(current_user, photo_id, thumbnail=True)
+    found = visits.visit_photo_file(current_user, photo_id, thumbnail=True)
     return _photo_response(found)
 
 

@@ -14,28 +14,28 @@ from werkzeug.datastructures import MultiDict
 
 from core.clock import today
 from core.extensions import db
+from core.unit_of_work import keep_on_refusal
 from domain.workflow import Action, TransitionRefused
+from portal.office import case_view
 from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from portal.office.steps import PANELS, STEP_FORMS
-from services import case_page
 from services.errors import ValidationFailed
 from services.workflow import cases, evidence_files
-from core.unit_of_work import keep_on_refusal
 
 
 def render_case_page(case_id: int, *, open_action: str = "", errors: dict | None = None, refused: tuple = (),
                      typed: MultiDict | None = None, done: str = "", status: int = 200):
     case = cases.read_case(current_user, case_id)
     day = today()
-    steps = case_page.steps(current_user, case, day, set(STEP_FORMS))
+    steps = case_view.steps(current_user, case, day, set(STEP_FORMS))
     forms = {s.action: STEP_FORMS[Action(s.action)] for s in steps}
     options = {s.action: forms[s.action].options(current_user, case, day) for s in steps if not s.blocked}
     panels = [p for provider in PANELS if (p := provider(current_user, case, day)) is not None]
     # A refused step this person is not offered (another role's step) is explained at the top.
     refused_top = refused if refused and open_action not in forms else ()
     html = render_template(
-        "office/case.html", head=case_page.header(case, day), events=case_page.events(case),
+        "office/case.html", head=case_view.header(case, day), events=case_view.events(case),
         steps=steps, forms=forms, options=options, panels=panels, open_action=open_action,
         errors=errors or {}, refused=refused, refused_top=refused_top, typed=typed or MultiDict(),
         done=done)

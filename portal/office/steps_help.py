@@ -20,11 +20,11 @@ from domain.deadlines import quarter_code
 from domain.fieldwork import VisitMethod
 from domain.workflow import Action, TransitionRefused
 from models import Case, User
+from portal.office import plan_views
 from portal.office.blueprint import bp
 from portal.office.case_page import render_case_page as render_case
 from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
-from services import plan_views
 from services.accounts import people, scoping
 from services.errors import ValidationFailed
 from services.help import evaluations, plans

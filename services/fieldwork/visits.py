@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.filestore import new_key, store
@@ -28,8 +29,7 @@ from domain.workflow import Action, CaseState
 from models import Case, Household, PhotoUpload, User, Visit
 from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
-from services.platform import audit
-from services.platform import files
+from services.platform import audit, files
 from services.platform.photos import PhotoRejected, process_photo
 from services.workflow import cases
 from services.workflow.cases import StepInput
@@ -144,6 +144,21 @@ def photo_file(actor: User, client_uuid: str, *, thumbnail: bool = False) -> fil
                         modified=row.created_at)
 
 
+
+def visit_photo_file(actor: User, photo_id: int, *, thumbnail: bool) -> files.ServedFile:
+    """The stored JPEG of a visit photo whose household is in the reader's scope (the household
+    page); the read is audited. NotFound for a missing photo, one not attached to a visit, or one
+    outside scope."""
+    photo = db.session.get(PhotoUpload, photo_id)
+    if photo is None or photo.visit is None:
+        raise NotFound("photo")
+    household = scoping.get(actor, Household, photo.visit.household_id)
+    stored = photo.thumb_name if thumbnail else photo.stored_name
+    found = files.served(stored, "image/jpeg", modified=photo.created_at)
+    audit.record(actor, "read", "photo", photo.id, f"household={household.id} {'thumbnail' if thumbnail else 'full'}")
+    return found
+
+
 # --- visits ------------------------------------------------------------------------------------
 
 def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
@@ -178,6 +193,26 @@ def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
         cases.perform(actor, case.id, Action.VERIFY, step, today=visit.visited_at.date())
     audit.record(actor, "create", "visit", visit.id, f"household={household.id}")
     return visit, True
+
+
+def visit_for(actor: User, client_uuid: str) -> Visit:
+    """A visit the user may read: their own, or one of a household in their scope (like
+    ``photo_for``), with its photos and case loaded."""
+    visit = db.session.execute(
+        select(Visit).where(Visit.client_uuid == client_uuid)
+        .options(selectinload(Visit.photos), selectinload(Visit.case), selectinload(Visit.household))
+    ).scalar_one_or_none()
+    if visit is None or (visit.worker_id != actor.id and not scoping.in_scope(actor, visit.household.region)):
+        raise NotFound("visit outside scope")
+    return visit
+
+
+def visits_of(household: Household) -> list[Visit]:
+    """The household's visits, newest first (for a record already read through
+    ``records.read_household``)."""
+    query = (select(Visit).where(Visit.household_id == household.id)
+             .order_by(Visit.visited_at.desc(), Visit.id.desc()))
+    return list(db.session.execute(query).scalars())
 
 
 def _visit(client_uuid: str) -> Visit | None:

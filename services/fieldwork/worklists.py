@@ -14,6 +14,8 @@ from domain.workflow import CaseState
 from models import Case, Household, Member, ScreeningRound, User, Visit
 from models.personal import ID_NUMBER, PHONE, tail_index
 from services.accounts import scoping
+from services.errors import NotFound
+from services.households import records
 
 LIST_LIMIT = 200
 
@@ -120,6 +122,62 @@ def search(actor: User, text: str) -> list[HouseholdRow]:
     rows = db.session.execute(_households_query(actor).where(Household.id.in_(ids))
                               .order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
     return _household_rows(rows)
+
+
+def household_page(actor: User, q: str, page: int, per_page: int) -> tuple[list[HouseholdRow], int]:
+    """(rows, total) for the API's household list: a search by name or number tail (at most
+    ``LIST_LIMIT`` matches), or every household in scope by id."""
+    start = (page - 1) * per_page
+    if q.strip():
+        rows = search(actor, q)
+        return rows[start:start + per_page], len(rows)
+    query = (scoping.households(actor).options(selectinload(Household.members), selectinload(Household.region))
+             .order_by(Household.id).limit(per_page).offset(start))
+    found = list(db.session.execute(query).scalars())
+    return _household_rows(found), records.count_in_scope(actor)
+
+
+
+# --- the visit form's headings -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HouseholdHeader:
+    id: int
+    head: str
+    id_masked: str
+    address: str
+    region: str
+    size: int
+
+
+@dataclass(frozen=True)
+class CaseHeader:
+    id: int
+    state: str
+    verifying: bool           # this visit completes the verification step
+    row: CaseRow | None
+
+
+@dataclass(frozen=True)
+class VisitForm:
+    household: HouseholdHeader
+    case: CaseHeader | None   # when the visit is made for a case
+
+
+def visit_form(actor: User, household_id: int, case_id: int | None, today: date) -> VisitForm:
+    """What the visit form shows above its fields: the household (NotFound outside scope) and,
+    for a visit made for a case, that case (NotFound outside scope or for another household)."""
+    household = scoping.get(actor, Household, household_id)
+    head = household.head
+    header = HouseholdHeader(household.id, head.name if head else "", head.id_number_masked or "" if head else "",
+                             household.address, household.region.name, household.size)
+    if case_id is None:
+        return VisitForm(header, None)
+    case = scoping.get(actor, Case, case_id)
+    if case.household_id not in (None, household.id):
+        raise NotFound("case of another household")
+    row = next((r for r in cases_to_verify(actor, today) if r.id == case.id), None)
+    return VisitForm(header, CaseHeader(case.id, case.state_enum.label, row is not None, row))
 
 
 def _household_rows(households: list[Household]) -> list[HouseholdRow]:

@@ -9,13 +9,13 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from core.clock import WORK_TZ
 from core.extensions import db
 from domain.enums import CaseSource, HouseholdAttribute, MonitoringCategory
 from domain.fieldwork import VisitMethod
 from domain.workflow import Action, CaseState
 from models import Case, CaseEvent, User, Visit
 from services.accounts import scoping
-from services.views import DISPLAY_TZ
 
 # A visit that verifies a case writes its VERIFY event in the same request (services.fieldwork.visits);
 # this is how far apart the two records may be and still be counted as one act.
@@ -69,7 +69,7 @@ def linked_visits(case: Case) -> list[VisitRow]:
     if not visits:
         return []
     verifying = _verifying_visits(case, visits)
-    return [VisitRow(id=v.id, at=v.visited_at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M"),
+    return [VisitRow(id=v.id, at=v.visited_at.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M"),
                      method=VisitMethod(v.method).label, remote=VisitMethod(v.method).remote,
                      worker=f"{v.worker.full_name}（{v.worker.role_enum.label}）",
                      photos=len(v.photos), verified_case=v.id in verifying)

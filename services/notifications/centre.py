@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
+from core.clock import WORK_TZ
 from core.extensions import db
 from domain.enums import NotificationKind
 from models import Notification, User
 from models.types import utcnow
 from services.errors import NotFound
-from services.views import DISPLAY_TZ
 
 PAGE_SIZE = 50
 
@@ -58,7 +58,7 @@ def centre(user: User, page: int = 1) -> Centre:
     rows = [NotificationRow(id=n.id, kind=NotificationKind(n.kind).label, tone=_TONES.get(n.kind, "ok"),
                             title=n.title,
                             case_id=n.case_id,
-                            at=n.created_at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M"),
+                            at=n.created_at.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M"),
                             unread=n.read_at is None)
             for n in db.session.execute(query).scalars()]
     return Centre(rows=rows, unread=unread_count(user), total=total, page=page, pages=pages)

@@ -28,8 +28,7 @@ from domain.jobs import (FAILED_MESSAGE, LOST_MESSAGE, STALE_AFTER, JobKind, Job
 from models import Job, Region, User
 from models.types import utcnow
 from services.errors import NotFound, ValidationFailed
-from services.platform import audit
-from services.platform import outbox
+from services.platform import audit, outbox
 
 log = logging.getLogger("shoudi.jobs")
 RUN_JOB_EXTENSION = "shoudi_run_job"

@@ -24,6 +24,13 @@ def by_code(code: str) -> Region | None:
     return db.session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
 
 
+def chain(region: Region) -> list[Region]:
+    """The region and the regions above it, from the top of the tree down, in one query."""
+    ids = region.ancestor_ids
+    found = {r.id: r for r in db.session.execute(select(Region).where(Region.id.in_(ids))).scalars()}
+    return [found[i] for i in ids if i in found]
+
+
 def resolve_code(code: str) -> Region | None:
     """The region a code stands for today, following renamed and merged codes."""
     region = by_code(code)

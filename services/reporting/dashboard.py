@@ -1,5 +1,5 @@
 """The dashboard of a scope: cases by state, monitored households by category, risk type and
-region, deadlines, and a twelve-month trend — each as a table and an inline SVG chart.
+region, deadlines, and a twelve-month trend — each as a table (the page draws its chart).
 
 Every figure is an aggregate query (GROUP BY or conditional sums) over ``scoping.cases(user)``,
 so the database counts and Python only arranges the groups (states, regions with cases,
@@ -12,19 +12,17 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from markupsafe import Markup
 from sqlalchemy import Text, and_, case, cast, func, or_, select
 
+from core.clock import WORK_TZ
 from core.extensions import db
 from domain.deadlines import DUE_SOON_DAYS
 from domain.enums import MonitoringCategory, RegionLevel, RiskType
 from domain.workflow import Action, CaseState
 from models import Case, CaseEvent, Region, User
-from services import charts
 from services.accounts import scoping
 from services.notifications.reminders import MONITORED, NON_TERMINAL
 from services.reporting.overdue import csv_bytes
-from services.views import DISPLAY_TZ
 
 OPEN_STATES = tuple(s.value for s in CaseState if s.is_open)
 TREND_MONTHS = 12
@@ -42,8 +40,8 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list]
-    chart: Markup
     note: str = ""
+    months: list[date] = field(default_factory=list)  # the trend's months (one per row), else empty
 
 
 @dataclass
@@ -76,8 +74,7 @@ def _sum(condition):
 
 
 def _table(key: str, title: str, columns: list[str], rows: list[list], note: str = "") -> Table:
-    chart = charts.bar_chart(title, [(r[0], r[1]) for r in rows])
-    return Table(key, title, columns, rows, Markup(chart), note)
+    return Table(key, title, columns, rows, note)
 
 
 def _states_and_categories(user: User) -> tuple[Table, Table]:
@@ -148,7 +145,7 @@ def month_starts(today: date, months: int = TREND_MONTHS) -> list[date]:
 
 
 def _utc(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=DISPLAY_TZ).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=WORK_TZ).astimezone(timezone.utc)
 
 
 def _trend(user: User, today: date) -> Table:
@@ -166,13 +163,9 @@ def _trend(user: User, today: date) -> Table:
         code = _TREND_ACTIONS.get(row.action, "opened")
         values[code] = [a + int(b or 0) for a, b in zip(values[code], row[1:])]
     labels = [f"{d.year}年{d.month}月" for d in starts]
-    # Month numbers on the axis and the year under January (twelve months hold exactly one).
-    short = [f"{d.month}\n{d.year}年" if d.month == 1 else str(d.month) for d in starts]
     rows = [[labels[i]] + [values[code][i] for code, _ in TREND_SERIES] for i in range(len(starts))]
-    chart = charts.line_chart("近12个月趋势", short, [(name, values[code]) for code, name in TREND_SERIES],
-                              full_names=labels)
-    return Table("trend", "近12个月趋势", ["月份"] + [name for _, name in TREND_SERIES], rows, Markup(chart),
-                 "新增线索按提交日计，纳入监测按县级确定日计，风险消除按公告日计。")
+    return Table("trend", "近12个月趋势", ["月份"] + [name for _, name in TREND_SERIES], rows,
+                 "新增线索按提交日计，纳入监测按县级确定日计，风险消除按公告日计。", months=starts)
 
 
 def export(user: User, today: date) -> bytes:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain.deadlines import CaseDates, current_deadline
@@ -20,7 +21,7 @@ from domain.enums import CaseSource, LabourCapacity, MonitoringCategory, RiskTyp
 from domain.evidence import ELIMINATION_PAPERS
 from domain.lookup import new_lookup_code
 from domain.workflow import Action, CaseState, TransitionContext, TransitionRefused, decide
-from models import Case, Household, Region, User
+from models import Case, CaseEvent, Household, Region, User
 from models.personal import ID_NUMBER, blind_index
 from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
@@ -143,6 +144,22 @@ def read_case(actor: User, case_id: int) -> Case:
     case = scoping.get(actor, Case, case_id)
     audit.record(actor, "read", "case", case.id, "full record")
     return case
+
+
+def events_of(case: Case) -> list[CaseEvent]:
+    """The case's history, oldest first, with who took each step (for a case already read
+    through ``read_case``)."""
+    query = (select(CaseEvent).where(CaseEvent.case_id == case.id).options(selectinload(CaseEvent.actor))
+             .order_by(CaseEvent.id))
+    return list(db.session.execute(query).scalars())
+
+
+def page_in_scope(actor: User, page: int, per_page: int) -> tuple[list[Case], int]:
+    """(cases, total): one page of the cases in the actor's scope, by id."""
+    query = scoping.cases(actor)
+    total = db.session.execute(query.with_only_columns(func.count(Case.id)).order_by(None)).scalar_one()
+    rows = db.session.execute(query.order_by(Case.id).limit(per_page).offset((page - 1) * per_page)).scalars()
+    return list(rows), total
 
 
 def match_household(actor: User, case_id: int, household_id: int) -> Case:

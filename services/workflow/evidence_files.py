@@ -5,8 +5,7 @@ from core.extensions import db
 from models import Case, CaseEvent, EventEvidence, User
 from services.accounts import scoping
 from services.errors import NotFound
-from services.platform import audit
-from services.platform import files
+from services.platform import audit, files
 from services.platform.files import ServedFile
 from services.workflow.case_events import SUFFIXES
 

@@ -14,7 +14,7 @@ from help_support import (choices, green_channel_case, helping_case, library, pl
                           visited_case)
 from models import AuditLog, CaseEvent, PlanMeasure
 from office_support import drive
-from services import plan_views
+from portal.office import plan_views
 from services.errors import NotFound, ValidationFailed
 from services.help import measures, plans
 from services.workflow import cases

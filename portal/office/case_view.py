@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from core.clock import WORK_TZ
 from domain.deadlines import DUE_SOON_DAYS, CaseDates, DeadlineKind, notice_deadline
 from domain.enums import CaseSource, MonitoringCategory, RiskType, Role
 from domain.evidence import EvidenceKind
 from domain.workflow import Action, CaseState, actions_for_role
 from models import Case, User
 from services.regions import settings
-from services.views import DISPLAY_TZ
 from services.workflow import cases
 
 
@@ -123,7 +123,7 @@ def events(case: Case) -> list[EventRow]:
     for e in case.events:
         actor = f"{e.actor.full_name}（{Role(e.actor_role).label}）" if e.actor else "农户本人"
         rows.append(EventRow(
-            at=e.at.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M"),
+            at=e.at.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M"),
             action=_event_label(e),
             state=CaseState(e.to_state).label, actor=actor, comment=e.comment or "", signed=e.signed,
             details=_details(e.data or {}),

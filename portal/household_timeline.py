@@ -1,8 +1,8 @@
 """The history of a household as plain data: one timeline merging case steps, visits, measure
 status changes and evaluations (newest first), and who has read the record (the audit log).
 
-Also the small formatting helpers the household page shares with it. Callers pass rows they
-have already loaded (with their relations), so nothing here queries per row.
+Also the small formatting helpers the household page shares with it. Callers pass rows already
+loaded with their relations (``services.households.history``), so nothing here queries.
 """
 from __future__ import annotations
 
@@ -10,17 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Iterable
 
-from sqlalchemy import and_, func, or_, select
-
-from core.extensions import db
+from core.clock import WORK_TZ
 from domain.enums import MeasureStatus, Role
 from domain.fieldwork import AwayReason, VisitMethod
-from models import AuditLog, Case, Evaluation, Household, PlanMeasure, User, Visit
-from services import case_page
-from services.case_page import EvidenceRow
-from services.views import DISPLAY_TZ
-
-VIEWERS_SHOWN = 50
+from models import Case, Evaluation, PlanMeasure, User, Visit
+from portal.office import case_view
+from portal.office.case_view import EvidenceRow
+from services.households.history import Reads
 _DAY_END = time(23, 59, 59)  # a date-only entry sorts after the timed steps of its day
 YES_NO = {True: "是", False: "否"}
 SHOULD_MONITOR = {True: "建议纳入监测", False: "无需纳入监测", None: ""}
@@ -36,7 +32,7 @@ def day(value: date | None) -> str:
 
 def clock(value: datetime) -> str:
     """A stored UTC time in Beijing time, to the minute."""
-    return value.astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def name(user: User | None) -> str:
@@ -65,7 +61,7 @@ class ViewerRow:
 
 
 def _at_end_of(value: date) -> datetime:
-    return datetime.combine(value, _DAY_END, tzinfo=DISPLAY_TZ)
+    return datetime.combine(value, _DAY_END, tzinfo=WORK_TZ)
 
 
 def _entry(when: datetime, shown: str, kind: str, kind_label: str, title: str, actor: str = "", *,
@@ -75,8 +71,8 @@ def _entry(when: datetime, shown: str, kind: str, kind_label: str, title: str, a
 
 
 def _case_entries(case: Case):
-    # case_page.events keeps the order of case.events, so each row pairs with its event's time.
-    for event, row in zip(case.events, case_page.events(case)):
+    # case_view.events keeps the order of case.events, so each row pairs with its event's time.
+    for event, row in zip(case.events, case_view.events(case)):
         lines = [*row.details, *([row.comment] if row.comment else []), *(["已签字"] if row.signed else [])]
         title = f"{row.action} → {row.state}"
         if event.action is None and event.from_state is not None:
@@ -142,21 +138,8 @@ def timeline(cases: Iterable[Case], visits: Iterable[Visit], measures: Iterable[
     return tuple(timed[i][1] for i in order)
 
 
-def viewers(household: Household, case_ids: list[int]) -> tuple[tuple[ViewerRow, ...], int]:
-    """Audited reads of the household and of the given cases: the latest ones, and how many in all."""
-    target = and_(AuditLog.object_type == "household", AuditLog.object_id == str(household.id))
-    if case_ids:
-        target = or_(target, and_(AuditLog.object_type == "case",
-                                  AuditLog.object_id.in_([str(i) for i in case_ids])))
-    reads = and_(AuditLog.action == "read", target)
-    total = db.session.execute(select(func.count(AuditLog.id)).where(reads)).scalar_one()
-    latest = (select(AuditLog).where(reads).order_by(AuditLog.at.desc(), AuditLog.id.desc())
-              .limit(VIEWERS_SHOWN))
-    rows = list(db.session.execute(latest).scalars())
-    user_ids = {r.user_id for r in rows if r.user_id is not None}
-    names = dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids))).all()
-                 ) if user_ids else {}
-    shown = tuple(ViewerRow(
-        at=clock(r.at), name=names.get(r.user_id, "（账号已不存在）"), role=label(Role, r.role),
-        what="农户档案" if r.object_type == "household" else f"案件 {r.object_id}") for r in rows)
-    return shown, total
+def viewers(reads: Reads) -> tuple[ViewerRow, ...]:
+    """The latest audited reads of the household and its cases, newest first."""
+    return tuple(ViewerRow(
+        at=clock(r.at), name=reads.names.get(r.user_id, "（账号已不存在）"), role=label(Role, r.role),
+        what="农户档案" if r.object_type == "household" else f"案件 {r.object_id}") for r in reads.latest)

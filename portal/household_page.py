@@ -1,11 +1,8 @@
 """The household page (农户档案) as plain data: the household and its members in full, every case
 the reader may see, visits with photos, help measures, evaluations, one merged timeline, and
-who has read the record. Built only after an audited read (``households.read_household``).
-
-Cases come through ``scoping.cases``: a grid worker sees the household of their grid but only
-the cases assigned to or reported by them, so the measures, evaluations, timeline and readers
-derived from cases follow the same rule. Every section is loaded with a fixed number of
-queries, however many visits, photos or steps the household has.
+who has read the record. Built only after an audited read (``records.read_household``), from
+what ``services.households.history`` loads: the cases, measures, evaluations and readers the
+reader may see, with a fixed number of queries however long the history is.
 """
 from __future__ import annotations
 
@@ -13,25 +10,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from core.extensions import db
 from domain.eligibility import NoMonitoringLine, format_yuan, format_yuan_cents, per_capita_income
 from domain.enums import (CaseSource, Department, Health, HelpKind, HouseholdAttribute, KeyGroup,
                           LabourCapacity, MeasureStatus, MonitoringCategory, Relation, RiskType, Role,
                           Schooling)
 from domain.fieldwork import AwayReason, VisitMethod
-from models import Case, CaseEvent, Evaluation, Household, PhotoUpload, PlanMeasure, Region, User, Visit
-from services import household_history
-from services.accounts import scoping
-from services.errors import NotFound
-from services.platform import audit
-from services.regions import settings
-from services.household_history import (SHOULD_MONITOR, YES_NO, TimelineEntry, ViewerRow, clock, day,
-                                        label, name)
-from services.platform import files
+from models import Case, Evaluation, Household, PhotoUpload, PlanMeasure, Region, User, Visit
+from portal import household_timeline
+from portal.household_timeline import (SHOULD_MONITOR, YES_NO, TimelineEntry, ViewerRow, clock, day, label,
+                                       name)
+from services.households import history
 from services.platform.photos import THUMB_SIDE
+from services.regions import settings, tree
 
 
 @dataclass(frozen=True)
@@ -174,9 +164,7 @@ def _money(amount: Decimal | None) -> str:
 # --- the household and its members -------------------------------------------------------------
 
 def _region_chain(region: Region) -> str:
-    ids = region.ancestor_ids
-    found = {r.id: r.name for r in db.session.execute(select(Region).where(Region.id.in_(ids))).scalars()}
-    return " / ".join(found[i] for i in ids if i in found)
+    return " / ".join(r.name for r in tree.chain(region))
 
 
 def _toilet(value: bool | None) -> str:
@@ -228,15 +216,6 @@ def _members(household: Household) -> tuple[MemberRow, ...]:
 
 # --- cases, visits, measures, evaluations -------------------------------------------------------
 
-def _load_cases(actor: User, household: Household) -> list[Case]:
-    query = (scoping.cases(actor).where(Case.household_id == household.id)
-             .options(selectinload(Case.pair_cadre),
-                      selectinload(Case.events).options(selectinload(CaseEvent.actor),
-                                                        selectinload(CaseEvent.evidence)))
-             .order_by(Case.clue_date.desc(), Case.id.desc()))
-    return list(db.session.execute(query).scalars())
-
-
 def _case_row(case: Case, today: date) -> CaseRow:
     return CaseRow(
         id=case.id, state=case.state_enum.label, state_code=case.state, is_open=case.is_open,
@@ -247,13 +226,6 @@ def _case_row(case: Case, today: date) -> CaseRow:
         overdue=bool(case.is_open and case.due_date and today > case.due_date),
         pair_cadre=name(case.pair_cadre), rejection_reason=case.rejection_reason or "",
         merged_into=case.merged_into_id)
-
-
-def _load_visits(household: Household) -> list[Visit]:
-    query = (select(Visit).where(Visit.household_id == household.id)
-             .options(selectinload(Visit.worker), selectinload(Visit.photos))
-             .order_by(Visit.visited_at.desc(), Visit.id.desc()))
-    return list(db.session.execute(query).scalars())
 
 
 def _thumb(photo: PhotoUpload) -> PhotoRow:
@@ -275,14 +247,6 @@ def _visit_row(visit: Visit, visible_cases: set[int]) -> VisitRow:
         photos=tuple(_thumb(p) for p in visit.photos))
 
 
-def _load_measures(case_ids: list[int]) -> list[PlanMeasure]:
-    query = (select(PlanMeasure).where(PlanMeasure.case_id.in_(case_ids))
-             .options(selectinload(PlanMeasure.measure), selectinload(PlanMeasure.created_by),
-                      selectinload(PlanMeasure.updated_by))
-             .order_by(PlanMeasure.case_id.desc(), PlanMeasure.position, PlanMeasure.id))
-    return list(db.session.execute(query).scalars()) if case_ids else []
-
-
 def _finished(pm: PlanMeasure) -> bool:
     return pm.status_enum in (MeasureStatus.DONE, MeasureStatus.CANCELLED)
 
@@ -295,12 +259,6 @@ def _measure_row(pm: PlanMeasure, today: date) -> MeasureRow:
         overdue=bool(not _finished(pm) and pm.due_on and today > pm.due_on), note=pm.note or "")
 
 
-def _load_evaluations(case_ids: list[int]) -> list[Evaluation]:
-    query = (select(Evaluation).where(Evaluation.case_id.in_(case_ids)).options(selectinload(Evaluation.actor))
-             .order_by(Evaluation.evaluated_on.desc(), Evaluation.id.desc()))
-    return list(db.session.execute(query).scalars()) if case_ids else []
-
-
 def _evaluation_row(e: Evaluation) -> EvaluationRow:
     return EvaluationRow(
         case_id=e.case_id, quarter=e.quarter, evaluated_on=day(e.evaluated_on),
@@ -309,35 +267,18 @@ def _evaluation_row(e: Evaluation) -> EvaluationRow:
         actor=name(e.actor), comment=e.comment or "")
 
 
-# --- the page and its photos -------------------------------------------------------------------
+# --- the page ----------------------------------------------------------------------------------
 
 def build(actor: User, household: Household, today: date) -> HouseholdPage:
-    """The page for a household already loaded by ``households.read_household`` (audited)."""
-    cases = _load_cases(actor, household)
-    case_ids = [c.id for c in cases]
-    visits = _load_visits(household)
-    measures = _load_measures(case_ids)
-    evaluations = _load_evaluations(case_ids)
-    viewers, viewer_total = household_history.viewers(household, case_ids)
+    """The page for a household already loaded by ``records.read_household`` (audited)."""
+    found = history.load(actor, household)
+    case_ids = {c.id for c in found.cases}
     return HouseholdPage(
         profile=_profile(household), income=_income(household, today), members=_members(household),
-        cases=tuple(_case_row(c, today) for c in cases),
+        cases=tuple(_case_row(c, today) for c in found.cases),
         own_cases_only=actor.role_enum is Role.GRID_WORKER,
-        visits=tuple(_visit_row(v, set(case_ids)) for v in visits),
-        measures=tuple(_measure_row(pm, today) for pm in measures),
-        evaluations=tuple(_evaluation_row(e) for e in evaluations),
-        timeline=household_history.timeline(cases, visits, measures, evaluations),
-        viewers=viewers, viewer_total=viewer_total)
-
-
-def photo_file(actor: User, photo_id: int, *, thumbnail: bool) -> files.ServedFile:
-    """The stored JPEG of a visit photo whose household is in the reader's scope; the read is
-    audited. NotFound for a missing photo, one not attached to a visit, or one outside scope."""
-    photo = db.session.get(PhotoUpload, photo_id)
-    if photo is None or photo.visit is None:
-        raise NotFound("photo")
-    household = scoping.get(actor, Household, photo.visit.household_id)
-    stored = photo.thumb_name if thumbnail else photo.stored_name
-    found = files.served(stored, "image/jpeg", modified=photo.created_at)
-    audit.record(actor, "read", "photo", photo.id, f"household={household.id} {'thumbnail' if thumbnail else 'full'}")
-    return found
+        visits=tuple(_visit_row(v, case_ids) for v in found.visits),
+        measures=tuple(_measure_row(pm, today) for pm in found.measures),
+        evaluations=tuple(_evaluation_row(e) for e in found.evaluations),
+        timeline=household_timeline.timeline(found.cases, found.visits, found.measures, found.evaluations),
+        viewers=household_timeline.viewers(found.reads), viewer_total=found.reads.total)

@@ -18,11 +18,12 @@ from domain.enums import CaseSource, Health, HouseholdAttribute, LabourCapacity,
 from domain.workflow import Action, CaseState
 from models import AuditLog, Case, Household, Measure, PlanMeasure, Visit
 from office_support import PDF, drive, put_on_elimination_list, review
-from services import household_history, household_page
+from portal import household_page
 from services.errors import NotFound
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
 from services.households import records
+from services.households.history import READS_SHOWN
 from services.households.records import MemberInput
 from services.workflow import cases
 from services.workflow.cases import Evidence, StepInput
@@ -291,13 +292,13 @@ def test_readers_of_the_household_and_its_cases(history):
 
 def test_only_the_latest_readers_are_listed_with_the_total(world):
     h = factories.household(world.grid_a1, START)
-    for _ in range(household_history.VIEWERS_SHOWN + 5):
+    for _ in range(READS_SHOWN + 5):
         records.read_household(world.users["village_a"], h.id)
 
     page = _page(world.users["village_a"], h)
 
-    assert page.viewer_total == household_history.VIEWERS_SHOWN + 6
-    assert len(page.viewers) == household_history.VIEWERS_SHOWN
+    assert page.viewer_total == READS_SHOWN + 6
+    assert len(page.viewers) == READS_SHOWN
 
 
 def test_the_number_of_queries_does_not_grow_with_the_history(world, history):
@@ -332,8 +333,8 @@ def test_photo_in_scope_is_served_and_audited(history):
     village = history.world.users["village_a"]
     photo_id = history.photo_ids[0]
 
-    full = household_page.photo_file(village, photo_id, thumbnail=False)
-    thumb = household_page.photo_file(village, photo_id, thumbnail=True)
+    full = visits.visit_photo_file(village, photo_id, thumbnail=False)
+    thumb = visits.visit_photo_file(village, photo_id, thumbnail=True)
 
     assert full.content != thumb.content and full.etag != thumb.etag
     assert full.content_type == thumb.content_type == "image/jpeg"
@@ -349,13 +350,13 @@ def test_photo_in_scope_is_served_and_audited(history):
 def test_photo_outside_scope_or_not_on_a_visit_is_not_found(history):
     world = history.world
     with pytest.raises(NotFound):
-        household_page.photo_file(world.users["village_b"], history.photo_ids[0], thumbnail=True)
+        visits.visit_photo_file(world.users["village_b"], history.photo_ids[0], thumbnail=True)
     with pytest.raises(NotFound):
-        household_page.photo_file(world.users["grid_b1"], history.photo_ids[0], thumbnail=False)
+        visits.visit_photo_file(world.users["grid_b1"], history.photo_ids[0], thumbnail=False)
     loose, _ = visits.upload_photo(world.users["grid_a1"], str(uuid.uuid4()), _jpeg())
     with pytest.raises(NotFound):  # uploaded, never attached to a visit
-        household_page.photo_file(world.users["village_a"], loose.id, thumbnail=False)
+        visits.visit_photo_file(world.users["village_a"], loose.id, thumbnail=False)
     with pytest.raises(NotFound):
-        household_page.photo_file(world.users["village_a"], 987654, thumbnail=False)
+        visits.visit_photo_file(world.users["village_a"], 987654, thumbnail=False)
     assert db.session.execute(select(AuditLog).where(AuditLog.object_type == "photo", AuditLog.action == "read")
                               ).scalars().all() == []

@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from core.extensions import db
 from domain.enums import Department, Role
-from models import Region, User
+from models import User
 from services.farmer import policy
+from services.households import records
+from services.regions import tree
+from services.workflow import cases
 
 # Roles that visit households and use the field app first.
-from services.households import records
-from services.workflow import cases
 FIELD_ROLES = (Role.GRID_WORKER.value, Role.PAIR_CADRE.value, Role.VILLAGE_STAFF.value)
 
 ROLE_DUTIES = {
@@ -41,11 +41,10 @@ class Landing:
 
 
 def landing_for(user: User, today: date) -> Landing:
-    chain = [db.session.get(Region, rid) for rid in user.region.ancestor_ids]
     department = Department(user.department).label if user.department else None
     return Landing(
         user_name=user.full_name, role_label=user.role_enum.label,
-        region_chain=" / ".join(r.name for r in chain if r is not None), region_code=user.region.code,
+        region_chain=" / ".join(r.name for r in tree.chain(user.region)), region_code=user.region.code,
         households=records.count_in_scope(user), open_cases=cases.count_open_in_scope(user),
         duties=ROLE_DUTIES[user.role_enum], department=department,
         scans_30_days=policy.scans_in_scope(user, today),
