@@ -1,17 +1,32 @@
 """Shared fixtures. Tests that use ``app`` run against SQLite, or against the PostgreSQL named
-by ``TEST_DATABASE_URL``; they are marked ``needs_db`` so CI can run them on both."""
+by ``TEST_DATABASE_URL``; they are marked ``needs_db`` so CI can run them on both.
+
+The schema is built once per session. On SQLite it goes into a template file, and each test
+gets its own copy of that file (copying a file costs far less than ``create_all``). On
+PostgreSQL it is created once in the shared database, and every table is emptied with
+``TRUNCATE ... RESTART IDENTITY CASCADE`` after each test (the audit log's row trigger refuses
+DELETE; TRUNCATE passes it). Requests and services commit, so a rollback per test cannot undo
+their work; "schema once, clean copy or truncate per test" is the equivalent.
+
+Every app built here gets an instance folder under the test's tmp dir, so a
+``instance/shoudi.env`` written by ``make run`` is never read by the tests.
+"""
 from __future__ import annotations
 
 import base64
 import contextvars
 import os
+import re
+import shutil
 import threading
 from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
+from flask import has_app_context, request_started
+from flask.globals import app_ctx
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
@@ -29,22 +44,79 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.needs_db)
 
 
+def make_app(database_url: str, tmp_path, **extra):
+    config = {
+        "SHOUDI_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
+        "SHOUDI_DATA_KEY": TEST_DATA_KEY,
+        "SHOUDI_UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        # Never the project's instance/ folder: make run writes shoudi.env there.
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "WTF_CSRF_ENABLED": False,
+        # Salted but cheap: the suite creates hundreds of accounts.
+        "SHOUDI_PASSWORD_HASH": "pbkdf2:sha256:1000",
+    }
+    config.update(extra)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+class _Schema:
+    """Where the session's schema lives: a template file (SQLite) or the shared PostgreSQL."""
+
+    def __init__(self, tmp_dir):
+        self.postgres = bool(TEST_DATABASE_URL)
+        self.template = tmp_dir / "template.db"
+        url = TEST_DATABASE_URL or f"sqlite:///{self.template}"
+        self.engine = None
+        if self.postgres:
+            # Start every session from an empty schema (the database is shared with CI).
+            self.engine = create_engine(TEST_DATABASE_URL)
+            with self.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        app = make_app(url, tmp_dir)
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+
+    def database_for(self, tmp_path) -> str:
+        if self.postgres:
+            return TEST_DATABASE_URL
+        copy = tmp_path / "test.db"
+        shutil.copyfile(self.template, copy)
+        return f"sqlite:///{copy}"
+
+    def empty(self) -> None:
+        """Empty every table of the shared PostgreSQL (a SQLite copy is simply left behind)."""
+        if not self.postgres:
+            return
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        with self.engine.begin() as conn:
+            # A connection left idle in a transaction would make TRUNCATE wait for ever.
+            conn.execute(text("SET LOCAL lock_timeout = '30s'"))
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
 @pytest.fixture(scope="session")
-def _postgres_ready():
-    """Start every PostgreSQL session from an empty schema (the database is shared with CI)."""
-    if not TEST_DATABASE_URL:
-        return None
-    engine = create_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return TEST_DATABASE_URL
+def _schema(tmp_path_factory):
+    schema = _Schema(tmp_path_factory.mktemp("schema"))
+    yield schema
+    if schema.engine is not None:
+        schema.engine.dispose()
 
 
 @pytest.fixture
-def database_url(tmp_path, _postgres_ready):
-    return _postgres_ready or f"sqlite:///{tmp_path / 'test.db'}"
+def database_url(tmp_path, _schema):
+    """An empty database with the schema in place, for this test alone.
+
+    Tests may build further apps on it with ``make_app``; on PostgreSQL it is emptied after
+    the test whatever they did (they must not drop the schema: it is built once per session).
+    """
+    yield _schema.database_for(tmp_path)
+    _schema.empty()
 
 
 class IsolatedClient(FlaskClient):
@@ -60,23 +132,6 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-def make_app(database_url: str, tmp_path, **extra):
-    config = {
-        "SHOUDI_ENV": "testing",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
-        "SHOUDI_DATA_KEY": TEST_DATA_KEY,
-        "SHOUDI_UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "WTF_CSRF_ENABLED": False,
-        # Salted but cheap: the suite creates hundreds of accounts.
-        "SHOUDI_PASSWORD_HASH": "pbkdf2:sha256:1000",
-    }
-    config.update(extra)
-    app = create_app(config)
-    app.test_client_class = IsolatedClient
-    return app
-
-
 @pytest.fixture
 def app_config():
     """Extra configuration for the ``app`` fixture; a test module may override it."""
@@ -87,13 +142,8 @@ def app_config():
 def app(database_url, tmp_path, app_config):
     app = make_app(database_url, tmp_path, **app_config)
     with app.app_context():
-        db.create_all()
         yield app
         db.session.remove()
-        if database_url.startswith("postgresql"):
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:  # TRUNCATE passes the audit log's row triggers
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
 
 
@@ -105,6 +155,74 @@ def client(app):
 @pytest.fixture
 def today():
     return TODAY
+
+
+class Statements(list):
+    """SQL statements in the order they were sent; ``str()`` numbers them, briefly, for a
+    failure message (long column lists shortened to "…"; the items keep the full text)."""
+
+    @staticmethod
+    def brief(sql: str) -> str:
+        sql = " ".join(sql.split())
+        select = re.match(r"SELECT (.+?) FROM (.*)$", sql)
+        if select and len(select.group(1)) > 60:
+            sql = f"SELECT … FROM {select.group(2)}"
+        insert = re.match(r"INSERT INTO (\S+) \(.*$", sql)
+        if insert:
+            sql = f"INSERT INTO {insert.group(1)} …"
+        return sql if len(sql) <= 240 else sql[:239] + "…"
+
+    def __str__(self) -> str:
+        lines = [f"{len(self)} statements:"]
+        lines += [f"{n:3}. {self.brief(sql)}" for n, sql in enumerate(self, 1)]
+        return "\n".join(lines)
+
+
+@pytest.fixture
+def count_statements(request):
+    """``with count_statements() as statements: client.get(...)`` lists the SQL statements that
+    the requests made in the block send to the database, in order (``count_statements(app)``
+    for an app other than the ``app`` fixture's).
+
+    By default only what a request issues itself is counted: the statements executed in the
+    request's own application context (where Flask-SQLAlchemy scopes its session), from the
+    first hook to the teardown, including what runs in it after its commit. The test's own
+    set-up before or after the block is not counted, nor is work the request hands to the
+    queue: the test queue runs a task at once in the same thread, but in an application context
+    of its own, as the worker would. ``queued=True`` counts those tasks too (every statement
+    sent from this thread while the block is open), for paths whose work happens in the queue.
+    BEGIN, COMMIT and ROLLBACK are driver calls, not statements, and are never counted.
+    """
+    @contextmanager
+    def counting(target=None, *, queued: bool = False):
+        target = target or request.getfixturevalue("app")
+        with target.app_context():
+            engines = list(db.engines.values())
+        statements = Statements()
+        request_contexts: list = []
+        thread = threading.get_ident()
+
+        def request_started_(sender, **extra):
+            request_contexts.append(app_ctx._get_current_object())
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if queued:
+                counted = threading.get_ident() == thread
+            else:
+                counted = has_app_context() and any(app_ctx._get_current_object() is c for c in request_contexts)
+            if counted:
+                statements.append(statement)
+
+        request_started.connect(request_started_, target)
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", record)
+            request_started.disconnect(request_started_, target)
+    return counting
 
 
 @contextmanager

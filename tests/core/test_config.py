@@ -32,13 +32,36 @@ def test_production_refuses_missing_or_default_secrets(tmp_path, environ, expect
     assert expected in str(info.value)
 
 
-def test_production_app_refuses_to_start_without_secret(tmp_path, monkeypatch):
+def _no_shoudi_environment(monkeypatch):
     for key in list(os.environ):
         if key.startswith("SHOUDI_"):
             monkeypatch.delenv(key)
+
+
+def test_production_app_refuses_to_start_without_secret(tmp_path, monkeypatch):
+    # An instance folder of its own: the project's instance/shoudi.env (written by make run)
+    # holds real secrets and must not make this pass or fail.
+    _no_shoudi_environment(monkeypatch)
     monkeypatch.setenv("SHOUDI_ENV", "production")
     with pytest.raises(ConfigError):
-        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+        create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_app_takes_its_instance_folder_from_the_test_config(tmp_path, monkeypatch):
+    _no_shoudi_environment(monkeypatch)
+    instance = tmp_path / "elsewhere"
+    assert generate_instance_secrets(str(instance)) is True
+    given = {"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    app = create_app(given)
+    assert app.instance_path == str(instance)
+    assert app.config["SECRET_KEY"] == read_env_file(instance / "shoudi.env")["SHOUDI_SECRET_KEY"]
+    assert "INSTANCE_PATH" not in app.config and "INSTANCE_PATH" in given  # the caller's dict is kept
+
+
+def test_test_apps_never_use_the_project_instance_folder(app):
+    project_instance = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "instance")
+    assert os.path.realpath(app.instance_path) != os.path.realpath(project_instance)
 
 
 def test_production_starts_with_real_secrets(tmp_path):
