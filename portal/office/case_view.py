@@ -120,7 +120,7 @@ def _event_label(event) -> str:
 
 def events(case: Case) -> list[EventRow]:
     rows = []
-    for e in case.events:
+    for e in cases.events_of(case, with_evidence=True):
         actor = f"{e.actor.full_name}（{Role(e.actor_role).label}）" if e.actor else "农户本人"
         rows.append(EventRow(
             at=e.at.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M"),

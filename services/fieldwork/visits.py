@@ -177,8 +177,9 @@ def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
                      signed=bool(data.signature_png))
     if verifies:  # refused before anything is written
         cases.check(actor, case, Action.VERIFY, step, today=fields["visited_at"].date())
+    # The photos are given with the new visit, so answering with them needs no query.
     visit = Visit(client_uuid=data.client_uuid, payload_sha256=fingerprint, household=household,
-                  case=case, worker_id=actor.id, **fields)
+                  case=case, worker_id=actor.id, photos=photos, **fields)
     db.session.add(visit)
     try:
         db.session.flush()
@@ -187,8 +188,6 @@ def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
         if fields["signature_file"]:
             _discard(fields["signature_file"])
         return _same_visit(_visit(data.client_uuid), actor, fingerprint), False
-    for photo in photos:
-        photo.visit = visit
     if verifies:
         cases.perform(actor, case.id, Action.VERIFY, step, today=visit.visited_at.date())
     audit.record(actor, "create", "visit", visit.id, f"household={household.id}")

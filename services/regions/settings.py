@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.extensions import db
 from domain.eligibility import line_for_year
@@ -22,8 +22,27 @@ def _chain(region: Region) -> list[int]:
     return region.ancestor_ids
 
 
+# A step asks for its region's settings several times (its deadline, its guards, the next
+# deadline); they are read once per transaction. Writing a setting forgets what was read.
+_CACHE = "shoudi_policy_settings"
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_settings(session, transaction) -> None:
+    if transaction.parent is None or transaction.nested:  # not the inner ones of each flush
+        session.info.pop(_CACHE, None)
+
+
 def policy_for(region: Region) -> PolicySettings:
     chain = _chain(region)
+    cache = db.session.info.setdefault(_CACHE, {})
+    key = tuple(chain)
+    if key not in cache:
+        cache[key] = _read_policy(chain)
+    return cache[key]
+
+
+def _read_policy(chain: list[int]) -> PolicySettings:
     rows = db.session.execute(select(RegionPolicy).where(RegionPolicy.region_id.in_(chain))).scalars().all()
     by_region: dict[int, dict[str, str]] = {}
     for row in rows:
@@ -56,6 +75,7 @@ def set_policy(actor: User, region: Region, key: str, value: str) -> RegionPolic
     except InvalidSetting as exc:
         raise ValidationFailed({key: str(exc)}) from exc
     row = _upsert(RegionPolicy, {"region_id": region.id, "key": key}, {"value": value})
+    db.session.info.pop(_CACHE, None)
     audit.record(actor, "update", "region_policy", row.id, f"region={region.code} key={key}")
     return row
 

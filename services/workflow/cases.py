@@ -146,10 +146,12 @@ def read_case(actor: User, case_id: int) -> Case:
     return case
 
 
-def events_of(case: Case) -> list[CaseEvent]:
+def events_of(case: Case, *, with_evidence: bool = False) -> list[CaseEvent]:
     """The case's history, oldest first, with who took each step (for a case already read
-    through ``read_case``)."""
-    query = (select(CaseEvent).where(CaseEvent.case_id == case.id).options(selectinload(CaseEvent.actor))
+    through ``read_case``), and the files of each step when asked: a query per kind of thing,
+    never one per event."""
+    options = [selectinload(CaseEvent.actor)] + ([selectinload(CaseEvent.evidence)] if with_evidence else [])
+    query = (select(CaseEvent).where(CaseEvent.case_id == case.id).options(*options)
              .order_by(CaseEvent.id))
     return list(db.session.execute(query).scalars())
 
