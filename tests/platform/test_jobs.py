@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 import factories
 from core.extensions import db
+from core.queue import QUEUE_EXTENSION
 from domain.jobs import LOST_MESSAGE, MAX_ATTEMPTS, STALE_AFTER, JobKind, JobState
 from models import AuditLog, Job
 from models.types import utcnow
 from services.errors import NotFound, ValidationFailed
 from services.farmer import sheets
-from services.platform import jobs
+from services.platform import jobs, scheduled
 
 TODAY = date(2026, 11, 20)
 PUBLIC = "https://zhen.example.cn"
@@ -145,3 +146,20 @@ def test_a_job_that_keeps_losing_its_consumer_fails_with_a_reason(app, world):
     db.session.refresh(job)
     assert job.state == JobState.FAILED.value and job.message == LOST_MESSAGE
     assert job.finished_at is not None
+
+
+def test_the_scheduler_runs_the_daily_reminders_and_the_file_sweep_as_jobs(app, world):
+    queue = app.extensions[QUEUE_EXTENSION]
+    assert {t.name for t in queue._registry.periodic_tasks} >= {
+        "reminders.daily", "files.sweep", "outbox.sweep", "jobs.reap"}
+    reminders = scheduled.start(JobKind.REMINDERS, TODAY)
+    sweep = scheduled.start(JobKind.FILE_SWEEP, TODAY)
+    db.session.commit()
+    for job in (reminders, sweep):
+        db.session.refresh(job)
+        assert job.state == JobState.DONE.value and job.user_id is None
+    assert reminders.message.startswith("已发送提醒 0 条")
+    assert sweep.message == "已清理无主文件 0 个"
+    with pytest.raises(NotFound):  # scheduled jobs are for administrators only
+        jobs.visible(world.users["county"], sweep.id)
+    assert jobs.visible(world.users["admin"], sweep.id) is not None
