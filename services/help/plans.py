@@ -32,7 +32,6 @@ from services.workflow.case_events import StepInput
 
 PLAN_ACTIONS = (Action.MAKE_HELP_PLAN, Action.REVISE_HELP_PLAN)
 EARLY_ROLES = (Role.VILLAGE_STAFF.value, Role.TOWNSHIP_STAFF.value)
-OPEN_STATUSES = (MeasureStatus.PLANNED.value, MeasureStatus.IN_PROGRESS.value)
 
 
 @dataclass(frozen=True)
