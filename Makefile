@@ -59,11 +59,13 @@ browser-deps:
 	fi
 
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (as .ci/run does).
+# Two test processes (pytest-xdist): each has its own databases (see tests/conftest.py).
+TEST_PROCESSES ?= 2
 test: install-test browser-deps
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	    echo "== PostgreSQL: $$TEST_DATABASE_URL =="; \
-	    $(BIN)/python -m pytest -q -m needs_db; \
+	    $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) -m needs_db; \
 	fi
 
 clean:

@@ -10,6 +10,10 @@ their work; "schema once, clean copy or truncate per test" is the equivalent.
 
 Every app built here gets an instance folder under the test's tmp dir, so a
 ``instance/shoudi.env`` written by ``make run`` is never read by the tests.
+
+``make test`` runs the suite in two processes (pytest-xdist). Each process has a PostgreSQL
+database of its own (``<name>_gw0``, ``<name>_gw1``: created when missing) and a Redis database
+number of its own (``worker_number()``), so they never empty each other's tables.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from flask import has_app_context, request_started
 from flask.globals import app_ctx
@@ -33,14 +38,38 @@ from werkzeug.serving import make_server
 from core.extensions import db
 from shoudi import create_app
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+def worker_number() -> int:
+    """0 for the first (or only) test process, 1 for the second, ..."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    name = f"{make_url(url).database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL"))
 TEST_DATA_KEY = base64.urlsafe_b64encode(b"0123456789abcdef0123456789abcdef").decode()
 TODAY = date(2026, 11, 20)
 
 
+DATABASE_FIXTURES = {"app", "database_url", "fresh_database_url"}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "app" in getattr(item, "fixturenames", ()):
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.needs_db)
 
 

@@ -2,7 +2,7 @@
 import pytest
 import redis
 
-from conftest import make_app
+from conftest import make_app, worker_number
 from core.extensions import db
 from farmer_support import world_committed
 
@@ -24,7 +24,7 @@ def test_guessing_is_rate_limited(client):
 
 def test_limits_are_shared_through_redis_when_configured(database_url, tmp_path):
     """Two app instances (two gunicorn workers) count against one Redis."""
-    url = "redis://127.0.0.1:6379/15"
+    url = f"redis://127.0.0.1:6379/{15 - worker_number()}"  # a database per test process
     store = redis.Redis.from_url(url)
     store.flushdb()
     apps = [make_app(database_url, tmp_path, SHOUDI_REDIS_URL=url, SHOUDI_TRACK_RATE_LIMIT="3 per minute")

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 import factories
-from conftest import TEST_DATA_KEY
+from conftest import TEST_DATA_KEY, worker_number
 from core.extensions import db
 from domain.jobs import STALE_AFTER, JobState
 from models import Job, Notification
@@ -23,7 +23,7 @@ from models.types import utcnow
 from services.platform import jobs
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = f"redis://127.0.0.1:6379/{11 - worker_number()}"  # a database per test process
 TOWNSHIP = "341599101000"
 LAST_LOG: list[Path] = []  # the running consumer's log, shown when it does not get there
 
