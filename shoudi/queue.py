@@ -18,6 +18,7 @@ from domain.jobs import JobKind
 from models.types import utcnow
 from services.farmer import sheets  # noqa: F401  (registers the township PDF runner)
 from services.platform import jobs, outbox, scheduled
+from shoudi import consumer
 
 log = logging.getLogger("shoudi.queue")
 
@@ -44,12 +45,12 @@ def init_queue(app: Flask):
     @queue.task(name="outbox.dispatch", retries=3, retry_delay=30)
     @in_app
     def dispatch_outbox(item_id: int) -> None:
-        outbox.dispatch(item_id)
+        consumer.dispatch(item_id)
 
     @queue.task(name="jobs.run")
     @in_app
     def run_job(job_id: int) -> None:
-        jobs.run(job_id)
+        consumer.run_job(job_id)
 
     # Times are UTC (Huey's default): 23:30 UTC is 07:30 in Beijing.
     @queue.periodic_task(crontab(minute="*"), name="outbox.sweep")

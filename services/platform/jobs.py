@@ -1,9 +1,10 @@
 """Long work as jobs: start one, run it in a consumer with progress, watch it, retry it.
 
 ``start`` writes a ``job`` row and an outbox row in the caller's unit of work: the job is
-handed to the queue only when that work commits. ``run`` is called by the consumer. Progress
-is written in short transactions of its own so a person can watch it while the work goes on;
-a runner therefore keeps its own writes to the end of its work.
+handed to the queue only when that work commits. The consumer (``shoudi.consumer.run_job``)
+then ``claim``s it, ``run``s it, or ``fail``s it, committing after each. Progress is written in
+short transactions of its own so a person can watch it while the work goes on; a runner
+therefore keeps its own writes to the end of its work.
 
 A runner is registered per kind with ``@runner(JobKind.X)`` and is called as
 ``func(job, progress)``; it returns a ``JobResult`` (a file to offer, a message) or None.
@@ -130,31 +131,30 @@ class Progress:
             conn.execute(update(Job).where(Job.id == self.job_id).values(**values))
 
 
-def run(job_id: int) -> None:
-    """Run a queued job once. A job already finished, or running elsewhere, is left alone."""
-    now = utcnow()
-    claimed = db.session.execute(
+def claim(job_id: int, now) -> bool:
+    """Mark a queued job running for this consumer; False when it is finished or running
+    elsewhere. The caller commits at once, so the page shows it running."""
+    return db.session.execute(
         update(Job).where(Job.id == job_id, Job.state == JobState.QUEUED.value)
         .values(state=JobState.RUNNING.value, attempts=Job.attempts + 1, started_at=now,
                 heartbeat_at=now, done=0, message=None)
         .execution_options(synchronize_session=False)).rowcount == 1
-    db.session.commit()
-    if not claimed:
-        return
+
+
+def run(job_id: int) -> None:
+    """Do a claimed job's work and record its result (the caller commits)."""
     job = db.session.get(Job, job_id)
-    kind = job.kind_enum
-    try:
-        result = _RUNNERS[kind](job, Progress(job_id)) or JobResult()
-        _finish(job, result)
-        db.session.commit()
-    except Exception as exc:  # noqa: BLE001 — every failure must end the job, not leave it running
-        db.session.rollback()
-        message = str(exc) if isinstance(exc, JobFailed) else FAILED_MESSAGE
-        log.error("job %s (%s) failed: %s", job_id, kind.value, type(exc).__name__)
-        db.session.execute(update(Job).where(Job.id == job_id).values(
-            state=JobState.FAILED.value, message=message[:300], error_detail=type(exc).__name__,
-            finished_at=utcnow()))
-        db.session.commit()
+    result = _RUNNERS[job.kind_enum](job, Progress(job_id)) or JobResult()
+    _finish(job, result)
+
+
+def fail(job_id: int, error: Exception) -> None:
+    """After a failed run (rolled back): the job is failed with a message fit for people."""
+    message = str(error) if isinstance(error, JobFailed) else FAILED_MESSAGE
+    log.error("job %s failed: %s", job_id, type(error).__name__)
+    db.session.execute(update(Job).where(Job.id == job_id).values(
+        state=JobState.FAILED.value, message=message[:300], error_detail=type(error).__name__,
+        finished_at=utcnow()))
 
 
 def _finish(job: Job, result: JobResult) -> None:

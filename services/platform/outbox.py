@@ -4,7 +4,8 @@ A service that wants something to happen besides its own rows — tell people, s
 delete a file — calls ``outbox.add(kind, **payload)``. The row is part of the unit of work:
 if the request (or command, or job) rolls back, the row is gone and nothing happens. When the
 unit of work commits, the ids written in it are handed to the queue, and a consumer runs the
-handler registered for the kind in a unit of work of its own (``dispatch``).
+handler registered for the kind in a unit of work of its own (``shoudi.consumer.dispatch``,
+through ``claim``, ``carry_out`` and ``release`` here).
 
 Delivery is at least once: a row whose hand-over was lost (the process died right after the
 commit) is found again by ``pending`` and dispatched by the periodic sweep. Handlers are
@@ -84,38 +85,30 @@ def _after_rollback(session) -> None:
 
 # --- in the consumer --------------------------------------------------------------------------
 
-def dispatch(item_id: int) -> bool:
-    """Carry out one row in the consumer; True when its handler ran now.
-
-    The row is claimed in a short transaction of its own (so a long handler holds no lock on
-    it), the handler runs in the next one and marks the row done as it commits. A failing
-    handler is rolled back and the claim released for a later try. A consumer that dies
-    mid-handler leaves a claim that goes stale after ``LOST_AFTER`` and is swept again.
-    """
-    now = utcnow()
-    claim = (update(OutboxItem)
+def claim(item_id: int, now: datetime) -> bool:
+    """Take a row for this consumer; False when it is done, taken, or was rolled back with its
+    work. The caller commits the claim at once, so a long handler holds no lock on the row; a
+    claim left by a consumer that died goes stale after ``LOST_AFTER``."""
+    taken = (update(OutboxItem)
              .where(OutboxItem.id == item_id, OutboxItem.dispatched_at.is_(None),
                     or_(OutboxItem.claimed_at.is_(None), OutboxItem.claimed_at < now - LOST_AFTER))
              .values(claimed_at=now, attempts=OutboxItem.attempts + 1)
              .execution_options(synchronize_session=False))
-    claimed = db.session.execute(claim).rowcount == 1
-    db.session.commit()
-    if not claimed:
-        return False  # done already, taken by another consumer, or rolled back with its work
+    return db.session.execute(taken).rowcount == 1
+
+
+def carry_out(item_id: int) -> None:
+    """Run a claimed row's handler and mark the row done, in the same unit of work."""
     item = db.session.get(OutboxItem, item_id)
-    kind, payload = item.kind, dict(item.payload)
-    try:
-        _HANDLERS[kind](payload)
-        item.dispatched_at = utcnow()
-        db.session.commit()
-        return True
-    except Exception as exc:
-        db.session.rollback()
-        log.error("outbox item %s (%s) failed: %s", item_id, kind, type(exc).__name__)
-        db.session.execute(update(OutboxItem).where(OutboxItem.id == item_id)
-                           .values(claimed_at=None, last_error=type(exc).__name__[:200]))
-        db.session.commit()
-        raise
+    _HANDLERS[item.kind](dict(item.payload))
+    item.dispatched_at = utcnow()
+
+
+def release(item_id: int, error: Exception) -> None:
+    """After a failed handler (rolled back): free the row for a later try and note the error."""
+    log.error("outbox item %s failed: %s", item_id, type(error).__name__)
+    db.session.execute(update(OutboxItem).where(OutboxItem.id == item_id)
+                       .values(claimed_at=None, last_error=type(error).__name__[:200]))
 
 
 def pending(now: datetime, limit: int = 500) -> list[int]:

@@ -15,6 +15,7 @@ from models import AuditLog, Job
 from models.types import utcnow
 from services.errors import NotFound, ValidationFailed
 from services.farmer import sheets
+from shoudi import consumer
 from services.platform import jobs, scheduled
 
 TODAY = date(2026, 11, 20)
@@ -72,7 +73,7 @@ def test_a_failure_is_said_plainly_and_can_be_retried(app, world):
     job.state = JobState.QUEUED.value
     world.users["township"].active = False
     db.session.commit()
-    jobs.run(job.id)
+    consumer.run_job(job.id)
     db.session.refresh(job)
     assert job.state == JobState.FAILED.value
     assert job.message == "发起任务的账号已停用，无法生成" and job.error_detail == "JobFailed"

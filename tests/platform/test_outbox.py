@@ -13,6 +13,7 @@ from models.types import utcnow
 from domain.workflow import CaseState
 from office_support import drive, new_case
 from services.notifications.notify import NOTIFIERS_EXTENSION
+from shoudi import consumer
 from services.platform import outbox
 
 START = date(2026, 11, 1)
@@ -59,7 +60,7 @@ def test_a_side_effect_happens_after_commit_and_only_once(app):
     assert DONE == [1]
     item = db.session.execute(select(OutboxItem)).scalar_one()
     assert item.dispatched_at is not None and item.attempts == 1
-    assert outbox.dispatch(item.id) is False  # delivered at least once, carried out once
+    assert consumer.dispatch(item.id) is False  # delivered at least once, carried out once
     assert DONE == [1]
 
 
@@ -88,7 +89,7 @@ def test_a_lost_hand_over_is_found_by_the_sweep(app):
     assert DONE == []
     later = utcnow() + outbox.LOST_AFTER + timedelta(seconds=1)
     assert outbox.pending(later) == [item_id]
-    assert outbox.dispatch(item_id) is True and DONE == [4]
+    assert consumer.dispatch(item_id) is True and DONE == [4]
     assert outbox.pending(later) == []
 
 

@@ -23,6 +23,7 @@ from services.errors import ValidationFailed
 from services.farmer import selfreport
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
+from shoudi import consumer
 from services.platform import files, outbox
 from services.workflow import cases
 from services.workflow.cases import Evidence
@@ -57,7 +58,7 @@ def _stored() -> set[str]:
 def _run_outbox() -> None:
     """Carry out what the outbox still holds (the tests' queue may already have done it)."""
     for item_id in db.session.execute(select(OutboxItem.id).where(OutboxItem.dispatched_at.is_(None))).scalars():
-        outbox.dispatch(item_id)
+        consumer.dispatch(item_id)
 
 
 def _referring_rows(today) -> set[str]:
