@@ -8,9 +8,8 @@ from api import adapters, schemas
 from api.auth import used_token
 from api.errors import ApiError
 from api.registry import Answer, api
-from core.extensions import db
-from services.accounts import tokens, users
 from core.unit_of_work import keep_on_refusal
+from services.accounts import tokens, users
 
 TAG = "登录"
 

@@ -11,11 +11,10 @@ from api import schemas
 from api.errors import ApiError
 from api.registry import Answer, api
 from core import clock
-from core.extensions import db
+from core.unit_of_work import keep_on_refusal
 from domain.lookup import format_lookup_code
 from domain.selfreport import ReportInput
 from services.farmer import policy, selfreport, tracking
-from core.unit_of_work import keep_on_refusal
 
 TAG = "农户"
 

@@ -11,7 +11,6 @@ from flask import jsonify
 from api import adapters, schemas
 from api.registry import Answer, api
 from core import clock
-from core.extensions import db
 from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
 from services.fieldwork import visits, worklists

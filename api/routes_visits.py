@@ -13,7 +13,6 @@ from flask import jsonify, request, send_file
 from api import adapters, schemas
 from api.errors import invalid
 from api.registry import Answer, api
-from core.extensions import db
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
 

@@ -11,11 +11,11 @@ from flask_login import current_user
 
 from core import clock
 from core.extensions import db, limiter
+from core.unit_of_work import keep_on_refusal
 from domain.lookup import format_lookup_code
 from domain.selfreport import CONSENT_TEXT, GREEN_CHANNEL_QUESTION, MAX_PHOTOS, ReportInput
 from services.errors import NotFound, ValidationFailed
 from services.farmer import policy, selfreport, tracking
-from core.unit_of_work import keep_on_refusal
 
 bp = Blueprint("farmer", __name__)
 FORM_FIELDS = ("name", "id_number", "phone", "village_code", "description", "urgent",

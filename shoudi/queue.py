@@ -6,8 +6,6 @@ Huey logs what tasks raise, and a database error's message can carry SQL paramet
 """
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from huey import crontab
 
@@ -19,9 +17,6 @@ from models.types import utcnow
 from services.farmer import sheets  # noqa: F401  (registers the township PDF runner)
 from services.platform import jobs, outbox, scheduled
 from shoudi import consumer
-
-log = logging.getLogger("shoudi.queue")
-
 
 class TaskFailed(Exception):
     """A task failed; the class of the original error is the message."""

@@ -14,11 +14,11 @@ from flask_login import current_user, login_required
 
 from core.clock import today
 from core.extensions import db
+from core.unit_of_work import keep_on_refusal
 from domain.workflow import TransitionRefused
 from portal.office.blueprint import bp
 from services.errors import ValidationFailed
 from services.identification import inbox as service, inbox_actions as actions
-from core.unit_of_work import keep_on_refusal
 
 _DONE = {"assigned", "merged"}
 

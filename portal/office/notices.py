@@ -8,7 +8,6 @@ from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from core.clock import today
-from core.extensions import db
 from models import Case, User
 from portal.office.blueprint import bp
 from portal.office.steps import Panel, register

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from core.extensions import db
 from portal.office.blueprint import bp
 from services.notifications import centre as service
 

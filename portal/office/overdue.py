@@ -9,7 +9,6 @@ from flask import Response, render_template, request
 from flask_login import current_user, login_required
 
 from core.clock import today
-from core.extensions import db
 from portal.office.blueprint import bp
 from services.errors import ValidationFailed
 from services.reporting import overdue as service

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from core.clock import today
 from core.extensions import db
+from core.unit_of_work import keep_on_refusal
 from domain.deadlines import notice_earliest_end
 from domain.evidence import ELIMINATION_PAPERS, EvidenceKind
 from domain.workflow import Action
@@ -25,7 +26,6 @@ from services.elimination import procedure
 from services.errors import ValidationFailed
 from services.regions import settings
 from services.workflow import cases
-from core.unit_of_work import keep_on_refusal
 
 K = EvidenceKind
 

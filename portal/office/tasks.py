@@ -7,13 +7,13 @@ from flask_login import current_user, login_required
 
 from core.clock import today
 from core.extensions import db
+from core.unit_of_work import keep_on_refusal
 from domain.enums import MeasureStatus
 from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from services.errors import ValidationFailed
 from services.help import measure_tasks
 from services.help.measure_tasks import TaskFilters
-from core.unit_of_work import keep_on_refusal
 
 
 @bp.route("/tasks")
