@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from domain import deadlines
+from domain import measures as measure_rule
 from domain.eligibility import NoMonitoringLine, format_yuan, format_yuan_cents, per_capita_income
 from domain.enums import (CaseSource, Department, Health, HelpKind, HouseholdAttribute, KeyGroup,
-                          LabourCapacity, MeasureStatus, MonitoringCategory, Relation, RiskType, Role,
+                          LabourCapacity, MonitoringCategory, Relation, RiskType, Role,
                           Schooling)
 from domain.fieldwork import AwayReason, VisitMethod
 from models import Case, Evaluation, Household, PhotoUpload, PlanMeasure, Region, User, Visit
@@ -223,7 +225,7 @@ def _case_row(case: Case, today: date) -> CaseRow:
         risk_types=_labels(RiskType, case.risk_types), urgent=case.urgent, clue_date=day(case.clue_date),
         identified_on=day(case.identified_on), eliminated_on=day(case.eliminated_on),
         due=day(case.due_date) if case.is_open else "",
-        overdue=bool(case.is_open and case.due_date and today > case.due_date),
+        overdue=bool(case.is_open and case.due_date and deadlines.is_overdue(case.due_date, today)),
         pair_cadre=name(case.pair_cadre), rejection_reason=case.rejection_reason or "",
         merged_into=case.merged_into_id)
 
@@ -247,16 +249,14 @@ def _visit_row(visit: Visit, visible_cases: set[int]) -> VisitRow:
         photos=tuple(_thumb(p) for p in visit.photos))
 
 
-def _finished(pm: PlanMeasure) -> bool:
-    return pm.status_enum in (MeasureStatus.DONE, MeasureStatus.CANCELLED)
-
-
 def _measure_row(pm: PlanMeasure, today: date) -> MeasureRow:
     return MeasureRow(
         case_id=pm.case_id, name=pm.measure.name, kind=label(HelpKind, pm.measure.kind),
         department=label(Department, pm.department), status=pm.status_enum.label, status_code=pm.status,
         planned_on=day(pm.planned_on), due_on=day(pm.due_on), done_on=day(pm.done_on),
-        overdue=bool(not _finished(pm) and pm.due_on and today > pm.due_on), note=pm.note or "")
+        overdue=measure_rule.is_overdue(pm.status, pm.due_on, today, pm.case.state,
+                                        green_channel_started=pm.case.green_channel_at is not None),
+        note=pm.note or "")
 
 
 def _evaluation_row(e: Evaluation) -> EvaluationRow:
