@@ -6,6 +6,7 @@ the OpenAPI document (``openapi``), which api/openapi.py reads.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from datetime import timezone
@@ -129,3 +130,13 @@ class ApiSchema(Schema):
     """Base of every schema: unknown fields are refused, by name, in Chinese."""
 
     error_messages = {"unknown": "不认识的字段，请删去", "type": "应为JSON对象"}
+
+
+@functools.cache
+def shared(schema: type[Schema], many: bool = False) -> Schema:
+    """The one instance of ``schema`` that every request loads and dumps through.
+
+    Building a schema deep-copies each of its fields (about 0.3 ms for the visit body, as much
+    as the rest of its validation); an instance keeps no state between calls, so it is built
+    once per process and reused."""
+    return schema(many=many)

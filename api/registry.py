@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 
 from api.auth import require_user
 from api.errors import ApiError, BadJson, flatten, invalid
+from api.fields import shared
 from core.extensions import limiter
 
 
@@ -86,7 +87,7 @@ def _load_form(op: Op) -> dict:
     problems = {name: "不认识的字段，请删去" for name in sorted(set(request.files) - set(op.files))}
     text = {k: v for k, v in request.form.to_dict().items() if k not in op.files}
     try:
-        form = op.form().load(text)
+        form = shared(op.form).load(text)
     except ValidationError as exc:
         problems.update(flatten(exc.messages))
     if problems:
@@ -122,9 +123,9 @@ def _wrap(op: Op) -> Callable:
         if op.auth:
             kwargs["user"] = require_user()
         if op.query is not None:
-            kwargs["query"] = op.query().load(request.args.to_dict())
+            kwargs["query"] = shared(op.query).load(request.args.to_dict())
         if op.body is not None:
-            kwargs["body"] = op.body().load(read_json())
+            kwargs["body"] = shared(op.body).load(read_json())
         if op.form is not None:
             kwargs["form"] = _load_form(op)
         return op.view(**kwargs)

@@ -7,6 +7,7 @@ from flask_login import logout_user
 from api import adapters, schemas
 from api.auth import used_token
 from api.errors import ApiError
+from api.fields import shared
 from api.registry import Answer, api
 from core.unit_of_work import keep_on_refusal
 from services.accounts import tokens, users
@@ -25,7 +26,7 @@ def login(body):
         keep_on_refusal()  # keep the audit entry of the failed attempt
         raise ApiError(401, "bad_credentials", "用户名或密码不正确")
     token, expires_at = tokens.issue(user)
-    return jsonify(schemas.LoginResult().dump(
+    return jsonify(shared(schemas.LoginResult).dump(
         {"token": token, "expires_at": expires_at, "user": adapters.user(user)}))
 
 
@@ -43,4 +44,4 @@ def logout(user):
 
 @api.route("/me", "GET", summary="当前用户", tag=TAG, answers={200: Answer("当前用户", schemas.User)})
 def me(user):
-    return jsonify(schemas.User().dump(adapters.user(user)))
+    return jsonify(shared(schemas.User).dump(adapters.user(user)))

@@ -9,6 +9,7 @@ from flask import jsonify
 
 from api import schemas
 from api.errors import ApiError
+from api.fields import shared
 from api.registry import Answer, api
 from core import clock
 from core.unit_of_work import keep_on_refusal
@@ -22,7 +23,7 @@ TAG = "农户"
 @api.route("/villages", "GET", summary="村列表", tag=TAG, auth=False,
            answers={200: Answer("可选的村，按代码排序", schemas.Village, many=True)})
 def villages():
-    return jsonify(schemas.Village(many=True).dump(
+    return jsonify(shared(schemas.Village, many=True).dump(
         [{"code": code, "label": label} for code, label in policy.village_choices()]))
 
 
@@ -32,7 +33,7 @@ def villages():
            description="不计入扫码次数（扫码计数只在 /q/<代码> 页面）。")
 def policy_page(village_code: str):
     page = policy.policy_page(policy.village_for_code(village_code), clock.today())
-    return jsonify(schemas.PolicyPage().dump(page))
+    return jsonify(shared(schemas.PolicyPage).dump(page))
 
 
 @api.route("/reports", "POST", summary="自主申报", tag=TAG, auth=False, body=schemas.ReportBody,
@@ -50,7 +51,7 @@ def report_create(body):
     code = format_lookup_code(result.lookup_code) if result.lookup_code else None
     answer = {"status": "recorded" if result.recorded else "received", "lookup_code": code,
               "joined": result.joined if result.recorded else None}
-    return jsonify(schemas.ReportResult().dump(answer)), 200 if result.resent else 202
+    return jsonify(shared(schemas.ReportResult).dump(answer)), 200 if result.resent else 202
 
 
 @api.route("/track", "POST", summary="查询办理进度", tag=TAG, auth=False, body=schemas.TrackBody,
@@ -63,7 +64,7 @@ def track(body):
     if view is None:
         raise ApiError(404, "not_found", "查询码或手机号后四位不对")
     progress = view.progress
-    return jsonify(schemas.TrackResult().dump({
+    return jsonify(shared(schemas.TrackResult).dump({
         "code": view.code, "name": view.name, "village": view.village, "reported_on": view.reported_on,
         "headline": progress.headline, "outcome": progress.outcome, "steps": progress.steps,
         "expected_by": view.expected_by, "rejection_reason": view.rejection_reason,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from api import adapters, schemas
+from api.fields import shared
 from api.registry import Answer, api
 from core import clock
 from domain.fieldwork import AwayReason, VisitMethod
@@ -25,7 +26,7 @@ TAG = "外业"
            description="每个列表最多200条。")
 def work(user):
     mine = worklists.my_work(user, clock.today())
-    return jsonify(schemas.Work().dump({"round": mine.round_name, "to_verify": mine.to_verify,
+    return jsonify(shared(schemas.Work).dump({"round": mine.round_name, "to_verify": mine.to_verify,
                                         "not_visited": mine.not_visited, "follow_ups": mine.follow_ups}))
 
 
@@ -34,7 +35,7 @@ def work(user):
            description="不带 q：辖区内全部农户，按编号排序。带 q：按姓名或号码后四位查找，最多200条。")
 def household_list(user, query):
     rows, total = worklists.household_page(user, query["q"], query["page"], query["per_page"])
-    return jsonify(schemas.HouseholdPage().dump(
+    return jsonify(shared(schemas.HouseholdPage).dump(
         {"items": rows, "page": query["page"], "per_page": query["per_page"], "total": total}))
 
 
@@ -44,7 +45,7 @@ def household_list(user, query):
 def household_detail(user, household_id: int):
     household = records.read_household(user, household_id)
     record = adapters.household_record(household, visits.visits_of(household))
-    return jsonify(schemas.Household().dump(record))
+    return jsonify(shared(schemas.Household).dump(record))
 
 
 @api.route("/cases", "GET", summary="线索列表", tag=TAG, query=schemas.PageQuery,
@@ -52,7 +53,7 @@ def household_detail(user, household_id: int):
            description="网格员只看到指派给自己或自己上报的线索。")
 def case_list(user, query):
     found, total = cases.page_in_scope(user, query["page"], query["per_page"])
-    return jsonify(schemas.CasePage().dump(
+    return jsonify(shared(schemas.CasePage).dump(
         {"items": [adapters.case_summary(c) for c in found], "page": query["page"], "per_page": query["per_page"], "total": total}))
 
 
@@ -62,13 +63,13 @@ def case_list(user, query):
 def case_detail(user, case_id: int):
     case = cases.read_case(user, case_id)
     record = adapters.case_record(case, cases.events_of(case))
-    return jsonify(schemas.Case().dump(record))
+    return jsonify(shared(schemas.Case).dump(record))
 
 
 @api.route("/screening/form", "GET", summary="到户排查表", tag=TAG,
            answers={200: Answer("排查项目、收入项目、走访方式、外出原因", schemas.ScreeningForm)})
 def screening_form(user):
-    return jsonify(schemas.ScreeningForm().dump({
+    return jsonify(shared(schemas.ScreeningForm).dump({
         "questions": QUESTIONS,
         "income_items": [{"key": key, "label": label} for key, label in INCOME_ITEMS],
         "methods": [{"code": m.value, "label": m.label, "remote": m.remote} for m in VisitMethod],

@@ -12,6 +12,7 @@ from flask import jsonify, request, send_file
 
 from api import adapters, schemas
 from api.errors import invalid
+from api.fields import shared
 from api.registry import Answer, api
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
@@ -36,7 +37,7 @@ def photo_upload(user, form):
     if not data:
         raise invalid({"file": "请选择照片"})
     photo, created = visits.upload_photo(user, form["client_uuid"], data)
-    return jsonify(schemas.Photo().dump(adapters.photo(photo))), _created(created)
+    return jsonify(shared(schemas.Photo).dump(adapters.photo(photo))), _created(created)
 
 
 def _send(found):
@@ -69,11 +70,11 @@ def photo_thumb(user, client_uuid: str):
                        "核实步骤被流程拒绝时答 409（refused）。")
 def visit_create(user, body):
     visit, created = visits.record_visit(user, VisitInput(**body))
-    return jsonify(schemas.Visit().dump(adapters.visit(visit))), _created(created)
+    return jsonify(shared(schemas.Visit).dump(adapters.visit(visit))), _created(created)
 
 
 @api.route("/visits/<client_uuid>", "GET", summary="一次走访", tag=TAG, errors=(404,), params=UUID_PARAM,
            answers={200: Answer("走访记录", schemas.Visit)},
            description="自己记录的，或辖区内农户的走访。")
 def visit_detail(user, client_uuid: str):
-    return jsonify(schemas.Visit().dump(adapters.visit(visits.visit_for(user, client_uuid))))
+    return jsonify(shared(schemas.Visit).dump(adapters.visit(visits.visit_for(user, client_uuid))))
