@@ -7,9 +7,10 @@ probed.
 """
 from __future__ import annotations
 
+import functools
 from typing import TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 
 from core.extensions import db
 from domain.enums import Role
@@ -18,10 +19,25 @@ from services.errors import NotFound
 
 T = TypeVar("T")
 
+LIKE_ESCAPE = "/"
+
+
+def _path_prefix(user: User) -> str:
+    """LIKE pattern of the user's subtree: their region's path, wildcards escaped, then ``%``."""
+    path = user.region.path
+    for char in (LIKE_ESCAPE, "%", "_"):
+        path = path.replace(char, LIKE_ESCAPE + char)
+    return path + "%"
+
+
+def _subtree(prefix) -> ColumnElement[bool]:
+    """SQL condition: a Region row's path starts with ``prefix`` (a LIKE pattern or its parameter)."""
+    return Region.path.like(prefix, escape=LIKE_ESCAPE)
+
 
 def _under(user: User):
     """SQL condition: a Region row lies in the user's subtree."""
-    return Region.path.startswith(user.region.path, autoescape=True)
+    return _subtree(_path_prefix(user))
 
 
 def region_condition(user: User):
@@ -29,43 +45,79 @@ def region_condition(user: User):
     return _under(user)
 
 
-def regions(user: User) -> Select:
-    return select(Region).where(_under(user))
+# Each query shape is written once, over a scope condition and the user's id, so the lookup of
+# one object by id below can be built once with parameters instead of on every request.
+
+def _regions(under, user_id, grid_worker: bool) -> Select:
+    return select(Region).where(under)
 
 
-def households(user: User) -> Select:
-    return select(Household).join(Region, Household.region_id == Region.id).where(_under(user))
+def _households(under, user_id, grid_worker: bool) -> Select:
+    return select(Household).join(Region, Household.region_id == Region.id).where(under)
 
 
-def members(user: User) -> Select:
+def _members(under, user_id, grid_worker: bool) -> Select:
     return (select(Member).join(Household, Member.household_id == Household.id)
-            .join(Region, Household.region_id == Region.id).where(_under(user)))
+            .join(Region, Household.region_id == Region.id).where(under))
 
 
-def cases(user: User) -> Select:
+def _cases(under, user_id, grid_worker: bool) -> Select:
     """Cases in the subtree, plus those assigned to or reported by the user personally: a clue
     reported for a whole village is verified by a grid worker bound to one of its grids.
 
     Grid workers see only their own: the cases assigned to them or that they reported.
     """
-    assigned = or_(Case.verifier_id == user.id, Case.original_verifier_id == user.id,
-                   Case.pair_cadre_id == user.id, Case.reported_by_id == user.id)
-    if user.role == Role.GRID_WORKER.value:
-        return select(Case).join(Region, Case.region_id == Region.id).where(assigned)
-    return select(Case).join(Region, Case.region_id == Region.id).where(or_(_under(user), assigned))
+    assigned = or_(Case.verifier_id == user_id, Case.original_verifier_id == user_id,
+                   Case.pair_cadre_id == user_id, Case.reported_by_id == user_id)
+    query = select(Case).join(Region, Case.region_id == Region.id)
+    return query.where(assigned) if grid_worker else query.where(or_(under, assigned))
+
+
+def _users(under, user_id, grid_worker: bool) -> Select:
+    return select(User).join(Region, User.region_id == Region.id).where(under)
+
+
+def _grid_worker(user: User) -> bool:
+    return user.role == Role.GRID_WORKER.value
+
+
+def regions(user: User) -> Select:
+    return _regions(_under(user), user.id, _grid_worker(user))
+
+
+def households(user: User) -> Select:
+    return _households(_under(user), user.id, _grid_worker(user))
+
+
+def members(user: User) -> Select:
+    return _members(_under(user), user.id, _grid_worker(user))
+
+
+def cases(user: User) -> Select:
+    return _cases(_under(user), user.id, _grid_worker(user))
 
 
 def users(user: User) -> Select:
-    return select(User).join(Region, User.region_id == Region.id).where(_under(user))
+    return _users(_under(user), user.id, _grid_worker(user))
 
 
-_SCOPED = {Household: households, Member: members, Case: cases, Region: regions, User: users}
+_SHAPES = {Household: _households, Member: _members, Case: _cases, Region: _regions, User: _users}
+
+
+@functools.cache
+def _by_id(model: type, grid_worker: bool) -> Select:
+    """The scoped lookup of one ``model`` by id, with its values as parameters: built once, its
+    SQL compiled once (building it anew cost about half of each lookup's time)."""
+    query = _SHAPES[model](_subtree(bindparam("scope_prefix")), bindparam("scope_user_id"), grid_worker)
+    return query.where(model.id == bindparam("object_id"))
 
 
 def get(user: User, model: type[T], object_id: int) -> T:
     """Load one object of ``model`` by id if it lies in the user's scope; else NotFound."""
-    query = _SCOPED[model](user).where(model.id == object_id)
-    found = db.session.execute(query).scalars().first()
+    found = db.session.execute(
+        _by_id(model, _grid_worker(user)),
+        {"scope_prefix": _path_prefix(user), "scope_user_id": user.id, "object_id": object_id},
+    ).scalars().first()
     if found is None:
         raise NotFound(f"{model.__name__} not found in scope")
     return found

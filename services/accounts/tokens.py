@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
@@ -27,13 +27,16 @@ def issue(user: User) -> tuple[str, datetime]:
     return token, expires
 
 
+# One statement for the token, its user and the user's region (every call scopes by it), built
+# once: every API request runs it.
+_TOKEN_WITH_USER = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+                    .options(joinedload(ApiToken.user).joinedload(User.region)))
+
+
 def user_for(token: str | None) -> User | None:
     if not token:
         return None
-    # One statement for the token, its user and the user's region (every call scopes by it).
-    row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _hash(token))
-        .options(joinedload(ApiToken.user).joinedload(User.region))).scalar_one_or_none()
+    row = db.session.execute(_TOKEN_WITH_USER, {"token_hash": _hash(token)}).scalar_one_or_none()
     if row is None or row.revoked or row.expires_at <= utcnow() or not row.user.active:
         return None
     return row.user
