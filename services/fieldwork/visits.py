@@ -25,7 +25,7 @@ from core.extensions import db
 from core.filestore import new_key, store
 from domain.fieldwork import VisitMethod, remote_problems
 from domain.screening import check_answers, net_income
-from domain.workflow import Action, CaseState
+from domain.workflow import Action, CaseState, TransitionRefused
 from models import Case, Household, Member, PhotoUpload, User, Visit
 from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
@@ -162,36 +162,53 @@ def visit_photo_file(actor: User, photo_id: int, *, thumbnail: bool) -> files.Se
 # --- visits ------------------------------------------------------------------------------------
 
 def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
-    """(the visit, created?). A visit that verifies a case completes its verification step."""
+    """(the visit, created?). A visit that verifies a case completes its verification step.
+
+    A resend is not looked up first: most visits are new, and a resend shows itself by failing,
+    either a check (its photos are attached already, its case has moved on) or the insert (its
+    UUID is taken). Only then is the stored visit read and answered."""
     if not _valid_uuid(data.client_uuid):
         raise ValidationFailed({"client_uuid": "缺少或无效的客户端编号（UUID）"})
     fingerprint = data.fingerprint()
-    existing = _visit(data.client_uuid)
-    if existing is not None:
+    try:
+        visit, signature, step = _checked_visit(actor, data, fingerprint)
+    except (NotFound, ValidationFailed, TransitionRefused):
+        existing = _visit(data.client_uuid)
+        if existing is None:
+            raise
         return _same_visit(existing, actor, fingerprint), False
+    db.session.add(visit)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a resend, or a simultaneous retry recorded it first
+        db.session.rollback()
+        return _same_visit(_visit(data.client_uuid), actor, fingerprint), False
+    if signature is not None:
+        # Stored once the row is sure, so a resend stores nothing; if the request fails later,
+        # the orphan sweep removes the file.
+        store().put(visit.signature_file, signature, "image/png")
+    if step is not None:
+        cases.perform(actor, visit.case.id, Action.VERIFY, step, today=visit.visited_at.date())
+    audit.record(actor, "create", "visit", visit.id, f"household={visit.household.id}")
+    return visit, True
+
+
+def _checked_visit(actor: User, data: VisitInput, fingerprint: str
+                   ) -> tuple[Visit, bytes | None, StepInput | None]:
+    """The new visit (not yet added), its signature image, and the verification step it
+    completes; or NotFound, ValidationFailed or TransitionRefused, before anything is written."""
     household = scoping.get(actor, Household, data.household_id)
     case = scoping.get(actor, Case, data.case_id) if data.case_id is not None else None
-    fields, photos = _check(actor, data, household, case)
-    verifies = case is not None and case.state_enum is CaseState.VERIFYING
-    step = StepInput(comment=f"入户核实（{VisitMethod(fields['method']).label}）",
-                     signed=bool(data.signature_png))
-    if verifies:  # refused before anything is written
+    fields, photos, signature = _check(actor, data, household, case)
+    step = None
+    if case is not None and case.state_enum is CaseState.VERIFYING:
+        step = StepInput(comment=f"入户核实（{VisitMethod(fields['method']).label}）",
+                         signed=bool(data.signature_png))
         cases.check(actor, case, Action.VERIFY, step, today=fields["visited_at"].date())
     # The photos are given with the new visit, so answering with them needs no query.
     visit = Visit(client_uuid=data.client_uuid, payload_sha256=fingerprint, household=household,
                   case=case, worker_id=actor.id, photos=photos, **fields)
-    db.session.add(visit)
-    try:
-        db.session.flush()
-    except IntegrityError:  # a simultaneous retry recorded it first: drop our signature file
-        db.session.rollback()
-        if fields["signature_file"]:
-            _discard(fields["signature_file"])
-        return _same_visit(_visit(data.client_uuid), actor, fingerprint), False
-    if verifies:
-        cases.perform(actor, case.id, Action.VERIFY, step, today=visit.visited_at.date())
-    audit.record(actor, "create", "visit", visit.id, f"household={household.id}")
-    return visit, True
+    return visit, signature, step
 
 
 def visit_for(actor: User, client_uuid: str) -> Visit:
@@ -235,8 +252,9 @@ def _own_photos(actor: User, uuids: list[str], errors: dict) -> list[PhotoUpload
 
 
 def _check(actor: User, data: VisitInput, household: Household, case: Case | None
-           ) -> tuple[dict, list[PhotoUpload]]:
-    """The visit's columns and its photos, or ValidationFailed with every problem found."""
+           ) -> tuple[dict, list[PhotoUpload], bytes | None]:
+    """The visit's columns, its photos and its signature image (to be stored under the key in
+    ``signature_file``), or ValidationFailed with every problem found."""
     errors: dict[str, str] = {}
     try:
         method = VisitMethod(data.method)
@@ -276,8 +294,8 @@ def _check(actor: User, data: VisitInput, household: Household, case: Case | Non
         income_items=json.dumps(data.income, ensure_ascii=False) if income else None,
         net_income=income.net_income if income else None,
         per_capita_income=income.per_capita if income else None,
-        gps=gps, signature_file=_store("signatures", signature, ".png", "image/png") if signature else None,
-        signer_name=data.signer_name.strip() or None, notes=data.notes.strip() or None), photos
+        gps=gps, signature_file=new_key("signatures", ".png") if signature else None,
+        signer_name=data.signer_name.strip() or None, notes=data.notes.strip() or None), photos, signature
 
 
 def _member_count(household: Household) -> int:

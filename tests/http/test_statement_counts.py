@@ -39,7 +39,8 @@ TODAY = date(2026, 11, 20)
 # The pins. Lower them when a path gets cheaper; never raise one to make a test pass.
 SELF_REPORT = 3               # the request: village, the form's row, the outbox row for the queue
 SELF_REPORT_WITH_QUEUE = 33   # ...and the queue tasks it runs: the case, then who is told and how
-VISIT_VERIFYING_A_CASE = 12   # token with user, resend check, scope, visit, the verify step, audit
+VISIT = 4                     # token with user, scoped household, the visit, audit
+VISIT_VERIFYING_A_CASE = 11   # ...and the scoped case, its rules, the verify step and its audit
 INBOX = 15                    # 4 clues of every kind; the same with 3 or 12 (test below)
 CASE_PAGE = 13                # a reported clue with one file, seen by its village staff
 
@@ -80,6 +81,27 @@ def test_self_report_with_its_queued_work(client, count_statements):
 
 # --- a grid worker's visit that verifies the case they were sent to (POST /api/v1/visits) ---------
 
+def _visit_body(household_id: int, **more) -> dict:
+    return {"client_uuid": str(uuid.uuid4()), "household_id": household_id, "method": "home",
+            "visited_at": (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),
+            "answers": {"housing_safe": "yes", "water_safe": "yes", "should_monitor": "no"},
+            "income": {"wages": 24000, "business": "3000.50", "business_costs": 1000},
+            "household_size": 2, "gps": {"lat": 30.5, "lng": 117.2, "accuracy": 12}, **more}
+
+
+def test_visit(client, count_statements):
+    """A routine visit, the most frequent write of the grid worker's day."""
+    world = factories.build_world()
+    household = factories.household(world.grid_a1, clock.today())
+    token, _ = tokens.issue(world.users["grid_a1"])
+    db.session.commit()
+    with count_statements() as statements:
+        answer = client.post(f"{API}/visits", json=_visit_body(household.id),
+                             headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 201, answer.get_json()
+    _pinned(statements, VISIT, "POST /api/v1/visits")
+
+
 def test_visit_verifying_a_case(client, count_statements):
     world = factories.build_world()
     household = factories.household(world.grid_a1, clock.today(), phone="13800001111")
@@ -90,11 +112,8 @@ def test_visit_verifying_a_case(client, count_statements):
     cases.perform(staff, case.id, Action.ASSIGN_VERIFIER, StepInput(assignee_id=worker.id), today=clock.today())
     token, _ = tokens.issue(worker)
     db.session.commit()
-    body = {"client_uuid": str(uuid.uuid4()), "household_id": household.id, "case_id": case.id,
-            "method": "home", "visited_at": (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),
-            "answers": {"housing_safe": "yes", "water_safe": "yes", "should_monitor": "yes"},
-            "income": {"wages": 24000, "business": "3000.50", "business_costs": 1000},
-            "household_size": 2, "gps": {"lat": 30.5, "lng": 117.2, "accuracy": 12}}
+    body = _visit_body(household.id, case_id=case.id)
+    body["answers"]["should_monitor"] = "yes"
     with count_statements() as statements:
         answer = client.post(f"{API}/visits", json=body, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 201 and answer.get_json()["case_state"] == "verified", answer.get_json()

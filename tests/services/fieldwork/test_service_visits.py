@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 
 from core import clock
 from core.extensions import db
+from core.filestore import store
 from domain.enums import CaseSource
 from domain.workflow import Action
 from factories import build_world, household
@@ -43,6 +44,7 @@ def test_same_uuid_same_content_returns_the_stored_visit(world, today):
     h = household(world.grid_a1, today)
     data = _visit(h.id)
     first, created = visits.record_visit(world.users["grid_a1"], data)
+    db.session.commit()  # the first request's unit of work
     again, created_again = visits.record_visit(world.users["grid_a1"], data)
     assert created and not created_again and again.id == first.id
     with pytest.raises(Conflict):
@@ -102,6 +104,21 @@ def test_a_verifying_visit_completes_the_verification_step(world, today):
                                                        signer_name="王大山"))
     assert case.state == "verified" and case.original_verifier_id == world.users["grid_a1"].id
     assert case.events[-1].action == "verify" and case.events[-1].signed
+
+
+def test_a_resend_with_a_signature_stores_the_image_once(world, today):
+    """The image is stored only once the visit's row is in: a resend (a bad network makes many)
+    is refused by the unique UUID before anything reaches the file store."""
+    worker = world.users["grid_a1"]
+    h = household(world.grid_a1, today)
+    png = "data:image/png;base64," + base64.b64encode(_png()).decode()
+    data = _visit(h.id, signature_png=png, signer_name="王大山")
+    first, _ = visits.record_visit(worker, data)
+    db.session.commit()
+    again, created = visits.record_visit(worker, data)
+    assert not created and again.id == first.id
+    assert [key for key, _ in store().list("signatures/")] == [first.signature_file]
+    assert store().get(first.signature_file) == _png()
 
 
 def _png() -> bytes:
