@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, insert, or_, select, update
 
 from core.extensions import db
 from models import OutboxItem
@@ -49,15 +49,19 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def add(kind: str, **payload) -> OutboxItem:
-    """Record a side effect in the current unit of work."""
+# The row is written at once, by one statement built once: its id is handed to the queue after
+# commit, and nothing reads it back as an object (an ORM flush cost twice as much on the
+# self-report, which writes one row per report).
+_INSERT = insert(OutboxItem.__table__).returning(OutboxItem.__table__.c.id)
+
+
+def add(kind: str, **payload) -> int:
+    """Record a side effect in the current unit of work; the outbox row's id."""
     if kind not in _HANDLERS:
         raise ValueError(f"no outbox handler for {kind!r}")
-    item = OutboxItem(kind=kind, payload=payload)
-    db.session.add(item)
-    db.session.flush()  # its id is handed to the queue after commit
-    db.session.info.setdefault(_SESSION_KEY, []).append(item.id)
-    return item
+    item_id = db.session.execute(_INSERT, {"kind": kind, "payload": payload}).scalar_one()
+    db.session.info.setdefault(_SESSION_KEY, []).append(item_id)
+    return item_id
 
 
 # --- after commit ---------------------------------------------------------------------------

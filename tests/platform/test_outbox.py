@@ -72,7 +72,7 @@ def test_rolled_back_work_has_no_side_effect(app):
 
 
 def test_a_failing_handler_is_tried_again_later(app):
-    item_id = outbox.add("test.record", n=3, fail=True).id
+    item_id = outbox.add("test.record", n=3, fail=True)
     db.session.commit()  # the queue's task raised; the request's commit stands
     item = db.session.get(OutboxItem, item_id)
     db.session.refresh(item)
@@ -84,7 +84,7 @@ def test_a_failing_handler_is_tried_again_later(app):
 
 def test_a_lost_hand_over_is_found_by_the_sweep(app):
     app.extensions[outbox.DISPATCH_EXTENSION] = lambda ids: (_ for _ in ()).throw(ConnectionError())
-    item_id = outbox.add("test.record", n=4).id
+    item_id = outbox.add("test.record", n=4)
     db.session.commit()  # the queue was down: the commit still stands
     assert DONE == []
     later = utcnow() + outbox.LOST_AFTER + timedelta(seconds=1)

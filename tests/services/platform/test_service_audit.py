@@ -13,15 +13,29 @@ from services.platform import audit
 def test_entries_record_who_what_when_and_address(app):
     world = build_world()
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
-        entry = audit.record(world.users["village_a"], "read", "household", 42, "full record")
-        db.session.flush()
+        audit.record(world.users["village_a"], "read", "household", 42, "full record")
+    # read back in the same unit of work
+    entry = db.session.execute(select(AuditLog).where(AuditLog.object_id == "42")).scalar_one()
     assert (entry.user_id, entry.role, entry.ip) == (world.users["village_a"].id, "village_staff", "10.1.2.3")
-    assert entry.at is not None and entry.object_id == "42"
+    assert entry.at is not None and entry.object_id == "42" and entry.detail == "full record"
+
+
+def test_entries_are_written_with_the_commit_and_dropped_with_a_rollback(app):
+    audit.record(None, "login_failed", "user", detail="kept")
+    db.session.commit()
+    audit.record(None, "login_failed", "user", detail="rolled back")
+    db.session.rollback()
+    audit.record(None, "login_failed", "user", detail="second")
+    audit.record(None, "login_failed", "user", detail="third")
+    db.session.commit()
+    details = db.session.execute(select(AuditLog.detail).order_by(AuditLog.id)).scalars().all()
+    assert details == ["kept", "second", "third"]
 
 
 def test_orm_refuses_update_and_delete(app):
-    entry = audit.record(None, "login_failed", "user")
+    audit.record(None, "login_failed", "user")
     db.session.commit()
+    entry = db.session.execute(select(AuditLog)).scalar_one()
     entry.detail = "tampered"
     with pytest.raises(AuditLogIsAppendOnly):
         db.session.flush()
