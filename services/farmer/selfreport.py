@@ -27,9 +27,9 @@ from domain.selfreport import MAX_PHOTOS, CleanReport, ReportInput, check_report
 from models import Case, FormSubmission, Household, Member, Region, User
 from models.personal import ID_NUMBER, PHONE, blind_index
 from services.accounts import scoping
-from services.errors import NotFound, ValidationFailed
-from services.farmer import policy
+from services.errors import ValidationFailed
 from services.platform import files, outbox
+from services.regions import tree
 from services.platform.photos import Photo, PhotoRejected, process_photo
 from services.workflow import cases
 from services.workflow.cases import Evidence
@@ -92,16 +92,16 @@ def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: dat
     photo_error = _keep_photos(token, uploads) if uploads is not None else None
     if photo_error:
         errors["photos"] = photo_error
-    village = _village(raw.village_code, errors)
-    if actor is not None and village is not None and not (
-            actor.role in PROXY_ROLES and scoping.may_report_at(actor, village)):
+    village_id = _village_id(raw.village_code, errors)
+    if actor is not None and village_id is not None and not (
+            actor.role in PROXY_ROLES and scoping.may_report_at(actor, db.session.get(Region, village_id))):
         errors["village_code"] = "只能为自己负责的村代申报"
     if errors:
         earlier = result_for_token(token)  # a resend of an accepted form is not re-checked
         if earlier is not None:
             return earlier
         raise ValidationFailed(errors)
-    row = FormSubmission(token=token, region_id=village.id, actor_id=actor.id if actor else None,
+    row = FormSubmission(token=token, region_id=village_id, actor_id=actor.id if actor else None,
                          reported_on=today, report=_to_json(clean, photos=uploads is not None))
     db.session.add(row)
     try:
@@ -109,9 +109,12 @@ def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: dat
     except IntegrityError:
         db.session.rollback()
         earlier = result_for_token(token)
-        if earlier is None:
-            raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
-        return earlier
+        if earlier is not None:
+            return earlier
+        if db.session.get(Region, village_id) is None:  # merged away since this process looked
+            tree.forget_village_codes()
+            raise ValidationFailed({"": "村的代码刚刚调整过，请再提交一次"}) from None
+        raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
     outbox.add("report.record", submission_id=row.id)
     return Submitted(None, None, False)
 
@@ -158,7 +161,7 @@ def record(row: FormSubmission) -> None:
             cases.give_lookup_code(open_case)
     else:
         row.case, row.joined, row.show_code = cases.open_case(
-            actor, household.region if household else row.region, source, today=row.reported_on,
+            actor, household.region if household else _village_of(row, clean), source, today=row.reported_on,
             risk_types=list(clean.risk_types), words=clean.description, urgent=clean.urgent,
             household=household, claimed_name=clean.name, claimed_id_number=clean.id_number,
             claimed_phone=clean.phone, evidence=evidence,
@@ -170,14 +173,19 @@ def record(row: FormSubmission) -> None:
         files.delete_after_commit(pending_keys)  # copied into the evidence; kept if this rolls back
 
 
-def _village(code: str, errors: dict) -> Region | None:
+def _village_id(code: str, errors: dict) -> int | None:
     if "village_code" in errors:
         return None
-    try:
-        return policy.village_for_code(code.strip())
-    except NotFound:
+    village_id = tree.village_id_for_code(code.strip())
+    if village_id is None:
         errors["village_code"] = "没有找到这个村，请重新选择"
-        return None
+    return village_id
+
+
+def _village_of(row: FormSubmission, clean: CleanReport) -> Region:
+    """The row's village; if it was merged away after the request took its id from a process's
+    memory (a database that checks no foreign keys kept the row), the village its code names now."""
+    return row.region or tree.resolve_code(clean.village_code)
 
 
 def _household_of(id_number: str) -> Household | None:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import bindparam, select, update
 
 from core.extensions import db
 from domain.enums import RegionLevel
@@ -20,8 +22,12 @@ CSV_HEADER_ALIASES = {"代码": "code", "区划代码": "code", "名称": "name"
                       "层级": "level", "级别": "level"}
 
 
+# Built once: every self-report and every scan of a printed sheet looks its village up by code.
+_BY_CODE = select(Region).where(Region.code == bindparam("code"))
+
+
 def by_code(code: str) -> Region | None:
-    return db.session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
+    return db.session.execute(_BY_CODE, {"code": code}).scalar_one_or_none()
 
 
 def chain(region: Region) -> list[Region]:
@@ -29,6 +35,42 @@ def chain(region: Region) -> list[Region]:
     ids = region.ancestor_ids
     found = {r.id: r for r in db.session.execute(select(Region).where(Region.id.in_(ids))).scalars()}
     return [found[i] for i in ids if i in found]
+
+
+# --- village codes, remembered --------------------------------------------------------------
+# Every self-report names its village by the code printed on the sheet, and codes change only
+# when the county renames or merges villages: each process remembers a village code's id for
+# VILLAGE_CODE_TTL seconds instead of asking the database on every report. A rename keeps the
+# village's id (the old code becomes an alias). After a merge another process may hold the
+# merged-away id until it expires; a row written with it fails on its foreign key, and the
+# caller forgets the codes (``forget_village_codes``) and asks for the report again. The memory
+# belongs to the application (one per database), not to the module.
+VILLAGE_CODE_TTL = 60.0
+_MAX_REMEMBERED = 200_000
+_REMEMBERED = "shoudi_village_codes"
+
+
+def _village_ids() -> dict[str, tuple[int, float]]:
+    return current_app.extensions.setdefault(_REMEMBERED, {})
+
+
+def village_id_for_code(code: str) -> int | None:
+    """The id of the village a code stands for today (old codes included), or None."""
+    remembered, now = _village_ids(), time.monotonic()
+    hit = remembered.get(code)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    region = resolve_code(code)
+    if region is None or region.level != RegionLevel.VILLAGE.value:
+        return None  # unknown codes are not remembered: what a client sends cannot fill memory
+    if len(remembered) >= _MAX_REMEMBERED:
+        remembered.clear()
+    remembered[code] = (region.id, now + VILLAGE_CODE_TTL)
+    return region.id
+
+
+def forget_village_codes() -> None:
+    _village_ids().clear()
 
 
 def resolve_code(code: str) -> Region | None:
@@ -190,6 +232,7 @@ def rename(actor: User | None, region: Region, new_name: str, new_code: str | No
         region.code = new_code
     region.name = new_name
     db.session.flush()
+    forget_village_codes()
     audit.record(actor, "rename", "region", region.id)
     return region
 
@@ -217,6 +260,7 @@ def merge(actor: User | None, source: Region, target: Region, on: date | None = 
     db.session.add(RegionAlias(region=target, old_code=old_code, old_name=old_name,
                                reason="merge", changed_on=on))
     db.session.flush()
+    forget_village_codes()
     audit.record(actor, "merge", "region", target.id, f"from={old_code}")
     return target
 
