@@ -112,15 +112,37 @@ def _by_id(model: type, grid_worker: bool) -> Select:
     return query.where(model.id == bindparam("object_id"))
 
 
+@functools.cache
+def _id_by_id(model: type, grid_worker: bool) -> Select:
+    return _by_id(model, grid_worker).with_only_columns(model.id)
+
+
+# Ids are 32-bit integers in the database; PostgreSQL refuses a larger one as a parameter.
+_LARGEST_ID = 2**31 - 1
+
+
+def _by_id_params(user: User, object_id: int) -> dict:
+    return {"scope_prefix": _path_prefix(user), "scope_user_id": user.id, "object_id": object_id}
+
+
 def get(user: User, model: type[T], object_id: int) -> T:
     """Load one object of ``model`` by id if it lies in the user's scope; else NotFound."""
-    found = db.session.execute(
-        _by_id(model, _grid_worker(user)),
-        {"scope_prefix": _path_prefix(user), "scope_user_id": user.id, "object_id": object_id},
-    ).scalars().first()
+    if not 0 < object_id <= _LARGEST_ID:
+        raise NotFound(f"{model.__name__} not found in scope")
+    found = db.session.execute(_by_id(model, _grid_worker(user)), _by_id_params(user, object_id)).scalars().first()
     if found is None:
         raise NotFound(f"{model.__name__} not found in scope")
     return found
+
+
+def require(user: User, model: type, object_id: int) -> None:
+    """NotFound unless an object of ``model`` with this id lies in the user's scope. Loads
+    nothing: for a use case that only refers to the object (a visit names its household)."""
+    if not 0 < object_id <= _LARGEST_ID:
+        raise NotFound(f"{model.__name__} not found in scope")
+    found = db.session.execute(_id_by_id(model, _grid_worker(user)), _by_id_params(user, object_id)).first()
+    if found is None:
+        raise NotFound(f"{model.__name__} not found in scope")
 
 
 def region_by_code(user: User, code: str) -> Region | None:

@@ -94,6 +94,31 @@ def test_missing_id_and_out_of_scope_id_are_the_same_answer(populated):
     assert str(out_of_scope.value) == str(absent.value)
 
 
+@pytest.mark.parametrize("user", sorted(VISIBLE))
+def test_require_answers_like_get_and_loads_nothing(populated, user):
+    world, homes, _ = populated
+    actor = world.users[user]
+    for key, h in homes.items():
+        if key in VISIBLE[user]:
+            scoping.require(actor, Household, h.id)
+        else:
+            with pytest.raises(NotFound):
+                scoping.require(actor, Household, h.id)
+    for absurd in (2**40, 0, -1):  # past 32 bits (PostgreSQL would refuse it), or no id at all
+        with pytest.raises(NotFound):
+            scoping.require(actor, Household, absurd)
+        with pytest.raises(NotFound):
+            scoping.get(actor, Household, absurd)
+
+
+def test_require_reads_only_the_id(populated):
+    world, homes, _ = populated
+    db.session.expunge_all()
+    actor = db.session.get(type(world.users["county"]), world.users["county"].id)
+    scoping.require(actor, Household, homes["a1"].id)
+    assert not any(isinstance(obj, Household) for obj in db.session.identity_map.values())
+
+
 def test_lookalike_paths_do_not_leak(app, today):
     """Region /1/2/ must not see /1/23/: the prefix match ends at a slash."""
     world = build_world()
