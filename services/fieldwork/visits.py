@@ -17,9 +17,10 @@ import uuid as uuidlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.extensions import db
 from core.filestore import new_key, store
@@ -27,6 +28,7 @@ from domain.fieldwork import VisitMethod, remote_problems
 from domain.screening import check_answers, net_income
 from domain.workflow import Action, CaseState, TransitionRefused
 from models import Case, Household, Member, PhotoUpload, User, Visit
+from models.types import utcnow
 from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
 from services.platform import audit, files
@@ -152,10 +154,11 @@ def visit_photo_file(actor: User, photo_id: int, *, thumbnail: bool) -> files.Se
     photo = db.session.get(PhotoUpload, photo_id)
     if photo is None or photo.visit is None:
         raise NotFound("photo")
-    household = scoping.get(actor, Household, photo.visit.household_id)
+    household_id = photo.visit.household_id
+    scoping.require(actor, Household, household_id)
     stored = photo.thumb_name if thumbnail else photo.stored_name
     found = files.served(stored, "image/jpeg", modified=photo.created_at)
-    audit.record(actor, "read", "photo", photo.id, f"household={household.id} {'thumbnail' if thumbnail else 'full'}")
+    audit.record(actor, "read", "photo", photo.id, f"household={household_id} {'thumbnail' if thumbnail else 'full'}")
     return found
 
 
@@ -171,44 +174,63 @@ def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
         raise ValidationFailed({"client_uuid": "缺少或无效的客户端编号（UUID）"})
     fingerprint = data.fingerprint()
     try:
-        visit, signature, step = _checked_visit(actor, data, fingerprint)
+        values, photos, case, signature, step = _checked_visit(actor, data, fingerprint)
     except (NotFound, ValidationFailed, TransitionRefused):
         existing = _visit(data.client_uuid)
         if existing is None:
             raise
         return _same_visit(existing, actor, fingerprint), False
-    db.session.add(visit)
     try:
-        db.session.flush()
+        visit_id = db.session.execute(_INSERT_VISIT, values).scalar_one()
     except IntegrityError:  # a resend, or a simultaneous retry recorded it first
         db.session.rollback()
         return _same_visit(_visit(data.client_uuid), actor, fingerprint), False
+    visit = _inserted_visit(visit_id, values, photos, case)
     if signature is not None:
         # Stored once the row is sure, so a resend stores nothing; if the request fails later,
         # the orphan sweep removes the file.
         store().put(visit.signature_file, signature, "image/png")
     if step is not None:
-        cases.perform(actor, visit.case.id, Action.VERIFY, step, today=visit.visited_at.date())
-    audit.record(actor, "create", "visit", visit.id, f"household={visit.household.id}")
+        cases.perform(actor, case.id, Action.VERIFY, step, today=visit.visited_at.date())
+    audit.record(actor, "create", "visit", visit_id, f"household={visit.household_id}")
     return visit, True
 
 
+# The visit is the grid worker's most frequent write: its row goes in by one INSERT built once,
+# which costs less than half of an ORM flush of the same row (21 columns, three relationships).
+_INSERT_VISIT = insert(Visit.__table__).returning(Visit.__table__.c.id)
+
+
+def _inserted_visit(visit_id: int, values: dict, photos: list[PhotoUpload], case: Case | None) -> Visit:
+    """The row just inserted, as the session's object, without reading it back: made as if it
+    had been loaded, with its photos and case known. The photos are attached at the flush."""
+    visit = Visit(id=visit_id, **values)
+    make_transient_to_detached(visit)
+    db.session.add(visit)
+    set_committed_value(visit, "photos", photos)
+    set_committed_value(visit, "case", case)
+    for photo in photos:
+        photo.visit_id = visit_id
+    return visit
+
+
 def _checked_visit(actor: User, data: VisitInput, fingerprint: str
-                   ) -> tuple[Visit, bytes | None, StepInput | None]:
-    """The new visit (not yet added), its signature image, and the verification step it
-    completes; or NotFound, ValidationFailed or TransitionRefused, before anything is written."""
-    household = scoping.get(actor, Household, data.household_id)
+                   ) -> tuple[dict, list[PhotoUpload], Case | None, bytes | None, StepInput | None]:
+    """The new visit's column values, its photos and case, its signature image, and the
+    verification step it completes; or NotFound, ValidationFailed or TransitionRefused, before
+    anything is written."""
+    scoping.require(actor, Household, data.household_id)
     case = scoping.get(actor, Case, data.case_id) if data.case_id is not None else None
-    fields, photos, signature = _check(actor, data, household, case)
+    fields, photos, signature = _check(actor, data, data.household_id, case)
     step = None
     if case is not None and case.state_enum is CaseState.VERIFYING:
         step = StepInput(comment=f"入户核实（{VisitMethod(fields['method']).label}）",
                          signed=bool(data.signature_png))
         cases.check(actor, case, Action.VERIFY, step, today=fields["visited_at"].date())
-    # The photos are given with the new visit, so answering with them needs no query.
-    visit = Visit(client_uuid=data.client_uuid, payload_sha256=fingerprint, household=household,
-                  case=case, worker_id=actor.id, photos=photos, **fields)
-    return visit, signature, step
+    values = dict(client_uuid=data.client_uuid, payload_sha256=fingerprint, household_id=data.household_id,
+                  case_id=case.id if case is not None else None, worker_id=actor.id, created_at=utcnow(),
+                  **fields)
+    return values, photos, case, signature, step
 
 
 def visit_for(actor: User, client_uuid: str) -> Visit:
@@ -251,7 +273,7 @@ def _own_photos(actor: User, uuids: list[str], errors: dict) -> list[PhotoUpload
     return rows
 
 
-def _check(actor: User, data: VisitInput, household: Household, case: Case | None
+def _check(actor: User, data: VisitInput, household_id: int, case: Case | None
            ) -> tuple[dict, list[PhotoUpload], bytes | None]:
     """The visit's columns, its photos and its signature image (to be stored under the key in
     ``signature_file``), or ValidationFailed with every problem found."""
@@ -267,13 +289,13 @@ def _check(actor: User, data: VisitInput, household: Household, case: Case | Non
     visited_at = _parse_time(data.visited_at, errors)
     answers, answer_errors = check_answers(data.answers)
     errors.update({f"answers.{k}": v for k, v in answer_errors.items()})
-    size = data.household_size or _member_count(household) or 1
+    size = data.household_size or _member_count(household_id) or 1
     income = None
     if any(str(v).strip() for v in (data.income or {}).values()):
         income, income_errors = net_income(data.income, size)
         errors.update({f"income.{k}": v for k, v in income_errors.items()})
     gps = _gps(data.gps, errors)
-    if case is not None and case.household_id not in (None, household.id):
+    if case is not None and case.household_id not in (None, household_id):
         errors["case_id"] = "这条线索不是这一户的"
     if len(data.photos) > MAX_VISIT_PHOTOS:
         errors["photos"] = f"每次走访最多{MAX_VISIT_PHOTOS}张照片"
@@ -298,9 +320,9 @@ def _check(actor: User, data: VisitInput, household: Household, case: Case | Non
         signer_name=data.signer_name.strip() or None, notes=data.notes.strip() or None), photos, signature
 
 
-def _member_count(household: Household) -> int:
+def _member_count(household_id: int) -> int:
     """Counted, not loaded: loading the members would decrypt every one's ID number and phone."""
-    return db.session.execute(select(func.count(Member.id)).where(Member.household_id == household.id)).scalar_one()
+    return db.session.execute(select(func.count(Member.id)).where(Member.household_id == household_id)).scalar_one()
 
 
 def _parse_time(text: str, errors: dict) -> datetime | None:
