@@ -12,7 +12,10 @@ LAST_SEEN = "last_seen"
 def lock_idle_session():
     """Before each request: end a cookie session idle longer than SHOUDI_IDLE_MINUTES."""
     # Static files and the service worker's own background fetch are not the worker's activity.
-    if request.endpoint in (None, "assets.serve", "field.service_worker") or not current_user.is_authenticated:
+    # An empty session (the mini program's bearer-token calls, farmers) has nobody to lock, and
+    # asking Flask-Login would cost every such request a user lookup's machinery.
+    if (request.endpoint in (None, "assets.serve", "field.service_worker") or not session
+            or not current_user.is_authenticated):
         return None
     now = int(time.time())
     last = session.get(LAST_SEEN)
