@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, Insert, Select, Table, bindparam, insert, or_, select
 
 from core.extensions import db
 from domain.enums import Role
@@ -143,6 +143,25 @@ def require(user: User, model: type, object_id: int) -> None:
     found = db.session.execute(_id_by_id(model, _grid_worker(user)), _by_id_params(user, object_id)).first()
     if found is None:
         raise NotFound(f"{model.__name__} not found in scope")
+
+
+@functools.cache
+def _insert_for_household(table: Table) -> Insert:
+    columns = [c for c in table.c if not c.primary_key]
+    values = [Household.id if c.key == "household_id" else bindparam(c.key, type_=c.type) for c in columns]
+    households_in_scope = (_households(_subtree(bindparam("scope_prefix")), None, False)
+                           .with_only_columns(*values).where(Household.id == bindparam("household_id")))
+    return insert(table).from_select([c.key for c in columns], households_in_scope).returning(table.c.id)
+
+
+def insert_for_household(user: User, table: Table, values: dict) -> int | None:
+    """Insert a row of ``table`` (every column but its id, from ``values``) that belongs to the
+    household ``values["household_id"]``, only if that household lies in the user's scope: one
+    statement checks and writes. The new row's id, or None when nothing was written."""
+    if not 0 < values["household_id"] <= _LARGEST_ID:
+        return None
+    return db.session.execute(_insert_for_household(table),
+                              {**values, "scope_prefix": _path_prefix(user)}).scalar_one_or_none()
 
 
 def region_by_code(user: User, code: str) -> Region | None:

@@ -1,8 +1,8 @@
 """Writing the audit log. Callers pass object ids and field names, never personal values.
 
 The log is append-only and nothing reads an entry back as an object, so entries are kept with
-the unit of work and written together by one prebuilt INSERT: before the commit, or before any
-other statement of the same unit of work (a page that lists "who viewed it" sees its own view).
+the unit of work and written together by one prebuilt INSERT: before the commit, or before the
+log is read in the same unit of work (a page that lists "who viewed it" sees its own view).
 An ORM object per entry, flushed on its own, cost about twice as much on the hot paths. A unit
 of work that rolls back writes none of them.
 """
@@ -48,8 +48,9 @@ def _before_commit(session) -> None:
 
 
 @event.listens_for(db.session, "do_orm_execute")
-def _before_statement(state) -> None:
-    if state.session.info.get(_PENDING):
+def _before_reading_the_log(state) -> None:
+    if state.session.info.get(_PENDING) and state.is_select and any(
+            mapper.class_ is AuditLog for mapper in state.all_mappers):
         _write_pending(state.session)
 
 

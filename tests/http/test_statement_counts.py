@@ -39,8 +39,8 @@ TODAY = date(2026, 11, 20)
 # The pins. Lower them when a path gets cheaper; never raise one to make a test pass.
 SELF_REPORT = 3               # the request: village, the form's row, the outbox row for the queue
 SELF_REPORT_WITH_QUEUE = 33   # ...and the queue tasks it runs: the case, then who is told and how
-VISIT = 4                     # token with user, scoped household, the visit, audit
-VISIT_VERIFYING_A_CASE = 11   # ...and the scoped case, its rules, the verify step and its audit
+VISIT = 3                     # token with user, the visit (its insert checks the scope), audit
+VISIT_VERIFYING_A_CASE = 9    # ...and the scoped case, its rules, the verify step, the outbox
 INBOX = 15                    # 4 clues of every kind; the same with 3 or 12 (test below)
 CASE_PAGE = 13                # a reported clue with one file, seen by its village staff
 

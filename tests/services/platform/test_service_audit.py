@@ -14,7 +14,8 @@ def test_entries_record_who_what_when_and_address(app):
     world = build_world()
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
         audit.record(world.users["village_a"], "read", "household", 42, "full record")
-    # read back in the same unit of work
+    # read back in the same unit of work, by columns or as an object
+    assert db.session.execute(select(AuditLog.detail).where(AuditLog.object_id == "42")).scalar_one() == "full record"
     entry = db.session.execute(select(AuditLog).where(AuditLog.object_id == "42")).scalar_one()
     assert (entry.user_id, entry.role, entry.ip) == (world.users["village_a"].id, "village_staff", "10.1.2.3")
     assert entry.at is not None and entry.object_id == "42" and entry.detail == "full record"
