@@ -16,9 +16,9 @@ Two servers run side by side, started by gunicorn with the same settings (GUNICO
     any submit endpoint on this stack pays.
 Endpoints measured: ``POST /api/v1/reports`` (farmer self-report, a new one-time token and a new
 ID number each time, so every request makes a case: the request stores the report, and the
-project's job-queue consumer, running beside the servers for the whole run, records it as a
-case and sends the notifications; the run fails if any side effect is still waiting a minute
-after the load), ``POST /api/v1/visits`` (the demo grid worker
+project's job-queue consumer, running beside the servers for the whole run as it is deployed
+(``flask jobs-worker``, which lowers its own CPU priority), records it as a case and sends the
+notifications; the run fails if any side effect is still waiting a minute after the load), ``POST /api/v1/visits`` (the demo grid worker
 ``grid`` with a bearer token, a new client UUID each time, over the households of their grid)
 and ``POST /bare`` (the visit body, a new UUID each time).
 

@@ -92,6 +92,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         "SHOUDI_REDIS_URL": get("REDIS_URL") or None,
         # Tests run queued work at once in the same process; elsewhere a consumer runs it.
         "SHOUDI_JOBS_IMMEDIATE": get("JOBS_IMMEDIATE"),
+        # How much the consumer lowers its CPU priority (os.nice; 0 keeps it): its work waits
+        # anyway, so requests sharing the machine go first.
+        "SHOUDI_WORKER_NICE": _int(get("WORKER_NICE"), 10),
         # The queue's SQLite file when there is no Redis (make run).
         "SHOUDI_QUEUE_FILE": get("QUEUE_FILE", str(Path(instance_path) / "queue.db")),
         # Where stored files live: "local" (SHOUDI_UPLOAD_FOLDER) or "s3".

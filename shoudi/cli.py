@@ -1,6 +1,7 @@
 """``flask`` commands. Each one is thin: parse, call a service, commit, report."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -129,8 +130,13 @@ def jobs_worker(workers, no_periodic):
     """任务队列处理程序：执行排队的任务（乡镇明白纸 PDF、通知发送等）和定时任务（每日提醒、清理文件）。Ctrl-C 停止。"""
 
     queue = current_app.extensions[QUEUE_EXTENSION]
+    # Queued work waits anyway: on a machine shared with the web server, requests go first.
+    nice = current_app.config["SHOUDI_WORKER_NICE"]
+    if nice > 0:
+        os.nice(nice)
     # Poll quickly (notifications wait on this), back off to at most one second when idle.
     consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic,
                                      initial_delay=0.1, backoff=1.15, max_delay=1.0)
-    click.echo(f"任务队列处理程序已启动（{workers} 个线程{'' if no_periodic else '，含定时任务'}）")
+    click.echo(f"任务队列处理程序已启动（{workers} 个线程{'' if no_periodic else '，含定时任务'}"
+               f"{f'，优先级降低 {nice}' if nice > 0 else ''}）")
     consumer.run()

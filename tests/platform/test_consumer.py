@@ -118,6 +118,8 @@ def test_a_consumer_runs_a_queued_job_and_sends_notifications(app, consumer):
     consumer.start()
     job = _wait_for(lambda: _job(job_id) if _job(job_id).state == JobState.DONE.value else None)
     assert (job.done, job.total) == (2, 2)
+    # It yields the CPU to requests: its priority is lowered by SHOUDI_WORKER_NICE (10).
+    assert os.getpriority(os.PRIO_PROCESS, consumer.process.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
     assert client.get(f"/jobs/{job_id}/result").data.startswith(b"%PDF")
 
     # A step's notification reaches the centre through the same consumer.
