@@ -1,6 +1,7 @@
 """Throughput of the two submit endpoints of /api/v1 against a bare Flask insert, on PostgreSQL.
 
-Run: .venv/bin/python bench/bench_submit.py [requests] [clients] [rounds]   (defaults: 600, 4, 6)
+Run: .venv/bin/python bench/bench_submit.py [requests] [clients] [rounds]   (defaults: 2400, 4, 8;
+about a minute and a half; shorter runs swing by ±0.1× on a shared 2-core machine)
 
 Needs PostgreSQL and Redis on 127.0.0.1 (exit status 2 when either is unreachable):
   BENCH_PG_URL     the server, default postgresql+psycopg://postgres@127.0.0.1:5432/
@@ -335,9 +336,9 @@ def measure(total: int, clients: int, rounds: int) -> int:
 
 
 def main(argv: list[str]) -> int:
-    total = int(argv[1]) if len(argv) > 1 else 600
+    total = int(argv[1]) if len(argv) > 1 else 2400
     clients = int(argv[2]) if len(argv) > 2 else 4
-    rounds = int(argv[3]) if len(argv) > 3 else 6
+    rounds = int(argv[3]) if len(argv) > 3 else 8
     if not (1 <= clients <= 16 and 1 <= rounds <= total <= 20000):
         print("usage: bench_submit.py [requests 1-20000] [clients 1-16] [rounds <= requests]", file=sys.stderr)
         return 2

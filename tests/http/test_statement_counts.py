@@ -38,6 +38,7 @@ TODAY = date(2026, 11, 20)
 
 # The pins. Lower them when a path gets cheaper; never raise one to make a test pass.
 SELF_REPORT = 3               # the request: village, the form's row, the outbox row for the queue
+SELF_REPORT_VILLAGE_KNOWN = 2  # ...once this process remembers the village's code
 SELF_REPORT_WITH_QUEUE = 33   # ...and the queue tasks it runs: the case, then who is told and how
 VISIT = 3                     # token with user, the visit (its insert checks the scope), audit
 VISIT_VERIFYING_A_CASE = 9    # ...and the scoped case, its rules, the verify step, the outbox
@@ -67,6 +68,10 @@ def test_self_report(client, count_statements):
         answer = client.post(f"{API}/reports", json=_report("tok_" + "a" * 20))
     assert answer.status_code == 202, answer.get_json()
     _pinned(statements, SELF_REPORT, "POST /api/v1/reports")
+    with count_statements() as statements:
+        answer = client.post(f"{API}/reports", json=_report("tok_" + "b" * 20))
+    assert answer.status_code == 202, answer.get_json()
+    _pinned(statements, SELF_REPORT_VILLAGE_KNOWN, "POST /api/v1/reports (village code remembered)")
 
 
 def test_self_report_with_its_queued_work(client, count_statements):
