@@ -12,7 +12,8 @@ from core.extensions import db
 from core.queue import QUEUE_EXTENSION
 from services.accounts import users
 from services.demo import seeding
-from services.errors import ValidationFailed
+from services.errors import PermissionDenied, ValidationFailed
+from services.households import register_import, register_rejects
 from services.notifications import reminders
 from services.regions import tree
 
@@ -25,6 +26,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(remind_deadlines)
     app.cli.add_command(jobs_worker)
+    app.cli.add_command(import_households)
 
 
 def _fail(exc: ValidationFailed) -> None:
@@ -98,6 +100,43 @@ def create_user(username, full_name, role, region_code, department, phone, passw
         _fail(exc)
     db.session.commit()
     click.echo(f"已创建账号 {user.username}（{user.role_enum.label}，{user.region.name}）")
+
+
+@click.command("import-households")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "username", required=True, help="以哪个县级或乡镇工作人员的身份导入（决定可导入的区域）")
+@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入")
+@click.option("--rejected", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="把未导入的行（加“错误原因”列）写到这个 .xlsx 文件")
+def import_households(path, username, dry_run, rejected):
+    """导入农户档案：全国防返贫监测信息系统导出的户成员信息表（.xlsx/.xls/.csv）。有错误的户整户不导入。"""
+    actor = users.find_by_login(username)
+    if actor is None or not actor.active:
+        click.echo(f"错误：没有用户名为 {username} 的账号", err=True)
+        sys.exit(1)
+    with open(path, "rb") as source:
+        content = source.read()
+    try:
+        report = register_import.import_register(actor, content, today=today(), dry_run=dry_run,
+                                                 progress=lambda done, total: click.echo(f"  {done}/{total} 户", err=True))
+    except ValidationFailed as exc:
+        _fail(exc)
+    except PermissionDenied as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(("（试导入，未写入）" if dry_run else "") + report.summary())
+    for problem in report.problems[:20]:
+        click.echo(f"  第{problem.line}行 {problem.column + '：' if problem.column else ''}{problem.reason}")
+    for warning in report.warnings[:20]:
+        click.echo(f"  提示：第{warning.line}行 {warning.text}")
+    if rejected and report.problems:
+        with open(rejected, "wb") as out:
+            out.write(register_rejects.rejected_rows_xlsx(content, report))
+        click.echo(f"未导入的行已写到 {rejected}")
 
 
 @click.command("seed-demo")
