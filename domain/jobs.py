@@ -27,6 +27,8 @@ class JobKind(LabelledEnum):
     TOWNSHIP_SHEETS = ("township_sheets", "乡镇明白纸（PDF）")
     REMINDERS = ("reminders", "每日期限提醒")
     FILE_SWEEP = ("file_sweep", "清理无主文件")
+    REGISTER_CHECK = ("register_check", "农户档案导入检查")
+    REGISTER_IMPORT = ("register_import", "农户档案导入")
 
 
 # A running job reports progress at least this often; silence this long means its consumer died.

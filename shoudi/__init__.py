@@ -24,6 +24,7 @@ from portal.assets import bp as assets_bp
 from portal.farmer import bp as farmer_bp
 from portal.field import bp as field_bp
 from portal.jobs import bp as jobs_bp
+from portal.register import bp as register_bp
 from portal.office import bp as office_bp
 from portal.office.nav import UNREAD_COUNTER
 from portal.sheets import bp as sheets_bp
@@ -82,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(field_bp)
     app.register_blueprint(office_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(register_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     _register_error_handlers(app)

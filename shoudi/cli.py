@@ -118,7 +118,7 @@ def import_households(path, username, dry_run, rejected):
         content = source.read()
     try:
         report = register_import.import_register(actor, content, today=today(), dry_run=dry_run,
-                                                 progress=lambda done, total: click.echo(f"  {done}/{total} 户", err=True))
+                                                 progress=lambda done, total, message=None: click.echo(f"  {message or ''}{done}/{total} 户", err=True))
     except ValidationFailed as exc:
         _fail(exc)
     except PermissionDenied as exc:

@@ -25,6 +25,7 @@ ITEMS = [
     ("office.lookback", "回头看", _DESK),
     ("office.dashboard", "统计", _DESK + (R.DEPARTMENT, R.ADMIN)),
     ("office.measures", "措施库", (R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.VILLAGE_STAFF, R.DEPARTMENT)),
+    ("register.upload_form", "导入档案", (R.COUNTY_STAFF, R.TOWNSHIP_STAFF)),
     ("office.notifications", "消息", _EVERYONE),
 ]
 

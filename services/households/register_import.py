@@ -65,6 +65,8 @@ class HouseholdOutcome:
     people_new: int = 0
     people_updated: int = 0
     people_unchanged: int = 0
+    member_changes: int = 0
+    household: Household | None = field(default=None, repr=False, compare=False)  # when written
 
 
 @dataclass
@@ -93,8 +95,12 @@ class ImportReport:
 
 
 def import_register(actor: User, content: bytes, *, today: date, dry_run: bool,
-                    progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Check (and unless ``dry_run``, write) the households of a register file."""
+                    progress: Callable[..., None] | None = None) -> ImportReport:
+    """Check (and unless ``dry_run``, write) the households of a register file.
+
+    Two passes: every household is checked first, reporting ``progress(done, total)``; then the
+    accepted ones are written (after ``progress(total, total, "正在写入…")``), so that no write
+    is pending while progress is reported (SQLite would make the progress writer wait)."""
     if actor.role_enum not in IMPORT_ROLES:
         raise PermissionDenied("农户档案由县级或乡镇工作人员导入")
     try:
@@ -106,13 +112,16 @@ def import_register(actor: User, content: bytes, *, today: date, dry_run: bool,
     report.problems += [_problem(header, p) for p in grouped.problems]
     places = Places(actor)
     total = len(grouped.households)
+    accepted: list[HouseholdDraft] = []
     for start in range(0, total, BATCH):
-        batch = grouped.households[start:start + BATCH]
-        _import_batch(actor, batch, places, header, report)
-        if not dry_run:
-            db.session.flush()
+        accepted += _check_batch(actor, grouped.households[start:start + BATCH], places, header, report)
         if progress is not None:
             progress(min(start + BATCH, total), total)
+    if not dry_run and accepted:
+        if progress is not None:
+            progress(total, total, "正在写入…")
+        for start in range(0, len(accepted), BATCH):
+            _write_batch(actor, accepted[start:start + BATCH], places)
     report.problems.sort(key=lambda p: (p.line, p.column))
     audit.record(actor, "import_register" if not dry_run else "import_register_preview", "household", None,
                  f"new={report.count('new')} updated={report.count('updated')} "
@@ -143,15 +152,40 @@ def _problem(header: Header, problem: RowProblem) -> Problem:
 
 # --- one batch of households ---------------------------------------------------------------------
 
-def _import_batch(actor: User, batch: list[HouseholdDraft], places: Places, header: Header,
-                  report: ImportReport) -> None:
-    codes = [d.code for d in batch]
+def _registered(batch: list[HouseholdDraft]) -> tuple[dict, dict, dict]:
+    """What is registered for a batch: households by 户编号, members by ID index, and the index
+    of each person's ID number."""
     by_code = {h.code: h for h in db.session.execute(
-        select(Household).where(Household.code.in_(codes)).options(selectinload(Household.members))).scalars()}
+        select(Household).where(Household.code.in_([d.code for d in batch]))
+        .options(selectinload(Household.members))).scalars()}
     indexes = {p.id_number: blind_index(ID_NUMBER, p.id_number) for d in batch for p in d.people}
     members = {m.id_number_index: m for m in db.session.execute(
         select(Member).where(Member.id_number_index.in_(list(indexes.values())))
         .options(selectinload(Member.household).selectinload(Household.members))).scalars()}
+    return by_code, members, indexes
+
+
+def _matched(draft: HouseholdDraft, by_code: dict, members: dict, indexes: dict) -> Household | None:
+    head_member = members.get(indexes[draft.head.id_number])
+    return by_code.get(draft.code) or (head_member.household if head_member else None)
+
+
+def _write_batch(actor: User, batch: list[HouseholdDraft], places: Places) -> None:
+    by_code, members, indexes = _registered(batch)
+    written = [_apply(actor, draft, _matched(draft, by_code, members, indexes),
+                      places.resolve(draft.place).region, members, indexes, write=True) for draft in batch]
+    db.session.flush()  # the new households' ids, for the audit
+    for outcome in written:
+        audit.record(actor, "import_create" if outcome.status == "new" else "import_update", "household",
+                     outcome.household.id,
+                     f"fields={','.join(outcome.changed) or '-'} members={outcome.member_changes}"[:255])
+
+
+def _check_batch(actor: User, batch: list[HouseholdDraft], places: Places, header: Header,
+                 report: ImportReport) -> list[HouseholdDraft]:
+    """Check a batch against the register and report each household; the ones to write."""
+    by_code, members, indexes = _registered(batch)
+    accepted: list[HouseholdDraft] = []
     for draft in batch:
         problems: list[Problem] = []
         warnings: list[Warning] = []
@@ -160,8 +194,7 @@ def _import_batch(actor: User, batch: list[HouseholdDraft], places: Places, head
             problems += [Problem(line, header.title("village"), resolved.problem) for line in draft.lines]
         elif resolved.note:
             warnings.append(Warning(draft.lines[0], f"户编号 {draft.code}：{resolved.note}"))
-        head_member = members.get(indexes[draft.head.id_number])
-        household = by_code.get(draft.code) or (head_member.household if head_member else None)
+        household = _matched(draft, by_code, members, indexes)
         if household is not None and not scoping.in_scope(actor, household.region):
             problems += [Problem(line, header.title("household_code"), "这一户已登记在您负责的区域以外")
                          for line in draft.lines]
@@ -182,7 +215,7 @@ def _import_batch(actor: User, batch: list[HouseholdDraft], places: Places, head
                                 for line in draft.lines if line not in {p.line for p in problems}]
             continue
         report.warnings += warnings
-        outcome = _apply(actor, draft, household, resolved.region, members, indexes, write=not report.dry_run)
+        outcome = _apply(actor, draft, household, resolved.region, members, indexes, write=False)
         if household is not None:
             listed = {indexes[p.id_number] for p in draft.people}
             missing = [m for m in household.members if m.id_number_index not in listed]
@@ -190,6 +223,9 @@ def _import_batch(actor: User, batch: list[HouseholdDraft], places: Places, head
                 report.warnings.append(Warning(draft.lines[0], f"户编号 {draft.code}：系统中有 {len(missing)} 名成员"
                                                                "不在文件中，未删除，请核实是否为自然减少"))
         report.households.append(outcome)
+        if outcome.status != "unchanged":
+            accepted.append(draft)
+    return accepted
 
 
 def _apply(actor: User, draft: HouseholdDraft, household: Household | None, region, members: dict,
@@ -228,10 +264,8 @@ def _apply(actor: User, draft: HouseholdDraft, household: Household | None, regi
             _write_member(person, member, household)
     if outcome.status == "unchanged" and member_changes:
         outcome.status = "updated"
-    if write and outcome.status != "unchanged":
-        db.session.flush()
-        audit.record(actor, "import_create" if outcome.status == "new" else "import_update", "household",
-                     household.id, f"fields={','.join(outcome.changed) or '-'} members={len(member_changes)}"[:255])
+    outcome.member_changes = len(member_changes)
+    outcome.household = household
     return outcome
 
 

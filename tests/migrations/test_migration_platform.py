@@ -46,3 +46,22 @@ def test_0007_and_0006_downgrade_cleanly(fresh_app):
         tables = set(inspect(conn).get_table_names())
     assert not {"job", "outbox"} & tables and "form_submission" in tables
     upgrade()
+
+
+def test_0008_admits_the_register_import_jobs_and_downgrades_cleanly(fresh_app):
+    upgrade("0008")
+    job = text("INSERT INTO job (kind, state, params, done, attempts, created_at) "
+               "VALUES (:kind, 'queued', '{}', 0, 0, :at)")
+    with db.engine.begin() as conn:
+        conn.execute(job, {"kind": "register_check", "at": NOW})
+        conn.execute(job, {"kind": "township_sheets", "at": NOW})
+    with pytest.raises(DatabaseError):
+        with db.engine.begin() as conn:
+            conn.execute(job, {"kind": "mining", "at": NOW})
+    downgrade("0007")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT kind FROM job")).scalars().all() == ["township_sheets"]
+    with pytest.raises(DatabaseError):
+        with db.engine.begin() as conn:
+            conn.execute(job, {"kind": "register_import", "at": NOW})
+    upgrade()
