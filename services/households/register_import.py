@@ -66,7 +66,6 @@ class HouseholdOutcome:
     people_updated: int = 0
     people_unchanged: int = 0
     member_changes: int = 0
-    household: Household | None = field(default=None, repr=False, compare=False)  # when written
 
 
 @dataclass
@@ -175,10 +174,22 @@ def _write_batch(actor: User, batch: list[HouseholdDraft], places: Places) -> No
     written = [_apply(actor, draft, _matched(draft, by_code, members, indexes),
                       places.resolve(draft.place).region, members, indexes, write=True) for draft in batch]
     db.session.flush()  # the new households' ids, for the audit
-    for outcome in written:
+    for outcome, household in written:
         audit.record(actor, "import_create" if outcome.status == "new" else "import_update", "household",
-                     outcome.household.id,
-                     f"fields={','.join(outcome.changed) or '-'} members={outcome.member_changes}"[:255])
+                     household.id, f"fields={','.join(outcome.changed) or '-'} members={outcome.member_changes}"[:255])
+    _release([household for _, household in written], by_code, members)
+
+
+def _release(*loaded) -> None:
+    """Let go of a finished batch's households and members (written, or only compared), so the
+    session does not grow with the file: 100,000 people would otherwise stay in memory."""
+    households = set()
+    for group_ in loaded:
+        for item in (group_.values() if isinstance(group_, dict) else group_):
+            households.add(item.household if isinstance(item, Member) else item)
+    for household in households:
+        if household is not None and household in db.session:
+            db.session.expunge(household)  # its members go with it (cascade)
 
 
 def _check_batch(actor: User, batch: list[HouseholdDraft], places: Places, header: Header,
@@ -215,7 +226,7 @@ def _check_batch(actor: User, batch: list[HouseholdDraft], places: Places, heade
                                 for line in draft.lines if line not in {p.line for p in problems}]
             continue
         report.warnings += warnings
-        outcome = _apply(actor, draft, household, resolved.region, members, indexes, write=False)
+        outcome, _ = _apply(actor, draft, household, resolved.region, members, indexes, write=False)
         if household is not None:
             listed = {indexes[p.id_number] for p in draft.people}
             missing = [m for m in household.members if m.id_number_index not in listed]
@@ -225,12 +236,14 @@ def _check_batch(actor: User, batch: list[HouseholdDraft], places: Places, heade
         report.households.append(outcome)
         if outcome.status != "unchanged":
             accepted.append(draft)
+    _release(by_code, members)
     return accepted
 
 
 def _apply(actor: User, draft: HouseholdDraft, household: Household | None, region, members: dict,
-           indexes: dict, write: bool) -> HouseholdOutcome:
-    """Compare the draft with what is registered and, when ``write``, make them agree."""
+           indexes: dict, write: bool) -> tuple[HouseholdOutcome, Household | None]:
+    """Compare the draft with what is registered and, when ``write``, make them agree; the
+    outcome, and the household (made, when new and written)."""
     place = region.name
     facts = draft.facts
     wanted = {"region_id": region.id, "attribute": facts.attribute.value if facts.attribute else None,
@@ -265,8 +278,7 @@ def _apply(actor: User, draft: HouseholdDraft, household: Household | None, regi
     if outcome.status == "unchanged" and member_changes:
         outcome.status = "updated"
     outcome.member_changes = len(member_changes)
-    outcome.household = household
-    return outcome
+    return outcome, household
 
 
 def _member_values(person: PersonRow) -> dict:

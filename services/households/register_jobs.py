@@ -153,8 +153,7 @@ def _as_dict(report: ImportReport, rejected_key: str | None) -> dict:
                    "unchanged": report.count("unchanged"), "people_new": report.people("new"),
                    "people_updated": report.people("updated"), "people_unchanged": report.people("unchanged"),
                    "rejected_rows": len(report.rejected_lines), "warnings": len(report.warnings)},
-        "households": [{k: v for k, v in asdict(h).items() if k != "household"}
-                       for h in report.households if h.status != "unchanged"],
+        "households": [asdict(h) for h in report.households if h.status != "unchanged"],
         "problems": [asdict(p) for p in report.problems],
         "warnings": [asdict(w) for w in report.warnings],
         "rejected_key": rejected_key,
