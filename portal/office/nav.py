@@ -20,6 +20,7 @@ _EVERYONE = tuple(R)
 ITEMS = [
     ("portal.home", "工作台", _EVERYONE),
     ("office.inbox", "线索受理", _DESK),
+    ("office.households", "农户台账", _DESK),
     ("office.overdue", "逾期", _DESK + (R.PAIR_CADRE, R.DEPARTMENT)),
     ("office.tasks", "部门任务", (R.DEPARTMENT, R.COUNTY_STAFF)),
     ("office.lookback", "回头看", _DESK),

@@ -132,14 +132,21 @@ def read_search(raw: str | None) -> Search:
     return Search(text, by_tail=False)
 
 
-def _search_condition(search: Search):
+def member_condition(search: Search):
+    """The registered members a search finds: by name, or by the tail of an ID number or phone
+    (through the tail blind indexes, never the numbers)."""
     if search.by_tail:
-        member_conditions = [Member.id_number_tail_index == tail_index(ID_NUMBER, search.text)]
+        conditions = [Member.id_number_tail_index == tail_index(ID_NUMBER, search.text)]
         if search.text.isdigit():
-            member_conditions.append(Member.phone_tail_index == tail_index(PHONE, search.text))
-        return Case.household_id.in_(select(Member.household_id).where(or_(*member_conditions)))
-    by_member = Case.household_id.in_(
-        select(Member.household_id).where(Member.name.contains(search.text, autoescape=True)))
+            conditions.append(Member.phone_tail_index == tail_index(PHONE, search.text))
+        return or_(*conditions)
+    return Member.name.contains(search.text, autoescape=True)
+
+
+def _search_condition(search: Search):
+    by_member = Case.household_id.in_(select(Member.household_id).where(member_condition(search)))
+    if search.by_tail:
+        return by_member
     by_claim = and_(Case.household_id.is_(None), Case.claimed_name.contains(search.text, autoescape=True))
     return or_(by_member, by_claim)
 
@@ -240,10 +247,10 @@ def inbox(actor: User, filters: Filters, today: date, *, search: Search | None =
         overdue=_count(query, Case.due_date < today),
         duplicates=_count(query, Case.id.in_(list(groups))) if groups else 0,
         page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
-        searched=search is not None, page_numbers=_page_window(page, pages))
+        searched=search is not None, page_numbers=page_window(page, pages))
 
 
-def _page_window(page: int, pages: int) -> list[int]:
+def page_window(page: int, pages: int) -> list[int]:
     """The first, the last and the pages around the current one."""
     return sorted({1, pages, *range(max(1, page - 3), min(pages, page + 3) + 1)})
 

@@ -44,6 +44,7 @@ VISIT = 3                     # token with user, the visit (its insert checks th
 VISIT_VERIFYING_A_CASE = 9    # ...and the scoped case, its rules, the verify step, the outbox
 INBOX = 15                    # 4 clues of every kind; the same with 3 or 12 (test below)
 CASE_PAGE = 13                # a reported clue with one file, seen by its village staff
+HOUSEHOLD_LIST = 11           # the list, its filter choices and the nav badge, whatever the rows
 
 
 def _pinned(statements, expected: int, what: str) -> None:
@@ -227,3 +228,20 @@ def test_case_page_count_does_not_grow_with_its_history(app, monkeypatch, count_
     with count_statements() as long:
         assert client.get(f"/cases/{case.id}").status_code == 200
     assert len(long) == len(short), f"3 events:\n{short}\n\n7 events:\n{long}"
+
+
+# --- the household list (GET /households) ----------------------------------------------------------
+
+@pytest.mark.parametrize("households", [3, 12])
+def test_household_list_count_does_not_grow_with_the_rows(app, count_statements, households):
+    world = factories.build_world()
+    for i in range(households):
+        home = factories.household(world.grid_a1 if i % 2 else world.grid_a2, clock.today())
+        if i % 3 == 0:
+            cases.open_case(None, home.region, CaseSource.SELF_REPORT, today=clock.today(), household=home)
+    db.session.commit()
+    client = signed_in(app, "village_a")
+    with count_statements() as statements:
+        answer = client.get("/households")
+    assert answer.status_code == 200 and answer.get_data(as_text=True).count("<tr data-household=") == households
+    _pinned(statements, HOUSEHOLD_LIST, f"GET /households with {households} households")

@@ -1,0 +1,196 @@
+"""The household list of a scope (农户台账): filters in the query string (non-personal), a search
+by name or number tail that is posted (personal), masked numbers, pages of 50.
+
+A page costs the same handful of statements whatever its length: the count, the page, its
+members and regions, their latest visits and their open cases.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from typing import Mapping
+
+from sqlalchemy import Text, cast, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from domain.enums import HouseholdAttribute, KeyGroup, LabourCapacity, MonitoringCategory, RegionLevel, RiskType, Role
+from domain.workflow import CaseState
+from models import Case, Household, Member, Region, User, Visit
+from services.accounts import scoping
+from services.errors import PermissionDenied
+from services.fieldwork.worklists import current_round
+from services.identification.inbox import Search, member_condition, page_window, read_page, read_search
+from services.platform import audit
+
+LIST_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF})
+PAGE_SIZE = 50
+_WORKING = [c.value for c in LabourCapacity if c.can_work]
+_OPEN = [s.value for s in CaseState if s.is_open]
+
+def require_list(actor: User) -> None:
+    if actor.role_enum not in LIST_ROLES:
+        raise PermissionDenied("农户台账供村、乡镇、县级工作人员使用")
+
+
+@dataclass(frozen=True)
+class Filters:
+    village: str = ""     # region codes within scope
+    group: str = ""
+    attribute: str = ""   # HouseholdAttribute
+    category: str = ""    # MonitoringCategory
+    risk: str = ""        # RiskType
+    key_group: str = ""   # KeyGroup
+    no_labour: bool = False     # no member able to work (整户无劳动力)
+    open_case: bool = False
+    not_visited: bool = False   # not visited in the current screening round
+
+    def args(self) -> dict[str, str]:
+        values = {"village": self.village, "group": self.group, "attribute": self.attribute,
+                  "category": self.category, "risk": self.risk, "key_group": self.key_group,
+                  "no_labour": "1" if self.no_labour else "", "open_case": "1" if self.open_case else "",
+                  "not_visited": "1" if self.not_visited else ""}
+        return {k: v for k, v in values.items() if v}
+
+
+def _regions(actor: User, level: RegionLevel) -> list[Region]:
+    query = scoping.regions(actor).where(Region.level == level.value).order_by(Region.code)
+    return list(db.session.execute(query).scalars())
+
+
+def choices(actor: User) -> dict[str, list[tuple[str, str]]]:
+    return {"village": [(r.code, r.name) for r in _regions(actor, RegionLevel.VILLAGE)],
+            "group": [(r.code, r.name) for r in _regions(actor, RegionLevel.GRID)],
+            "attribute": HouseholdAttribute.choices(), "category": MonitoringCategory.choices(),
+            "risk": RiskType.choices(),
+            "key_group": [(k.value, k.label.split("（")[0]) for k in KeyGroup]}
+
+
+def read_filters(options: dict[str, list[tuple[str, str]]], args: Mapping[str, str]
+                 ) -> tuple[Filters, dict[str, str]]:
+    """Valid filters among ``options`` (``choices(actor)``), and a Chinese message per filter that
+    was not understood (then ignored)."""
+    errors: dict[str, str] = {}
+
+    def pick(name: str, message: str) -> str:
+        value = (args.get(name) or "").strip()
+        if value and value not in {code for code, _ in options[name]}:
+            errors[name] = message
+            return ""
+        return value
+
+    def flag(name: str, message: str) -> bool:
+        value = (args.get(name) or "").strip()
+        if value not in ("", "1"):
+            errors[name] = message
+        return value == "1"
+
+    return Filters(
+        village=pick("village", "所选的村不存在或不在您的管辖范围内，未按村筛选"),
+        group=pick("group", "所选的组不存在或不在您的管辖范围内，未按组筛选"),
+        attribute=pick("attribute", "户类型无效，未按户类型筛选"),
+        category=pick("category", "监测对象类别无效，未按类别筛选"),
+        risk=pick("risk", "风险类型无效，未按风险类型筛选"),
+        key_group=pick("key_group", "重点人群无效，未按重点人群筛选"),
+        no_labour=flag("no_labour", "“整户无劳动力”的取值无效，未按此筛选"),
+        open_case=flag("open_case", "“有未办结案件”的取值无效，未按此筛选"),
+        not_visited=flag("not_visited", "“本轮未走访”的取值无效，未按此筛选")), errors
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    id: int
+    head: str
+    id_masked: str
+    phone_masked: str
+    size: int
+    region: str
+    attribute: str
+    category: str
+    risks: str
+    open_case: bool
+    last_visit: date | None
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    rows: list[RegisterRow]
+    total: int
+    page: int
+    pages: int
+    first: int
+    last: int
+    page_numbers: list[int]
+    searched: bool
+    round_name: str | None  # the screening round "not visited" refers to, if one is on
+
+
+def _contains_code(column, code: str):
+    """A JSON list of codes holds ``code`` (the codes are plain words, so the quoted form is exact)."""
+    return cast(column, Text).like(f'%"{code}"%')
+
+
+def _query(actor: User, filters: Filters, today: date, search: Search | None):
+    query = scoping.households(actor)
+    if filters.village:
+        village = scoping.region_by_code(actor, filters.village)
+        query = query.where(Region.path.startswith(village.path, autoescape=True))
+    if filters.group:
+        query = query.where(Household.region_id == scoping.region_by_code(actor, filters.group).id)
+    if filters.attribute:
+        query = query.where(Household.attribute == filters.attribute)
+    if filters.category:
+        query = query.where(Household.monitoring_category == filters.category)
+    if filters.risk:
+        query = query.where(_contains_code(Household.risk_types, filters.risk))
+    if filters.key_group:
+        query = query.where(_contains_code(Household.key_groups, filters.key_group))
+    if filters.no_labour:
+        query = query.where(~exists().where(Member.household_id == Household.id,
+                                            Member.labour_capacity.in_(_WORKING)))
+    if filters.open_case:
+        query = query.where(exists().where(Case.household_id == Household.id, Case.state.in_(_OPEN)))
+    screening = current_round(actor, today) if filters.not_visited else None
+    if screening is not None:
+        start = datetime.combine(screening.starts_on, time.min, tzinfo=timezone.utc)
+        end = datetime.combine(screening.ends_on, time.max, tzinfo=timezone.utc)
+        query = query.where(~exists().where(Visit.household_id == Household.id, Visit.visited_at >= start,
+                                            Visit.visited_at <= end))
+    if search is not None:
+        query = query.where(Household.id.in_(select(Member.household_id).where(member_condition(search))))
+    return query, screening
+
+
+def register_page(actor: User, filters: Filters, today: date, *, search: Search | None = None,
+                  page: int = 1) -> RegisterPage:
+    require_list(actor)
+    query, screening = _query(actor, filters, today, search)
+    total = db.session.execute(query.with_only_columns(func.count(Household.id)).order_by(None)).scalar_one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    found = list(db.session.execute(
+        query.order_by(Household.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .options(selectinload(Household.members), selectinload(Household.region))).scalars())
+    ids = [h.id for h in found]
+    last = dict(db.session.execute(select(Visit.household_id, func.max(Visit.visited_at))
+                                   .where(Visit.household_id.in_(ids)).group_by(Visit.household_id)).all()) if ids else {}
+    with_open = set(db.session.execute(select(Case.household_id).where(
+        Case.household_id.in_(ids), Case.state.in_(_OPEN))).scalars()) if ids else set()
+    if search is not None:
+        audit.record(actor, "search", "household", None, f"register search by {search.kind}: {total} found")
+    rows = [_row(h, last.get(h.id), h.id in with_open) for h in found]
+    first = (page - 1) * PAGE_SIZE + 1 if rows else 0
+    return RegisterPage(rows, total, page, pages, first, first + len(rows) - 1 if rows else 0,
+                        page_window(page, pages), search is not None,
+                        screening.name if screening else None)
+
+
+def _row(household: Household, last_visit: datetime | None, open_case: bool) -> RegisterRow:
+    head = household.head
+    return RegisterRow(
+        id=household.id, head=head.name if head else "", id_masked=head.id_number_masked if head else "",
+        phone_masked=head.phone_masked if head else "", size=household.size, region=household.region.name,
+        attribute=HouseholdAttribute(household.attribute).label,
+        category=MonitoringCategory(household.monitoring_category).label if household.monitoring_category else "",
+        risks="、".join(RiskType(r).label for r in household.risk_types), open_case=open_case,
+        last_visit=last_visit.date() if last_visit else None)
