@@ -3,7 +3,8 @@ linked to one by village or township staff, so the county can confirm it.
 
 The panel lists the households the clue probably means; POST /cases/<id>/match/search finds
 others by name or full ID number (POST: the terms are personal data and never go in a URL);
-POST /cases/<id>/match links the clue to the chosen household and returns to the case page.
+POST /cases/<id>/match links the clue to the chosen household and returns to the case page;
+POST /cases/<id>/match/register registers the clue's household (登记农户并关联) and links it.
 Other roles see no panel and are refused (403); cases and households outside the scope are
 not found (404).
 """
@@ -22,7 +23,7 @@ from portal.office.case_page import render_case_page
 from portal.office.steps import Panel, register
 from services.accounts import scoping
 from services.errors import ValidationFailed
-from services.households import matching
+from services.households import matching, register_from_clue as from_clue
 
 DONE = "match"
 TEMPLATE = "office/panel_match.html"
@@ -34,7 +35,11 @@ def _match_panel(actor: User, case: Case, today: date) -> Panel | None:
             "view": matching.panel(actor, case, g.get("match_search")),
             "errors": g.get("match_errors", {}), "typed": g.get("match_typed", ""),
             "search_url": url_for("office.match_search", case_id=case.id),
-            "link_url": url_for("office.match_link", case_id=case.id)})
+            "link_url": url_for("office.match_link", case_id=case.id),
+            "register_url": url_for("office.match_register", case_id=case.id),
+            "new": g.get("register_typed") or from_clue.form_for(case),
+            "new_errors": g.get("register_errors", {}), "places": from_clue.places(actor, case),
+            "labour_choices": from_clue.LABOUR_CHOICES, "health_choices": from_clue.HEALTH_CHOICES})
     if request.args.get("done") == DONE and case.household_id is not None and matching.may_match(actor):
         head, place = matching.linked_place(case)
         return Panel(TEMPLATE, {"linked": True, "head": head, "place": place})
@@ -85,6 +90,30 @@ def match_link(case_id: int):
     except ValidationFailed as exc:
         db.session.rollback()
         g.match_errors = exc.fields
+        return render_case_page(case_id, status=400)
+    return redirect(url_for("office.case", case_id=case_id, done=DONE) + "#match")
+
+
+@bp.route("/cases/<int:case_id>/match/register", methods=["POST"])
+@login_required
+def match_register(case_id: int):
+    """登记农户并关联: register the clue's household and link it, in one step."""
+    case = _load(case_id)
+    refused = _not_awaiting(case)
+    if refused:
+        return refused
+    form = request.form
+    typed = from_clue.NewHousehold(
+        region_code=form.get("region_code", "").strip(), name=form.get("name", "").strip()[:64],
+        labour_capacity=form.get("labour_capacity", ""), health=form.get("health", "") or "healthy",
+        use_claimed_id=form.get("use_claimed_id") == "1", id_number=form.get("id_number", "")[:40],
+        use_claimed_phone=form.get("use_claimed_phone") == "1", phone=form.get("phone", "")[:40],
+        address=form.get("address", "").strip()[:200])
+    try:
+        from_clue.register_and_link(current_user, case_id, typed, today())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        g.register_typed, g.register_errors = typed, exc.fields
         return render_case_page(case_id, status=400)
     return redirect(url_for("office.case", case_id=case_id, done=DONE) + "#match")
 
