@@ -29,6 +29,7 @@ class JobKind(LabelledEnum):
     FILE_SWEEP = ("file_sweep", "清理无主文件")
     REGISTER_CHECK = ("register_check", "农户档案导入检查")
     REGISTER_IMPORT = ("register_import", "农户档案导入")
+    REGISTER_EXPORT = ("register_export", "农户台账导出")
 
 
 # A running job reports progress at least this often; silence this long means its consumer died.

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from core.clock import today
 from core.unit_of_work import keep_on_refusal
 from portal.office.blueprint import bp
 from services.errors import ValidationFailed
-from services.households import register_jobs, register_list as service
+from services.households import register_export, register_jobs, register_list as service
 
 
 def _url(filters: service.Filters, **extra) -> str:
@@ -43,3 +43,12 @@ def households():
                            filter_errors=errors, choices=options, search_text=text,
                            search_error=search_error, pager=pager, may_import=register_jobs.may_import(current_user))
     return html, 400 if errors or search_error else 200
+
+
+@bp.route("/households/export", methods=["POST"])
+@login_required
+def households_export():
+    """The list, with its filters, as an .xlsx in the import's layout: written by a job."""
+    filters, _ = service.read_filters(service.choices(current_user), request.form)
+    job = register_export.start(current_user, filters, today())
+    return redirect(url_for("jobs.page", job_id=job.id), code=303)

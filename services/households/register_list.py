@@ -130,7 +130,9 @@ def _contains_code(column, code: str):
     return cast(column, Text).like(f'%"{code}"%')
 
 
-def _query(actor: User, filters: Filters, today: date, search: Search | None):
+def household_query(actor: User, filters: Filters, today: date, search: Search | None = None):
+    """The households the list shows (all pages; the export writes the same), and the screening
+    round that "not visited" refers to."""
     query = scoping.households(actor)
     if filters.village:
         village = scoping.region_by_code(actor, filters.village)
@@ -164,7 +166,7 @@ def _query(actor: User, filters: Filters, today: date, search: Search | None):
 def register_page(actor: User, filters: Filters, today: date, *, search: Search | None = None,
                   page: int = 1) -> RegisterPage:
     require_list(actor)
-    query, screening = _query(actor, filters, today, search)
+    query, screening = household_query(actor, filters, today, search)
     total = db.session.execute(query.with_only_columns(func.count(Household.id)).order_by(None)).scalar_one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)

@@ -1,7 +1,9 @@
-"""The household list (农户台账): scope, filters, the posted search, masked numbers, paging."""
+"""The household list (农户台账): scope, filters, the posted search, masked numbers, paging, export."""
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 import factories
@@ -92,3 +94,18 @@ def test_pages_of_fifty(app, world):
     first = county.get("/households").get_data(as_text=True)
     assert len(_ids(first)) == 50 and "共 <strong data-testid=\"households-total\">53</strong> 户" in first
     assert _ids(county.get("/households?page=2").get_data(as_text=True)) == [h.id for h in made[50:]]
+
+
+def test_the_list_exports_as_a_job_with_its_filters(app, world):
+    kept = _register(world.grid_a1, "王大山", attribute="monitored")
+    _register(world.grid_a1, "李四")
+    db.session.commit()
+    county = signed_in(app, "county")
+    started = county.post("/households/export", data={"attribute": "monitored"})
+    assert started.status_code == 303 and "/jobs/" in started.headers["Location"]
+    job_page = county.get(started.headers["Location"]).get_data(as_text=True)
+    assert "共 1 户、1 人" in job_page
+    download = county.get(started.headers["Location"] + "/result")
+    table = [[c.value for c in row] for row in load_workbook(io.BytesIO(download.data)).active.iter_rows()]
+    assert len(table) == 3 and table[2][5] == "王大山" and table[2][6] == kept.head.id_number
+    assert signed_in(app, "village_a").post("/households/export").status_code == 403

@@ -54,6 +54,7 @@ def test_0008_admits_the_register_import_jobs_and_downgrades_cleanly(fresh_app):
                "VALUES (:kind, 'queued', '{}', 0, 0, :at)")
     with db.engine.begin() as conn:
         conn.execute(job, {"kind": "register_check", "at": NOW})
+        conn.execute(job, {"kind": "register_export", "at": NOW})
         conn.execute(job, {"kind": "township_sheets", "at": NOW})
     with pytest.raises(DatabaseError):
         with db.engine.begin() as conn:

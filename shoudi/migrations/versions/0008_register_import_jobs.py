@@ -1,4 +1,4 @@
-"""register import jobs: the job kinds register_check and register_import
+"""register jobs: the job kinds register_check, register_import and register_export
 
 Revision ID: 0008
 Revises: 0007
@@ -15,7 +15,8 @@ branch_labels = None
 depends_on = None
 
 BEFORE = "kind IN ('township_sheets', 'reminders', 'file_sweep')"
-AFTER = "kind IN ('township_sheets', 'reminders', 'file_sweep', 'register_check', 'register_import')"
+AFTER = ("kind IN ('township_sheets', 'reminders', 'file_sweep', 'register_check', 'register_import', "
+         "'register_export')")
 
 
 def _kinds(expression: str) -> None:
@@ -29,5 +30,5 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DELETE FROM job WHERE kind IN ('register_check', 'register_import')")
+    op.execute("DELETE FROM job WHERE kind IN ('register_check', 'register_import', 'register_export')")
     _kinds(BEFORE)
