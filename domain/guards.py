@@ -47,6 +47,9 @@ class TransitionContext:
     doubts_remain: bool = False
     onsite_check_done: bool = False
     already_recorded: bool = False
+    # The household's income and spending, measured against the year's line, give no reason to
+    # monitor it (domain.eligibility.assess found none); None when it could not be measured.
+    assessed_out_of_scope: bool = False
 
 
 # --- who -----------------------------------------------------------------------------------
@@ -113,6 +116,15 @@ def assignee_is_new_pair_cadre(ctx: TransitionContext) -> str | None:
 def need_reason(ctx: TransitionContext) -> str | None:
     # The reason is shown to the applicant, so it must say something.
     return None if ctx.reason and ctx.reason.strip() else "请填写理由"
+
+
+def reason_against_assessment(ctx: TransitionContext) -> str | None:
+    """The county may confirm a household that the measurement puts outside the monitoring
+    scope only with a written reason (the measurement is a help, the decision is the county's;
+    seed 003: 县级确定, and 应纳尽纳 without 规模控制, seed 004)."""
+    if ctx.assessed_out_of_scope and not (ctx.reason and ctx.reason.strip()):
+        return "按收入和支出测算，该户不符合监测范围条件；如仍确定纳入，请写明理由"
+    return None
 
 
 def need_signed(ctx: TransitionContext) -> str | None:

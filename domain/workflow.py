@@ -82,7 +82,8 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     t[S.TOWNSHIP_REVIEW, A.TOWNSHIP_REJECT] = _rule(
         (R.TOWNSHIP_STAFF,), S.REJECTED, g.need_reason, g.need_signed)
     t[S.COUNTY_REVIEW, A.COUNTY_CONFIRM] = _rule(
-        (R.COUNTY_STAFF,), S.MONITORED, g.valid_category, g.valid_risk_types, g.need_signed)
+        (R.COUNTY_STAFF,), S.MONITORED, g.valid_category, g.valid_risk_types, g.need_signed,
+        g.reason_against_assessment)
     t[S.COUNTY_REVIEW, A.COUNTY_REJECT] = _rule((R.COUNTY_STAFF,), S.REJECTED, g.need_reason)
     # Green channel (seed 000): help starts at once while identification runs alongside, so
     # the state does not change; the caller records that help has started.

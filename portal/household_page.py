@@ -21,7 +21,8 @@ from models import Case, Evaluation, Household, PhotoUpload, PlanMeasure, Region
 from portal import household_timeline
 from portal.household_timeline import (SHOULD_MONITOR, YES_NO, TimelineEntry, ViewerRow, clock, day, label,
                                        name)
-from services.households import history
+from services.errors import ValidationFailed
+from services.households import history, records
 from services.platform.photos import THUMB_SIDE
 from services.regions import settings, tree
 
@@ -52,6 +53,9 @@ class Income:
     last_year_income: str
     rigid_spending: str
     period: str
+    in_scope: bool | None    # domain.eligibility.assess; None: cannot be measured
+    reasons: tuple[str, ...]  # why it is in scope, as the measurement words it
+    attention: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -195,12 +199,19 @@ def _income(household: Household, today: date) -> Income:
     period = ""
     if household.income_period_start and household.income_period_end:
         period = f"{day(household.income_period_start)} 至 {day(household.income_period_end)}"
+    try:
+        assessment = records.assess_household(household, today)
+    except (ValidationFailed, NoMonitoringLine):
+        assessment = None
+    codes = {r.code for r in assessment.reasons} if assessment else set()
     return Income(
         net_income=_money(net), per_capita=f"{format_yuan_cents(per_capita)} 元" if per_capita is not None else "",
         line=_money(line), line_year=today.year,
-        below_line=per_capita < line if per_capita is not None and line is not None else None,
+        below_line="below_line" in codes if assessment else None,
         last_year_income=_money(household.last_year_income), rigid_spending=_money(household.rigid_spending),
-        period=period)
+        period=period, in_scope=assessment.in_scope if assessment else None,
+        reasons=tuple(r.text for r in assessment.reasons) if assessment else (),
+        attention=tuple(r.text for r in assessment.attention) if assessment else ())
 
 
 def _members(household: Household) -> tuple[MemberRow, ...]:

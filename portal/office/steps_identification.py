@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.deadlines import notice_earliest_end
+from domain.eligibility import format_yuan, format_yuan_cents
 from domain.enums import MonitoringCategory, RiskType
 from domain.evidence import EvidenceKind
 from domain.fieldwork import AwayReason, VisitMethod
@@ -21,7 +22,7 @@ from portal.office.steps import Panel, StepForm, register
 from services.accounts import people
 from services.identification import panels
 from services.regions import settings
-from services.workflow import cases
+from services.workflow import case_facts, cases
 from services.workflow.cases import StepInput
 
 SIGN_OFF = "本人已审核并签字，对审核结果负责（谁核查、谁签字、谁负责）"
@@ -220,16 +221,39 @@ def _decline(action: Action):
 def _confirm_options(actor: User, case: Case, today: date) -> dict:
     return {"categories": MonitoringCategory.choices(), "risks": RiskType.choices(),
             "checked": list(case.risk_types), "hint": panels.category_hint(case),
-            "no_household": case.household_id is None}
+            "no_household": case.household_id is None, "eligibility": _eligibility(case, today)}
+
+
+# --- the measurement where the decisions are taken -----------------------------------------------
+
+ELIGIBILITY_STATES = (CaseState.VERIFIED, CaseState.PUBLICIZING, CaseState.TOWNSHIP_REVIEW, CaseState.COUNTY_REVIEW)
+
+
+def _eligibility(case: Case, today: date) -> dict:
+    """``domain.eligibility.assess`` for the case's household, as the reviews show it."""
+    found = case_facts.assessment(case, today)
+    if found is None:
+        return {"known": False, "why": "尚未关联农户" if case.household is None
+                else "该户尚未登记家庭纯收入，或本地区没有设定监测范围，无法测算"}
+    return {"known": True, "in_scope": found.in_scope, "per_capita": format_yuan_cents(found.per_capita),
+            "line": format_yuan(found.line), "year": today.year,
+            "reasons": [r.text for r in found.reasons], "attention": [r.text for r in found.attention]}
+
+
+def _eligibility_panel(actor: User, case: Case, today: date) -> Panel | None:
+    if case.state_enum not in ELIGIBILITY_STATES:
+        return None
+    return Panel("office/panel_eligibility.html", {"e": _eligibility(case, today)})
 
 
 def _county_confirm(actor: User, case: Case, form: FormReader, today: date) -> None:
     category = form.choice("category", MonitoringCategory, "监测对象类别", required=True)
     risks = form.choices("risk_types", RiskType, "风险类型", required=True)
     comment = form.text("comment", "确定意见", max_len=500)
+    reason = form.text("reason", "确定纳入的理由", max_len=REASON_MAX)
     data = _signature(form, actor)
     form.done()
-    step = StepInput(category=category, risk_types=risks, comment=comment, signed=True, data=data)
+    step = StepInput(category=category, risk_types=risks, comment=comment, reason=reason, signed=True, data=data)
     cases.perform(actor, case.id, Action.COUNTY_CONFIRM, step, today=today)
 
 
@@ -265,4 +289,4 @@ register({
     Action.COUNTY_REJECT: StepForm(_decline(Action.COUNTY_REJECT)),
     Action.GREEN_CHANNEL: StepForm(_green_channel),
     Action.RECORD_ENTRY: StepForm(_record_entry),
-}, [_visits_panel])
+}, [_visits_panel, _eligibility_panel])

@@ -6,12 +6,17 @@ required papers are already attached to the elimination under way.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from core.extensions import db
+from domain.eligibility import Assessment, NoMonitoringLine
 from domain.evidence import missing_papers
 from domain.workflow import Action
 from models import Case, CaseEvent, Evaluation
+from services.errors import ValidationFailed
+from services.households import records
 from services.workflow.case_events import StepInput
 
 
@@ -43,3 +48,15 @@ def papers_provided(case: Case, step: StepInput | None = None) -> set[str]:
 
 def papers_missing(case: Case, step: StepInput | None = None) -> tuple[str, ...]:
     return missing_papers(papers_provided(case, step))
+
+
+def assessment(case: Case, today: date, sudden_hardship: bool = False) -> Assessment | None:
+    """The household's measurement against the year's monitoring line
+    (``domain.eligibility.assess``); None when the clue has no household yet, or its income or
+    the region's line is not recorded (then nothing can be said either way)."""
+    if case.household is None:
+        return None
+    try:
+        return records.assess_household(case.household, today, sudden_hardship=sudden_hardship or case.urgent)
+    except (ValidationFailed, NoMonitoringLine):
+        return None

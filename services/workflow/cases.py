@@ -238,7 +238,17 @@ def _context(actor: User, case: Case, action: Action, step: StepInput, today: da
         phone_survey_done=step.phone_survey_done, doubts_remain=step.doubts_remain,
         onsite_check_done=step.onsite_check_done,
         already_recorded=case.national_recorded_at is not None,
+        assessed_out_of_scope=_out_of_scope(case, action, step, today),
     )
+
+
+def _out_of_scope(case: Case, action: Action, step: StepInput, today: date) -> bool:
+    """For the county's confirmation: the measurement finds no reason to monitor the household
+    (a 突发严重困难户 category counts as the sudden-hardship reason)."""
+    if action is not Action.COUNTY_CONFIRM:
+        return False
+    found = case_facts.assessment(case, today, sudden_hardship=step.category == MonitoringCategory.SUDDEN_HARDSHIP.value)
+    return found is not None and not found.in_scope
 
 
 def _elimination_facts(case: Case, step: StepInput, today: date) -> EliminationFacts:

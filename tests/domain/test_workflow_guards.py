@@ -34,6 +34,8 @@ CASES = [
     (S.COUNTY_REVIEW, A.COUNTY_CONFIRM, R.COUNTY_STAFF, {"category": "poor"}, "监测对象类别无效"),
     (S.COUNTY_REVIEW, A.COUNTY_CONFIRM, R.COUNTY_STAFF, {"risk_types": ()}, "请至少选择一项风险类型"),
     (S.COUNTY_REVIEW, A.COUNTY_CONFIRM, R.COUNTY_STAFF, {"risk_types": ("illness", "bad_luck")}, "风险类型无效"),
+    (S.COUNTY_REVIEW, A.COUNTY_CONFIRM, R.COUNTY_STAFF, {"assessed_out_of_scope": True, "reason": ""},
+     "按收入和支出测算，该户不符合监测范围条件；如仍确定纳入，请写明理由"),
     (S.COUNTY_REVIEW, A.COUNTY_REJECT, R.COUNTY_STAFF, {"reason": ""}, "请填写理由"),
     (S.VERIFIED, A.GREEN_CHANNEL, R.VILLAGE_STAFF, {"urgent": False},
      "仅因灾、因疫、因病等突发严重困难可启动绿色通道"),

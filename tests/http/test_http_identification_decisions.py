@@ -79,9 +79,17 @@ def test_the_county_confirms_with_category_risk_types_and_signature(app, world, 
     html = text_of(bad)
     assert bad.status_code == 400 and "请选择监测对象类别" in html and "经部门比对" in html
     assert 'value="schooling" checked' in html
+    # The household (2 people, 30,000 yuan) is measured above the line: the page says so, and
+    # the county may still confirm it, but only with a written reason.
+    assert 'data-testid="eligibility-out"' in page and "人均纯收入 <strong>15,000.00</strong>" in page
+    unexplained = post(county, case_id, "county_confirm",
+                       {"category": "marginal", "risk_types": ["illness", "schooling"], "signed": "1"})
+    assert unexplained.status_code == 409 and "如仍确定纳入，请写明理由" in text_of(unexplained)
     ok = post(county, case_id, "county_confirm",
-               {"category": "marginal", "risk_types": ["illness", "schooling"], "signed": "1"})
+              {"category": "marginal", "risk_types": ["illness", "schooling"], "signed": "1",
+               "reason": "两位老人长期服药，医保报销后自付仍多，经研判确定纳入"})
     assert ok.status_code == 302
+    assert "两位老人长期服药，医保报销后自付仍多，经研判确定纳入" in last_event(case_id).comment
     case = fresh(case_id)
     assert case.state == "monitored" and case.category == "marginal"
     assert case.risk_types == ["illness", "schooling"] and case.identified_on == date(2026, 11, 12)

@@ -148,7 +148,9 @@ def test_from_self_report_to_elimination_and_look_back(app, people, calendar):
     calendar.advance(1)
     take(people, "township", "township_approve", {"comment": "同意", "signed": "1"}, wrong="village_a")
     calendar.advance(1)
-    take(people, "county", "county_confirm", {"category": "marginal", "risk_types": ["illness"], "signed": "1"},
+    # The family's income is above the line: the county confirms with a written reason.
+    take(people, "county", "county_confirm", {"category": "marginal", "risk_types": ["illness"], "signed": "1",
+                                              "reason": "住院自付费用大，收入不稳定，经研判确定纳入"},
          wrong="township", outsider="village_b")
     identified_on = calendar.day
     assert _case().state == "monitored"

@@ -54,7 +54,8 @@ def identification(world, start):
         ("village_a", Action.VILLAGE_REVIEW_PASS, 4, {"review": _review(start), "notice_start": start + timedelta(days=4)}),
         ("village_a", Action.CLOSE_NOTICE, 9, {"notice_end": start + timedelta(days=9)}),
         ("township", Action.TOWNSHIP_APPROVE, 10, {"signed": True}),
-        ("county", Action.COUNTY_CONFIRM, 11, {"category": "marginal", "risk_types": ("illness",), "signed": True}),
+        ("county", Action.COUNTY_CONFIRM, 11, {"category": "marginal", "risk_types": ("illness",), "signed": True,
+                                             "reason": "人均收入高于监测范围，但老人住院开支大，经研判确定纳入"}),
     ]
 
 
