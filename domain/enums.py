@@ -168,6 +168,39 @@ class Schooling(LabelledEnum):
     COLLEGE = ("college", "高校")
 
 
+class Gender(LabelledEnum):
+    MALE = ("male", "男")
+    FEMALE = ("female", "女")
+
+
+class MemberStatus(LabelledEnum):
+    """Whether a person still belongs to the household (自然变更). People are never deleted: one
+    who dies, marries out or moves out stays on record with the date and reason."""
+
+    PRESENT = ("present", "在户")
+    DECEASED = ("deceased", "死亡")
+    MARRIED_OUT = ("married_out", "婚出")
+    MOVED_OUT = ("moved_out", "迁出")
+    OTHER_LEFT = ("other_left", "其他原因减少")
+
+
+class JoinReason(LabelledEnum):
+    """How a person came to join a household after it was registered."""
+
+    BORN = ("born", "新生儿")
+    MARRIED_IN = ("married_in", "婚入")
+    MOVED_IN = ("moved_in", "迁入")
+    OTHER = ("other", "其他原因增加")
+
+
+class IncomeSource(LabelledEnum):
+    """Where a year's income record came from."""
+
+    IMPORT = ("import", "全国系统导入")
+    VISIT = ("visit", "走访核实")
+    STAFF = ("staff", "工作人员录入")
+
+
 class CaseSource(LabelledEnum):
     SELF_REPORT = ("self_report", "农户自主申报")
     PROXY_REPORT = ("proxy_report", "代申报")

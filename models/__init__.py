@@ -4,7 +4,7 @@ from models.case import Case, CaseEvent, EventEvidence
 from models.farmer import FormSubmission, PolicyText, ScanCount
 from models.fieldwork import ApiToken, PhotoUpload, ScreeningRound, Visit
 from models.help import Evaluation, PlanMeasure
-from models.household import Household, Member
+from models.household import Household, HouseholdIncome, Member
 from models.measure import Measure
 from models.notification import Notification
 from models.platform import Job, OutboxItem
@@ -13,7 +13,7 @@ from models.settings import MonitoringLine, RegionPolicy
 from models.user import User
 
 __all__ = [
-    "ApiToken", "AuditLog", "Case", "CaseEvent", "Evaluation", "EventEvidence", "FormSubmission", "Household", "Job", "Member",
+    "ApiToken", "AuditLog", "Case", "CaseEvent", "Evaluation", "EventEvidence", "FormSubmission", "Household", "HouseholdIncome", "Job", "Member",
     "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
     "ScreeningRound", "User", "Visit",
 ]
