@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 
 from domain import register_values as values
-from domain.enums import (Health, HouseholdAttribute, LabourCapacity, MonitoringCategory, Relation,
-                          RiskType, Schooling)
+from domain.enums import (Gender, Health, HouseholdAttribute, LabourCapacity, MonitoringCategory,
+                          Relation, RiskType, Schooling)
 from domain.register_values import BadValue
 from domain.validation import InvalidIdNumber, InvalidPhone, normalize_mobile, parse_id_number
 
@@ -65,6 +65,10 @@ class PersonRow:
     minimum_living: bool | None = None
     extreme_poverty: bool | None = None
     work_months: int | None = None
+    gender: Gender | None = None  # from the ID number; a 性别 cell must agree with it
+    ethnicity: str | None = None
+    education: str | None = None
+    work_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,30 @@ class HouseholdDraft:
     def lines(self) -> list[int]:
         return [p.line for p in self.people]
 
+    @property
+    def net_income(self) -> Decimal | None:
+        """家庭纯收入, or where the file gives only 人均纯收入, that times the household's size
+        (人数 where given: the national system divided by it)."""
+        if self.facts.net_income is not None:
+            return self.facts.net_income
+        if self.facts.per_capita_income is None:
+            return None
+        return (self.facts.per_capita_income * (self.facts.size or len(self.people))).quantize(Decimal("0.01"))
+
+    def notes(self) -> list[str]:
+        """What looks wrong but does not stop the import: staff check it."""
+        found: list[str] = []
+        size, people = self.facts.size, len(self.people)
+        if size is not None and size != people:
+            found.append(f"人数填写为{size}人，文件中这一户有{people}人，以文件中的人员为准")
+        net, per_capita = self.facts.net_income, self.facts.per_capita_income
+        if net is not None and per_capita is not None:
+            computed = net / (size or people)
+            if abs(computed - per_capita) > 1:
+                found.append(f"人均纯收入{per_capita}元与家庭纯收入除以人数（{computed:.2f}元）不一致，"
+                             "以家庭纯收入为准")
+        return found
+
 
 def read_row(line: int, cells: Mapping[str, object], today: date) -> ReadRow:
     """One person from the cells of a row (column key → cell), or the problems found in it."""
@@ -120,7 +148,10 @@ def read_row(line: int, cells: Mapping[str, object], today: date) -> ReadRow:
 
     household_code = required("household_code", "户编号")
     name = required("name", "姓名")
-    id_number = _id_number(line, cells.get("id_number"), today, problems)
+    id_number, born_gender = _id_number(line, cells.get("id_number"), today, problems)
+    said_gender = read("gender", values.gender)
+    if said_gender is not None and born_gender is not None and said_gender is not born_gender:
+        problems.append(RowProblem(line, "gender", "性别与证件号码不符"))
     relation = read("relation", values.relation)
     if relation is None and not any(p.column == "relation" for p in problems):
         problems.append(RowProblem(line, "relation", "与户主关系不能为空"))
@@ -142,7 +173,13 @@ def read_row(line: int, cells: Mapping[str, object], today: date) -> ReadRow:
         insured=read("insured", values.yes_no, "是否参加城乡居民基本医疗保险"),
         minimum_living=read("minimum_living", values.yes_no, "是否享受低保"),
         extreme_poverty=read("extreme_poverty", values.yes_no, "是否特困供养"),
-        work_months=read("work_months", values.whole_number, "务工时间（月）", 0, 12))
+        work_months=read("work_months", values.whole_number, "务工时间（月）", 0, 12),
+        gender=born_gender or said_gender,
+        ethnicity=read("ethnicity", values.short_text, "民族", 16),
+        education=read("education", values.short_text, "文化程度", 24),
+        work_status=read("work", values.short_text, "务工状况", 24))
+    if facts.risk_eliminated is False and facts.eliminated_on is not None:
+        problems.append(RowProblem(line, "eliminated_on", "未消除风险的农户不应填写风险消除时间"))
     place = Place(**{k: values.text(cells.get(k)) for k in ("county", "township", "village", "group",
                                                              "village_code")})
     if not (place.village or place.village_code):
@@ -154,16 +191,18 @@ def read_row(line: int, cells: Mapping[str, object], today: date) -> ReadRow:
         place=place, facts=facts, **person))
 
 
-def _id_number(line: int, cell: object, today: date, problems: list[RowProblem]) -> str:
+def _id_number(line: int, cell: object, today: date, problems: list[RowProblem]) -> tuple[str, Gender | None]:
+    """The normalised number and the gender it encodes."""
     value = values.text(cell)
     if not value:
         problems.append(RowProblem(line, "id_number", "证件号码不能为空"))
-        return ""
+        return "", None
     try:
-        return parse_id_number(value, today).value
+        parsed = parse_id_number(value, today)
     except InvalidIdNumber as exc:
         problems.append(RowProblem(line, "id_number", str(exc)))
-        return ""
+        return "", None
+    return parsed.value, values.GENDERS[parsed.gender]
 
 
 def _phone(line: int, cell: object, problems: list[RowProblem]) -> str | None:

@@ -12,8 +12,8 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from domain.enums import (Health, HouseholdAttribute, LabourCapacity, MonitoringCategory, Relation,
-                          RiskType, Schooling)
+from domain.enums import (Gender, Health, HouseholdAttribute, LabourCapacity, MonitoringCategory,
+                          Relation, RiskType, Schooling)
 
 
 class BadValue(ValueError):
@@ -141,6 +141,29 @@ def risk_types(cell: object) -> list[RiskType]:
         if risk not in found:
             found.append(risk)
     return found
+
+
+GENDERS = {"男": Gender.MALE, "男性": Gender.MALE, "女": Gender.FEMALE, "女性": Gender.FEMALE}
+
+
+def gender(cell: object) -> Gender | None:
+    value = text(cell)
+    if not value:
+        return None
+    if value not in GENDERS:
+        raise BadValue("性别应填“男”或“女”")
+    return GENDERS[value]
+
+
+def short_text(cell: object, what: str, longest: int) -> str | None:
+    """Free text kept as written (民族, 文化程度, 务工状况): the national system's words vary by
+    year and are shown back, not reasoned on."""
+    value = text(cell)
+    if not value:
+        return None
+    if len(value) > longest or any(ord(c) < 32 for c in value):
+        raise BadValue(f"{what}不超过{longest}个字，且不能含控制字符")
+    return value
 
 
 def yes_no(cell: object, what: str) -> bool | None:

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.enums import Health, HouseholdAttribute, LabourCapacity, MonitoringCategory, Relation, RiskType, Schooling
+from domain.eligibility import per_capita_income
+from domain.enums import (Gender, Health, HouseholdAttribute, LabourCapacity, MonitoringCategory, Relation,
+                          RiskType, Schooling)
 from domain.jobs import JobKind
 from domain.register_columns import COLUMNS
 from models import Household, Job, Region, User
@@ -31,8 +33,12 @@ BATCH = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # (column key, the header the file shows): the import's first name for each.
 LAYOUT = [(key, COLUMNS[key][0]) for key in (
-    "household_code", "county", "township", "village", "group", "name", "id_number", "relation", "health",
-    "disability_grade", "labour", "schooling", "phone", "attribute", "category", "risk_types", "net_income")]
+    "household_code", "county", "township", "village", "group", "name", "id_number", "relation", "size",
+    "gender", "ethnicity", "education", "schooling", "health", "disability_grade", "labour", "work",
+    "work_months", "phone", "insured", "minimum_living", "extreme_poverty", "attribute", "category",
+    "risk_types", "net_income", "per_capita_income", "risk_eliminated", "eliminated_on")]
+# The household's facts, written on its head's row only, as staff usually keep them.
+HOUSEHOLD_KEYS = ("size", "net_income", "per_capita_income", "risk_eliminated", "eliminated_on")
 _GRADES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
 
 
@@ -89,17 +95,30 @@ def _rows(ids: list[int], places: dict) -> Iterator[list]:
                   "category": MonitoringCategory(household.monitoring_category).label
                   if household.monitoring_category else "",
                   "risk_types": "、".join(RiskType(r).label for r in household.risk_types),
-                  "net_income": household.net_income}
+                  "size": household.size, "net_income": household.net_income,
+                  "per_capita_income": per_capita_income(household.net_income, household.size)
+                  if household.net_income is not None and household.size else None,
+                  "risk_eliminated": _yes_no(household.risk_eliminated),
+                  "eliminated_on": household.risk_eliminated_on.isoformat() if household.risk_eliminated_on else ""}
         for n, member in enumerate(sorted(household.members, key=lambda m: (not m.is_head, m.id))):
             values = {**common, "name": member.name, "id_number": member.id_number or "",
                       "relation": Relation(member.relation).label, "health": Health(member.health).label,
                       "disability_grade": _GRADES.get(member.disability_grade, ""),
                       "labour": LabourCapacity(member.labour_capacity).label,
                       "schooling": Schooling(member.schooling).label if member.schooling else "非在校生",
-                      "phone": member.phone or ""}
-            if n:  # the household's facts on its head's row only, as staff usually keep them
-                values["net_income"] = None
+                      "phone": member.phone or "",
+                      "gender": Gender(member.gender).label if member.gender else "",
+                      "ethnicity": member.ethnicity or "", "education": member.education or "",
+                      "work": member.work_status or "", "work_months": member.work_months,
+                      "insured": _yes_no(member.medical_insured), "minimum_living": _yes_no(member.minimum_living),
+                      "extreme_poverty": _yes_no(member.extreme_poverty)}
+            if n:
+                values.update(dict.fromkeys(HOUSEHOLD_KEYS))
             yield [values[key] for key, _ in LAYOUT]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("是" if value else "否")
 
 
 @jobs.runner(JobKind.REGISTER_EXPORT)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.enums import HouseholdAttribute, Relation, Role
+from domain.enums import HouseholdAttribute, MemberStatus, Relation, Role
 from domain.register_columns import HEADER_SEARCH_ROWS, Header, HeaderNotFound, find_header
 from domain.register_rows import HouseholdDraft, PersonRow, ReadRow, RowProblem, group, read_row
 from models import Household, Member, User
@@ -37,10 +37,13 @@ IMPORT_ROLES = frozenset({Role.COUNTY_STAFF, Role.TOWNSHIP_STAFF})
 BATCH = 500  # households written per flush, and looked up per query
 
 HOUSEHOLD_FIELDS = {"region_id": "所在村/组", "attribute": "户类型", "monitoring_category": "监测对象类别",
-                    "risk_types": "风险类型", "net_income": "家庭纯收入"}
+                    "risk_types": "风险类型", "net_income": "家庭纯收入", "risk_eliminated": "是否风险消除",
+                    "risk_eliminated_on": "风险消除时间"}
 MEMBER_FIELDS = {"name": "姓名", "relation": "与户主关系", "health": "健康状况", "disability_grade": "残疾等级",
                  "labour_capacity": "劳动技能", "schooling": "在校生状况", "phone_index": "联系电话",
-                 "household_id": "所在户"}
+                 "gender": "性别", "ethnicity": "民族", "education": "文化程度", "work_status": "务工状况",
+                 "work_months": "务工时间", "medical_insured": "是否参加城乡居民基本医疗保险",
+                 "minimum_living": "是否享受低保", "extreme_poverty": "是否特困供养", "household_id": "所在户"}
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,19 @@ def _registered(batch: list[HouseholdDraft]) -> tuple[dict, dict, dict]:
 
 
 def _matched(draft: HouseholdDraft, by_code: dict, members: dict, indexes: dict) -> Household | None:
-    head_member = members.get(indexes[draft.head.id_number])
+    head_member = _present(members.get(indexes[draft.head.id_number]))
     return by_code.get(draft.code) or (head_member.household if head_member else None)
+
+
+def _present(member: Member | None) -> Member | None:
+    return member if member is not None and member.status == MemberStatus.PRESENT.value else None
+
+
+def _departed_here(member: Member | None, household: Household | None) -> bool:
+    """A person recorded here as died or gone whom the file still lists: the file (an export
+    older than the record, usually) does not bring them back."""
+    return (member is not None and _present(member) is None
+            and household is not None and member.household_id == household.id)
 
 
 def _write_batch(actor: User, batch: list[HouseholdDraft], places: Places) -> None:
@@ -209,8 +223,17 @@ def _check_batch(actor: User, batch: list[HouseholdDraft], places: Places, heade
         if household is not None and not scoping.in_scope(actor, household.region):
             problems += [Problem(line, header.title("household_code"), "这一户已登记在您负责的区域以外")
                          for line in draft.lines]
+        warnings += [Warning(draft.lines[0], f"户编号 {draft.code}：{note}") for note in draft.notes()]
         for person in draft.people:
             member = members.get(indexes[person.id_number])
+            if _departed_here(member, household):
+                warnings.append(Warning(person.line, f"此人已记录为{MemberStatus(member.status).label}"
+                                                     f"（{member.left_on.isoformat()}），文件中仍在户，未恢复，请核实"))
+                continue
+            if member is not None and _present(member) is None:
+                warnings.append(Warning(person.line, f"此人已从户编号 {member.household.code or member.household_id}"
+                                                     f"减少（{MemberStatus(member.status).label}），导入后登记在户编号 {draft.code}"))
+                member = None
             if member is None and person.labour is None:
                 problems.append(Problem(person.line, header.title("labour"), "劳动技能不能为空"))
             if member is not None and (household is None or member.household_id != household.id):
@@ -248,14 +271,16 @@ def _apply(actor: User, draft: HouseholdDraft, household: Household | None, regi
     facts = draft.facts
     wanted = {"region_id": region.id, "attribute": facts.attribute.value if facts.attribute else None,
               "monitoring_category": facts.category.value if facts.category else None,
-              "risk_types": [r.value for r in facts.risk_types] or None, "net_income": facts.net_income}
+              "risk_types": [r.value for r in facts.risk_types] or None, "net_income": draft.net_income,
+              "risk_eliminated": facts.risk_eliminated, "risk_eliminated_on": facts.eliminated_on}
     if household is None:
         outcome = HouseholdOutcome(draft.code, place, "new")
         if write:
             household = Household(region=region, code=draft.code,
                                   attribute=wanted["attribute"] or HouseholdAttribute.ORDINARY.value,
                                   monitoring_category=wanted["monitoring_category"],
-                                  risk_types=wanted["risk_types"] or [], net_income=facts.net_income)
+                                  risk_types=wanted["risk_types"] or [], net_income=draft.net_income,
+                                  risk_eliminated=facts.risk_eliminated, risk_eliminated_on=facts.eliminated_on)
             db.session.add(household)
     else:
         changed = [k for k, v in wanted.items() if v is not None and getattr(household, k) != v]
@@ -269,6 +294,13 @@ def _apply(actor: User, draft: HouseholdDraft, household: Household | None, regi
     member_changes: list[str] = []
     for person in draft.people:
         member = members.get(indexes[person.id_number])
+        if _departed_here(member, household):
+            outcome.people_unchanged += 1
+            continue
+        if member is not None and _present(member) is None:
+            if write:
+                member.id_number_index = None  # the person is registered anew where the file says
+            member = None
         status, fields = _member_change(person, member, household)
         setattr(outcome, f"people_{status}", getattr(outcome, f"people_{status}") + 1)
         if status != "unchanged":
@@ -286,7 +318,11 @@ def _member_values(person: PersonRow) -> dict:
             "disability_grade": person.disability_grade,
             "labour_capacity": person.labour.value if person.labour else None,
             "schooling": person.schooling.value if person.schooling else None,
-            "phone_index": blind_index(PHONE, person.phone) if person.phone else None}
+            "phone_index": blind_index(PHONE, person.phone) if person.phone else None,
+            "gender": person.gender.value if person.gender else None, "ethnicity": person.ethnicity,
+            "education": person.education, "work_status": person.work_status, "work_months": person.work_months,
+            "medical_insured": person.insured, "minimum_living": person.minimum_living,
+            "extreme_poverty": person.extreme_poverty}
 
 
 def _member_change(person: PersonRow, member: Member | None, household: Household | None) -> tuple[str, list[str]]:

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from domain import register_values as values
-from domain.enums import Health, HouseholdAttribute, LabourCapacity, MonitoringCategory, Relation, RiskType, Schooling
+from domain.enums import (Gender, Health, HouseholdAttribute, LabourCapacity, MonitoringCategory, Relation,
+                          RiskType, Schooling)
 from domain.register_columns import HeaderNotFound, find_header, header_key
 from domain.register_rows import group, read_row
 from domain.register_values import BadValue
@@ -203,3 +204,45 @@ def test_rows_of_one_household_must_agree_on_place_and_facts():
     grouped = group(rows)
     assert grouped.households == []
     assert {(p.line, p.column) for p in grouped.problems if p.line == 3} == {(3, "village"), (3, "net_income")}
+
+
+# --- the national file's other person and household columns --------------------------------------
+
+def test_gender_comes_from_the_id_number_and_a_cell_must_agree():
+    assert read_row(2, _cells(), TODAY).person.gender is Gender.MALE  # 17th digit 1: odd, male
+    assert read_row(2, _cells(gender="男"), TODAY).person.gender is Gender.MALE
+    wife = read_row(2, _cells(id_number=WIFE_ID, gender="女性"), TODAY).person
+    assert wife.gender is Gender.FEMALE
+    wrong = read_row(2, _cells(gender="女"), TODAY)
+    assert wrong.person is None and {p.column: p.reason for p in wrong.problems} == {"gender": "性别与证件号码不符"}
+    assert {p.column for p in read_row(2, _cells(gender="未知"), TODAY).problems} == {"gender"}
+
+
+def test_ethnicity_education_and_work_are_kept_as_written_within_a_length():
+    person = read_row(2, _cells(ethnicity="汉族", education="初中", work="省外务工", work_months="8",
+                                insured="是", extreme_poverty="否"), TODAY).person
+    assert (person.ethnicity, person.education, person.work_status, person.work_months) == ("汉族", "初中", "省外务工", 8)
+    assert person.insured is True and person.extreme_poverty is False
+    long = read_row(2, _cells(education="初" * 25, work_months="13", ethnicity="汉\x00族"), TODAY)
+    assert {p.column for p in long.problems} == {"education", "work_months", "ethnicity"}
+
+
+def test_an_elimination_date_needs_the_household_marked_eliminated():
+    done = read_row(2, _cells(risk_eliminated="是", eliminated_on="2025-06-30"), TODAY).person.facts
+    assert done.risk_eliminated is True and done.eliminated_on == date(2025, 6, 30)
+    wrong = read_row(2, _cells(risk_eliminated="否", eliminated_on="2025-06-30"), TODAY)
+    assert [p.column for p in wrong.problems] == ["eliminated_on"]
+
+
+def test_per_capita_income_alone_gives_the_net_and_disagreements_are_noted():
+    rows = _family()
+    [draft] = group(rows).households
+    assert draft.net_income == Decimal("26000.00") and draft.notes() == []
+    only_per_capita = [read_row(2, _cells(net_income="", per_capita_income="5000", size="4"), TODAY)]
+    [draft] = group(only_per_capita).households
+    assert draft.net_income == Decimal("20000.00")  # 人数 4 × 5,000: the national system's division
+    assert draft.notes() == ["人数填写为4人，文件中这一户有1人，以文件中的人员为准"]
+    disagreeing = [read_row(2, _cells(net_income="26000", per_capita_income="9000", size="3"), TODAY),
+                   *_family()[1:]]
+    [draft] = group(disagreeing).households
+    assert draft.notes() == ["人均纯收入9000.00元与家庭纯收入除以人数（8666.67元）不一致，以家庭纯收入为准"]
