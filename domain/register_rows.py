@@ -12,6 +12,7 @@ into the file of rejected rows (PIPL).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,26 @@ from domain.enums import (Gender, Health, HouseholdAttribute, LabourCapacity, Mo
                           Relation, RiskType, Schooling)
 from domain.register_values import BadValue
 from domain.validation import InvalidIdNumber, InvalidPhone, normalize_mobile, parse_id_number
+
+
+# Households registered here (from a clue, or by staff) have no national 户编号 until the national
+# system gives them one; the register's export names them by a local code instead, which an
+# import of that file matches back to the same household (and never stores as a 户编号).
+LOCAL_CODE_PREFIX = "本地"
+_LOCAL_CODE = re.compile(LOCAL_CODE_PREFIX + r"(\d{1,10})")
+_LARGEST_ID = 2**31 - 1
+
+
+def local_code(household_id: int) -> str:
+    return f"{LOCAL_CODE_PREFIX}{household_id:08d}"
+
+
+def local_household_id(code: str) -> int | None:
+    """The household id a local code names; None for a national 户编号 (or a malformed code)."""
+    match = _LOCAL_CODE.fullmatch(code or "")
+    if match is None or not 1 <= int(match.group(1)) <= _LARGEST_ID:
+        return None
+    return int(match.group(1))
 
 
 @dataclass(frozen=True)

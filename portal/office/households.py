@@ -50,5 +50,5 @@ def households():
 def households_export():
     """The list, with its filters, as an .xlsx in the import's layout: written by a job."""
     filters, _ = service.read_filters(service.choices(current_user), request.form)
-    job = register_export.start(current_user, filters, today())
+    job = register_export.start(current_user, filters, today(), monitored=request.form.get("list") == "monitored")
     return redirect(url_for("jobs.page", job_id=job.id), code=303)

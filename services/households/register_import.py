@@ -24,7 +24,8 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from domain.enums import HouseholdAttribute, MemberStatus, Relation, Role
 from domain.register_columns import HEADER_SEARCH_ROWS, Header, HeaderNotFound, find_header
-from domain.register_rows import HouseholdDraft, PersonRow, ReadRow, RowProblem, group, read_row
+from domain.register_rows import (HouseholdDraft, PersonRow, ReadRow, RowProblem, group, local_code,
+                                  local_household_id, read_row)
 from models import Household, Member, User
 from models.personal import ID_NUMBER, PHONE, blind_index
 from services.accounts import scoping
@@ -160,6 +161,10 @@ def _registered(batch: list[HouseholdDraft]) -> tuple[dict, dict, dict]:
     by_code = {h.code: h for h in db.session.execute(
         select(Household).where(Household.code.in_([d.code for d in batch]))
         .options(selectinload(Household.members))).scalars()}
+    local_ids = [i for i in (local_household_id(d.code) for d in batch) if i is not None]
+    if local_ids:
+        by_code.update({local_code(h.id): h for h in db.session.execute(
+            select(Household).where(Household.id.in_(local_ids)).options(selectinload(Household.members))).scalars()})
     indexes = {p.id_number: blind_index(ID_NUMBER, p.id_number) for d in batch for p in d.people}
     members = {m.id_number_index: m for m in db.session.execute(
         select(Member).where(Member.id_number_index.in_(list(indexes.values())))
@@ -220,6 +225,9 @@ def _check_batch(actor: User, batch: list[HouseholdDraft], places: Places, heade
         elif resolved.note:
             warnings.append(Warning(draft.lines[0], f"户编号 {draft.code}：{resolved.note}"))
         household = _matched(draft, by_code, members, indexes)
+        if local_household_id(draft.code) is not None and draft.code not in by_code:
+            problems += [Problem(line, header.title("household_code"), f"户编号“{draft.code}”不是本系统登记的农户")
+                         for line in draft.lines]
         if household is not None and not scoping.in_scope(actor, household.region):
             problems += [Problem(line, header.title("household_code"), "这一户已登记在您负责的区域以外")
                          for line in draft.lines]
@@ -284,7 +292,7 @@ def _apply(actor: User, draft: HouseholdDraft, household: Household | None, regi
             db.session.add(household)
     else:
         changed = [k for k, v in wanted.items() if v is not None and getattr(household, k) != v]
-        if household.code != draft.code:
+        if household.code != draft.code and local_household_id(draft.code) is None:
             changed.append("code")
         outcome = HouseholdOutcome(draft.code, place, "updated" if changed else "unchanged",
                                    [HOUSEHOLD_FIELDS.get(k, "户编号") for k in changed])

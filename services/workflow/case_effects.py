@@ -84,12 +84,14 @@ def apply(actor: User, case: Case, action: Action, step: StepInput, today: date)
                 "doubts_remain": step.doubts_remain}
     if action is Action.ANNOUNCE:
         case.eliminated_on = today
+        _mark_eliminated(case, today)
         return {}
     if action is Action.LOOKBACK_STABLE:
         case.lookback_on = today
         return {}
     if action is Action.LOOKBACK_REVERT:
         case.eliminated_on = case.lookback_on = None
+        _mark_eliminated(case, None)
         return {}
     if action is Action.REIDENTIFY:
         case.clue_date = today
@@ -97,6 +99,7 @@ def apply(actor: User, case: Case, action: Action, step: StepInput, today: date)
         case.verifier_id = None
         case.identified_on = case.paired_on = case.last_evaluation_on = None
         case.notice_start = case.notice_end = case.eliminated_on = case.lookback_on = None
+        _mark_eliminated(case, None)
         if step.risk_types:  # the new risk found at the look-back
             case.risk_types = list(step.risk_types)
             return {"risk_types": list(step.risk_types)}
@@ -114,7 +117,15 @@ def _confirm(case: Case, step: StepInput, today: date) -> dict:
     household.attribute = HouseholdAttribute.MONITORED.value
     household.monitoring_category = step.category
     household.risk_types = list(step.risk_types)
+    _mark_eliminated(case, None)
     return {"category": step.category, "risk_types": list(step.risk_types)}
+
+
+def _mark_eliminated(case: Case, on: date | None) -> None:
+    """The household's 是否风险消除 / 风险消除时间, as the register and its export show them."""
+    if case.household is not None:
+        case.household.risk_eliminated = on is not None
+        case.household.risk_eliminated_on = on
 
 
 def _merge_target(actor: User, case: Case, target_id: int | None) -> Case:

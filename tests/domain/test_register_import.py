@@ -8,7 +8,7 @@ from domain import register_values as values
 from domain.enums import (Gender, Health, HouseholdAttribute, LabourCapacity, MonitoringCategory, Relation,
                           RiskType, Schooling)
 from domain.register_columns import HeaderNotFound, find_header, header_key
-from domain.register_rows import group, read_row
+from domain.register_rows import group, local_code, local_household_id, read_row
 from domain.register_values import BadValue
 
 TODAY = date(2026, 11, 20)
@@ -246,3 +246,10 @@ def test_per_capita_income_alone_gives_the_net_and_disagreements_are_noted():
                    *_family()[1:]]
     [draft] = group(disagreeing).households
     assert draft.notes() == ["人均纯收入9000.00元与家庭纯收入除以人数（8666.67元）不一致，以家庭纯收入为准"]
+
+
+def test_a_local_code_names_a_household_registered_here_and_nothing_else():
+    assert local_code(42) == "本地00000042" and local_household_id("本地00000042") == 42
+    assert local_household_id("341522101001000123") is None  # a national 户编号
+    assert local_household_id("本地") is None and local_household_id("本地99999999999") is None
+    assert local_household_id(f"本地{2**31}") is None and local_household_id("本地0") is None

@@ -1,6 +1,7 @@
 """The household list (农户台账): scope, filters, the posted search, masked numbers, paging, export."""
 import io
 import re
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -109,3 +110,20 @@ def test_the_list_exports_as_a_job_with_its_filters(app, world):
     table = [[c.value for c in row] for row in load_workbook(io.BytesIO(download.data)).active.iter_rows()]
     assert len(table) == 3 and table[2][5] == "王大山" and table[2][6] == kept.head.id_number
     assert signed_in(app, "village_a").post("/households/export").status_code == 403
+
+
+def test_the_monitored_list_exports_only_monitored_households_whatever_the_filter(app, world):
+    kept = _register(world.grid_a1, "王大山", attribute="monitored")
+    _register(world.grid_a1, "李四")
+    db.session.commit()
+    county = signed_in(app, "county")
+    page = county.get("/households").get_data(as_text=True)
+    assert 'data-testid="monitored-export"' in page
+    started = county.post("/households/export", data={"list": "monitored", "attribute": "ordinary"})
+    assert started.status_code == 303
+    download = county.get(started.headers["Location"] + "/result")
+    assert quote("监测对象名单") in download.headers["Content-Disposition"]
+    table = [[c.value for c in row] for row in load_workbook(io.BytesIO(download.data)).active.iter_rows()]
+    assert [row[5] for row in table[2:]] == ["王大山"] and table[2][0] == f"本地{kept.id:08d}"
+    entry = db.session.execute(select(AuditLog).where(AuditLog.action == "export")).scalar_one()
+    assert entry.detail.startswith("monitored list xlsx: households=1")

@@ -40,6 +40,8 @@ def test_five_steps_by_their_roles_with_signatures_papers_and_announcement(world
     case = eliminated_case(world, DAY)
     assert case.state_enum is CaseState.ELIMINATED
     assert case.eliminated_on == DAY + timedelta(days=11)
+    # the register's 是否风险消除 / 风险消除时间, as its export carries them to the national system
+    assert (case.household.risk_eliminated, case.household.risk_eliminated_on) == (True, case.eliminated_on)
     assert case.deadline_kind == "lookback" and case.due_date == add_months(case.eliminated_on, 6)
     proposed = _event(case, Action.PROPOSE_ELIMINATION)
     assert proposed.actor_role == "village_staff"

@@ -68,8 +68,10 @@ def test_revert_by_township_or_county_back_to_helping(world):
     assert "乡镇工作人员或县级工作人员" in str(info.value)
     with pytest.raises(ValidationFailed):
         lookback.revert(world.users["township"], case.id, reason="", today=TODAY)
+    assert case.household.risk_eliminated is True
     lookback.revert(world.users["township"], case.id, reason="务工中断，收入不稳", today=TODAY)
     assert case.state_enum is CaseState.HELPING and case.eliminated_on is None
+    assert (case.household.risk_eliminated, case.household.risk_eliminated_on) == (False, None)
     assert case.deadline_kind == "evaluation"
     assert case.events[-1].comment == "务工中断，收入不稳"
 
