@@ -13,6 +13,7 @@ import models  # noqa: F401  (registers every table on the metadata)
 from api import bp as api_bp
 from core.config import decode_data_key, load_config
 from core.crypto import DataProtector
+from core import logscrub
 from core.extensions import compress, csrf, db, limiter, login_manager, migrate
 from core.filestore import STORE_EXTENSION, make_store
 from domain.workflow import TransitionRefused
@@ -51,6 +52,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=app.config["SHOUDI_LOG_LEVEL"])
+    logscrub.install()
+    # SQL errors never carry their parameters (typed phones, names, ID numbers) into a log.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                               "hide_parameters": True}
 
     app.extensions[PROTECTOR_EXTENSION] = DataProtector(decode_data_key(app.config["SHOUDI_DATA_KEY"]))
     app.extensions[NOTIFIERS_EXTENSION] = [InAppNotifier(), LoggingNotifier()]
