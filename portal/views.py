@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from core.clock import today
 from core.extensions import db
 from core.unit_of_work import keep_on_refusal
-from portal import household_page
+from portal import household_incomes, household_page, household_roster
 from portal.forms import LoginForm
 from portal.landing import landing_for
 from services.accounts import users
@@ -68,7 +68,9 @@ def household_detail(household_id: int):
     """农户档案: the full record (audited), every case in scope, visits, help and its readers."""
     household = records.read_household(current_user, household_id)
     page = household_page.build(current_user, household, today())
-    return render_template("household.html", page=page)
+    roster = household_roster.build(current_user, household, request.args.get("done", ""))
+    return render_template("household.html", page=page, roster=roster,
+                           incomes=household_incomes.section(current_user, household))
 
 
 def _photo_response(found):
@@ -76,7 +78,7 @@ def _photo_response(found):
                          etag=found.etag, last_modified=found.modified)
     # Kept by the browser but checked with the server on every use: after logging out, or for
     # another account on a shared office computer, the scope check and audit run again.
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Cache-Control"] = "no-store"  # a family's photo: personal data
     response.headers.pop("Expires", None)
     response.vary.add("Cookie")
     return response

@@ -143,6 +143,9 @@ def import_households(path, username, dry_run, rejected):
 @click.option("--if-empty", is_flag=True, help="已有数据时什么也不做")
 def seed_demo(if_empty):
     """生成演示数据：一个县、2个乡镇、4个村、网格、约200户、措施库、若干案件和各角色账号。"""
+    if current_app.config["SHOUDI_ENV"] == "production":
+        # The demo accounts share a published password: never on a real deployment.
+        raise click.ClickException("生产环境（SHOUDI_ENV=production）不能生成演示数据：演示账号的密码是公开的")
     if if_empty and seeding.has_data():
         click.echo("已有数据，跳过演示数据。")
         return

@@ -145,7 +145,7 @@ def test_photos_are_served_in_scope_and_every_read_audited(as_user, scene):
 
     for response in (thumb, full):
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
-        assert response.headers["Cache-Control"] == "private, no-cache"
+        assert response.headers["Cache-Control"] == "no-store"
     with Image.open(io.BytesIO(thumb.data)) as small, Image.open(io.BytesIO(full.data)) as big:
         assert small.size == (320, 240) and big.size == (1200, 900)
     reads = audit_rows(action="read", object_type="photo")

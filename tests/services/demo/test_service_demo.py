@@ -52,3 +52,10 @@ def test_demo_timelines_are_dated_on_the_days_their_steps_were_taken(app, today)
     assert announce.at.astimezone(clock.WORK_TZ).date() == eliminated.eliminated_on
     days = [e.at for e in eliminated.events]
     assert days == sorted(days) and days[0].astimezone(clock.WORK_TZ).date() == eliminated.clue_date
+
+
+def test_seed_demo_refuses_to_run_in_production(app):
+    app.config["SHOUDI_ENV"] = "production"
+    refused = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert refused.exit_code == 1 and "生产环境" in refused.output
+    assert not seeding.has_data()
