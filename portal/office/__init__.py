@@ -2,6 +2,7 @@
 from portal.office import (  # noqa: F401  (each module registers its routes or step forms)
     case_page,
     dashboard,
+    household_edit,
     households,
     inbox,
     lookback,

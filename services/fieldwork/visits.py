@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.extensions import db
 from core.filestore import new_key, store
+from domain.enums import MemberStatus
 from domain.fieldwork import VisitMethod, remote_problems
 from domain.screening import check_answers, net_income
 from domain.workflow import Action, CaseState, TransitionRefused
@@ -326,8 +327,10 @@ def _check(actor: User, data: VisitInput, household_id: int, case: Case | None
 
 
 def _member_count(household_id: int) -> int:
-    """Counted, not loaded: loading the members would decrypt every one's ID number and phone."""
-    return db.session.execute(select(func.count(Member.id)).where(Member.household_id == household_id)).scalar_one()
+    """Counted, not loaded: loading the members would decrypt every one's ID number and phone.
+    Only those present count (自然变更: who died or left stays on record)."""
+    return db.session.execute(select(func.count(Member.id)).where(
+        Member.household_id == household_id, Member.status == MemberStatus.PRESENT.value)).scalar_one()
 
 
 def _parse_time(text: str, errors: dict) -> datetime | None:

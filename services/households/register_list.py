@@ -14,7 +14,8 @@ from sqlalchemy import Text, cast, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.enums import HouseholdAttribute, KeyGroup, LabourCapacity, MonitoringCategory, RegionLevel, RiskType, Role
+from domain.enums import (HouseholdAttribute, KeyGroup, LabourCapacity, MemberStatus, MonitoringCategory, RegionLevel,
+                          RiskType, Role)
 from domain.workflow import CaseState
 from models import Case, Household, Member, Region, User, Visit
 from services.accounts import scoping
@@ -27,6 +28,7 @@ LIST_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STA
 PAGE_SIZE = 50
 _WORKING = [c.value for c in LabourCapacity if c.can_work]
 _OPEN = [s.value for s in CaseState if s.is_open]
+_PRESENT = MemberStatus.PRESENT.value  # those who died or left do not make a household's labour
 
 def require_list(actor: User) -> None:
     if actor.role_enum not in LIST_ROLES:
@@ -148,7 +150,7 @@ def household_query(actor: User, filters: Filters, today: date, search: Search |
     if filters.key_group:
         query = query.where(_contains_code(Household.key_groups, filters.key_group))
     if filters.no_labour:
-        query = query.where(~exists().where(Member.household_id == Household.id,
+        query = query.where(~exists().where(Member.household_id == Household.id, Member.status == _PRESENT,
                                             Member.labour_capacity.in_(_WORKING)))
     if filters.open_case:
         query = query.where(exists().where(Case.household_id == Household.id, Case.state.in_(_OPEN)))
