@@ -6,7 +6,9 @@ exactly; ``key`` is the stable code stored with a visit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from . import income
+from .income import IncomeResult
 
 YES_NO = ("yes", "no")
 
@@ -60,11 +62,9 @@ QUESTIONS: tuple[Question, ...] = tuple(
 QUESTION_KEYS = {q.key: q for q in QUESTIONS}
 MAX_TEXT = 1000
 
-# Last 12 months' income (e.g. 2021-05-01 to 2022-04-30 for a May 2022 screening), by source.
-INCOME_ITEMS: tuple[tuple[str, str], ...] = (
-    ("wages", "工资性收入"), ("business", "生产经营性收入"), ("property", "财产性收入"),
-    ("transfers", "转移性收入"), ("business_costs", "生产经营性支出（扣除）"),
-)
+# Last 12 months' income (e.g. 2021-05-01 to 2022-04-30 for a May 2022 screening), by source, as
+# the visit form asks it; the rule that adds it up is ``domain.income``.
+INCOME_ITEMS: tuple[tuple[str, str], ...] = income.SOURCES + ((income.COSTS[0], "生产经营性支出（扣除）"),)
 
 
 def check_answers(answers: dict) -> tuple[dict[str, str], dict[str, str]]:
@@ -89,30 +89,9 @@ def check_answers(answers: dict) -> tuple[dict[str, str], dict[str, str]]:
     return clean, errors
 
 
-@dataclass(frozen=True)
-class IncomeResult:
-    net_income: Decimal
-    per_capita: Decimal
-
-
 def net_income(items: dict, household_size: int) -> tuple[IncomeResult | None, dict[str, str]]:
-    """Sum the income items minus business costs; per-capita over the household's size."""
-    errors: dict[str, str] = {}
-    amounts: dict[str, Decimal] = {}
-    for key, label in INCOME_ITEMS:
-        raw = str((items or {}).get(key, "") or "0").replace(",", "").strip()
-        try:
-            amount = Decimal(raw)
-        except InvalidOperation:
-            errors[key] = f"{label}应为数字（元）"
-            continue
-        if amount < 0:
-            errors[key] = f"{label}不能为负数"
-        amounts[key] = amount
-    if household_size < 1:
-        errors["household_size"] = "家庭人口至少1人"
-    if errors:
-        return None, errors
-    total = sum(v for k, v in amounts.items() if k != "business_costs") - amounts["business_costs"]
-    per_capita = (total / household_size).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return IncomeResult(total.quantize(Decimal("0.01")), per_capita), {}
+    """The visit's income items added up by ``domain.income.compute`` (errors by item key)."""
+    return income.compute({k: v for k, v in (items or {}).items() if k in _VISIT_KEYS}, household_size)
+
+
+_VISIT_KEYS = {key for key, _ in INCOME_ITEMS}

@@ -3,27 +3,39 @@ look-back tests (service and HTTP). Builds on ``office_support``."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from core.extensions import db
+from domain.enums import IncomeSource
 from domain.evidence import EvidenceKind
 from domain.workflow import CaseState
 from factories import World
 from models import Case
 from office_support import PDF, drive, new_case, put_on_elimination_list
 from services.elimination import procedure
+from services.households import incomes
 from services.workflow.cases import Evidence
 
 START_BEFORE = timedelta(days=400)  # monitored long enough for the 6-month minimum
+REMEASURED_BEFORE = timedelta(days=30)  # income measured again after inclusion, before the list
 
 
 def file(kind: EvidenceKind) -> list[Evidence]:
     return [Evidence(kind.label + ".pdf", PDF, "application/pdf", kind.value)]
 
 
+def remeasure(case: Case, on: date, net_income=Decimal("30000")) -> None:
+    """The household's income measured again on ``on`` (收入台账), as staff record it."""
+    incomes.record_income(None, case.household, year=on.year, measured_on=on, net_total=net_income,
+                          source=IncomeSource.STAFF, today=on)
+
+
 def helping_case(world: World, day: date, **kw) -> Case:
-    """A case in 帮扶中, monitored since well before ``day`` and put on the list at ``day``."""
+    """A case in 帮扶中, monitored since well before ``day`` and put on the list at ``day``; its
+    income, measured again a month before ``day``, has been above the line since inclusion."""
     start = day - START_BEFORE
     case = drive(world, new_case(world, start, **kw), CaseState.HELPING, start)
+    remeasure(case, day - REMEASURED_BEFORE, kw.get("net_income", Decimal("30000")))
     put_on_elimination_list(world, case, day)
     return case
 

@@ -6,11 +6,11 @@ from datetime import date
 from itertools import count
 
 from core.extensions import db
-from domain.enums import LabourCapacity, RegionLevel, Relation
+from domain.enums import IncomeSource, LabourCapacity, RegionLevel, Relation
 from domain.validation import make_id_number
 from models import Household, Region, User
 from services.accounts import users
-from services.households import records
+from services.households import incomes, records
 from services.households.records import MemberInput
 from services.regions import tree
 
@@ -69,4 +69,8 @@ def household(region: Region, today: date, *, size: int = 2, id_number: str | No
     for i in range(size - 1):
         members.append(MemberInput(name=f"成员{i}", relation=Relation.CHILD.value,
                                    labour_capacity=labour, id_number=new_id()))
-    return records.register_household(None, region, members, today=today, net_income=net_income)
+    made = records.register_household(None, region, members, today=today)
+    if net_income is not None:  # the year's income as staff record it (收入台账), measured today
+        incomes.record_income(None, made, year=today.year, measured_on=today, net_total=net_income,
+                              source=IncomeSource.STAFF, today=today)
+    return made

@@ -5,6 +5,7 @@ from portal.office import (  # noqa: F401  (each module registers its routes or 
     household_edit,
     households,
     inbox,
+    incomes,
     lookback,
     matching,
     measures,

@@ -6,6 +6,7 @@ reached its state the way a real one would.
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Callable, TypeVar
@@ -15,16 +16,19 @@ from sqlalchemy import func, select, update
 from core import clock
 from core.clock import WORK_TZ
 from core.extensions import db
-from domain.enums import (CaseSource, Health, HouseholdAttribute, KeyGroup, LabourCapacity,
+from domain.enums import (CaseSource, Health, HouseholdAttribute, IncomeSource, KeyGroup, LabourCapacity,
                           MonitoringCategory, RegionLevel, Relation, RiskType, Schooling)
 from domain.evidence import ELIMINATION_PAPERS
+from domain.fieldwork import VisitMethod
 from domain.validation import make_id_number
 from domain.workflow import Action
 from models import CaseEvent, Measure, Region, ScreeningRound, User
 from services.accounts import users
+from services.fieldwork import visits
+from services.fieldwork.visits import VisitInput
 from services.help import evaluations, measure_tasks, measures, plans
 from services.help.evaluations import EvaluationInput
-from services.households import records
+from services.households import incomes, records
 from services.regions import tree
 from services.workflow import cases
 from services.workflow.cases import Evidence, StepInput
@@ -91,14 +95,29 @@ def _households(rng: random.Random, today: date) -> list:
         size = len(members)
         per_capita = Decimal(rng.randrange(3800, 16000, 50))
         lifted = rng.random() < 0.25
-        made.append(records.register_household(
-            None, grid, members, today=today, address=f"{grid.parent.name}{rng.randint(1, 60)}号",
-            code=f"{grid.parent.code}{index:04d}",
+        address = f"{grid.parent.name}{rng.randint(1, 60)}号"
+        medical = Decimal(rng.randrange(0, 20000, 100))
+        household = records.register_household(
+            None, grid, members, today=today, address=address, code=f"{grid.parent.code}{index:04d}",
             attribute=HouseholdAttribute.LIFTED.value if lifted else HouseholdAttribute.ORDINARY.value,
-            key_groups=[KeyGroup.LIFTED.value] if lifted else [],
-            net_income=per_capita * size, last_year_income=per_capita * size * Decimal("1.05"),
-            rigid_spending=Decimal(rng.randrange(0, 20000, 100))))
+            key_groups=[KeyGroup.LIFTED.value] if lifted else [])
+        # 收入台账 from the yearly collection: the last two calendar years, the earlier 5% higher.
+        last_year = today.year - 1
+        _income(household, last_year - 1, date(last_year - 1, 12, 31), per_capita * size * Decimal("1.05"), today)
+        _income(household, last_year, date(last_year, 12, 31), per_capita * size, today, medical=medical)
+        made.append(household)
     return made
+
+
+def _income(household, year: int, measured_on: date, net: Decimal, today: date,
+            medical: Decimal | None = None) -> None:
+    """A year's record: the net split into wages, production and business, and transfers."""
+    wages = (net * Decimal("0.6")).quantize(Decimal("1"))
+    business = (net * Decimal("0.3")).quantize(Decimal("1"))
+    items = {"wages": wages, "business": business, "transfers": net - wages - business,
+             "medical_spending": medical or None}
+    incomes.record_income(None, household, year=year, measured_on=measured_on, items=items,
+                          source=IncomeSource.STAFF, today=today)
 
 
 def _members(rng: random.Random, today: date, used: set[str]) -> list[MemberInput]:
@@ -214,8 +233,9 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
     step(rejected, c, Action.COUNTY_REJECT, today - timedelta(days=17),
          reason="经部门数据比对，家庭人均纯收入高于监测范围，且无大额刚性支出")
     done = identify(in_grid[4], today - timedelta(days=400), "helping")
-    household = in_grid[4]
-    household.net_income = Decimal("12000") * household.size
+    household = in_grid[4]  # re-measured after inclusion: 12,000 a head, above the line since
+    remeasured = today - timedelta(days=130)
+    _income(household, remeasured.year, remeasured, Decimal("12000") * household.size, today)
     for pm in plans.current(done):  # every measure carried out within a month of the plan
         measure_tasks.update(c, pm.id, status="done", done_on=pm.planned_on + timedelta(days=25),
                              note="已落实到位", today=pm.planned_on + timedelta(days=25))
@@ -236,6 +256,13 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
     step(done, t, Action.ELIM_TOWNSHIP_APPROVE, day + timedelta(days=13), signed=True, evidence=papers)
     step(done, c, Action.ELIM_COUNTY_APPROVE, day + timedelta(days=15), signed=True, phone_survey_done=True)
     step(done, c, Action.ANNOUNCE, day + timedelta(days=16))
+    # A visit this week whose income answers wait for the village to confirm them (收入台账).
+    visited = datetime.combine(today - timedelta(days=2), time(10, 0), tzinfo=WORK_TZ)
+    visits.record_visit(grid, VisitInput(
+        client_uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, "shoudi-demo/visit/income")), household_id=in_grid[5].id,
+        method=VisitMethod.HOME.value, visited_at=visited.isoformat(), household_size=in_grid[5].size,
+        answers={"should_monitor": "no"}, notes="务工收入比去年增加",
+        income={"wages": "26000", "business": "8000", "transfers": "2400", "business_costs": "1500"}))
     return len(opened) + 2
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from domain.deadlines import DeadlineKind, earliest_elimination
 from domain.eligibility import format_yuan, format_yuan_cents
-from domain.elimination import elimination_blockers
+from domain.elimination import elimination_blockers, income_stability
 from domain.enums import MonitoringCategory, Role
 from domain.evidence import ELIMINATION_PAPERS, EvidenceKind, missing_papers
 from domain.workflow import Action, CaseState, TransitionRefused, actions_for_role, decide
@@ -218,9 +218,11 @@ class Conditions:
     min_months: int
     earliest: str
     earliest_reached: bool
-    income: str
+    income: str                # the latest record's per-capita income; "" when none counts
+    income_year: str           # "2026年（2026-05-10核定）"
     line: str
     income_above: bool | None
+    income_since: str          # "2025-11-20起，已满7个月": how long it has stayed above the line
     without_labour: bool
     evaluation: str
     on_list: bool
@@ -280,6 +282,8 @@ def conditions(actor: User, case: Case, today: date) -> Conditions | None:
     earliest = earliest_elimination(case.identified_on, policy)
     evaluation, on_list = _evaluation_text(case)
     blockers = elimination_blockers(facts, today, policy)
+    stability = income_stability(facts.incomes, facts.lines, case.identified_on, today, policy)
+    latest = stability.latest
     natural_blockers = elimination_blockers(cases.elimination_facts(case, today, natural=True), today, policy)
     may_propose = Action.PROPOSE_ELIMINATION in actions_for_role(state, actor.role_enum)
     papers = papers_of_current_elimination(case) if state.in_elimination else []
@@ -289,10 +293,13 @@ def conditions(actor: User, case: Case, today: date) -> Conditions | None:
         state=state.value, monitored_since=case.identified_on.isoformat(),
         min_months=policy.min_monitoring_months, earliest=earliest.isoformat(),
         earliest_reached=today >= earliest,
-        income=format_yuan_cents(facts.per_capita_income) if facts.per_capita_income is not None else "",
-        line=format_yuan(facts.line) if facts.line is not None else "",
-        income_above=(None if facts.per_capita_income is None or facts.line is None
-                      else facts.per_capita_income > facts.line),
+        income=format_yuan_cents(latest.per_capita) if latest else "",
+        income_year=(f"{latest.year}年（{latest.measured_on.isoformat()}核定"
+                     f"{'' if stability.measured_after_inclusion else '，在纳入监测之前'}）" if latest else ""),
+        line=format_yuan(stability.line) if stability.line is not None else "",
+        income_above=stability.above,
+        income_since=(f"{stability.counted_from.isoformat()}起，已满{stability.months}个月"
+                      if stability.counted_from else ""),
         without_labour=facts.whole_household_without_labour, evaluation=evaluation, on_list=on_list,
         blockers=blockers,
         offer_natural=(may_propose and on_list and bool(blockers) and not natural_blockers),

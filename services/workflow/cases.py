@@ -16,7 +16,6 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from domain.deadlines import CaseDates, current_deadline
 from domain.elimination import EliminationFacts, elimination_blockers
-from domain.eligibility import NoMonitoringLine, per_capita_income
 from domain.enums import CaseSource, LabourCapacity, MonitoringCategory, RiskType
 from domain.evidence import ELIMINATION_PAPERS
 from domain.lookup import new_lookup_code
@@ -25,6 +24,7 @@ from models import Case, CaseEvent, Household, Region, User
 from models.personal import ID_NUMBER, blind_index
 from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
+from services.households.incomes import income_years
 from services.notifications import notify
 from services.platform import audit
 from services.regions import settings
@@ -253,18 +253,15 @@ def _out_of_scope(case: Case, action: Action, step: StepInput, today: date) -> b
 
 def _elimination_facts(case: Case, step: StepInput, today: date) -> EliminationFacts:
     household = case.household
-    per_capita = line = None
     without_labour = False
-    if household is not None and household.members:
-        without_labour = not any(_can_work(m.labour_capacity) for m in household.members)
-        if household.net_income is not None:
-            per_capita = per_capita_income(household.net_income, household.size)
-        try:
-            line = settings.monitoring_line(case.region, today.year)
-        except NoMonitoringLine:
-            line = None
+    incomes: tuple = ()
+    if household is not None:
+        if household.members:
+            without_labour = not any(_can_work(m.labour_capacity) for m in household.members)
+        incomes = income_years(household)
     return EliminationFacts(
-        monitored_since=case.identified_on, per_capita_income=per_capita, line=line,
+        monitored_since=case.identified_on, incomes=incomes,
+        lines=settings.monitoring_lines_for(household.region) if incomes else {},
         whole_household_without_labour=without_labour, natural=step.natural_elimination,
         guarantees_secure=step.guarantees_secure, rigid_spending_resolved=step.rigid_spending_resolved)
 

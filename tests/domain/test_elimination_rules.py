@@ -8,6 +8,7 @@ import pytest
 
 from domain.elimination import EliminationFacts, elimination_blockers
 from domain.enums import Role
+from domain.income import IncomeYear
 from domain.settings import PolicySettings
 from domain.workflow import Action, CaseState, TransitionContext, decide
 
@@ -60,17 +61,22 @@ def test_the_household_signs_whoever_verifies():
 
 S = PolicySettings()
 SINCE = date(2026, 1, 10)
-FACTS = EliminationFacts(monitored_since=SINCE, per_capita_income=Decimal("9000"), line=Decimal("7000"),
+LINES = {2022: Decimal("7000")}
+# Re-measured on 2026-07-10: 18,000 for 2 people, 9,000 a head, above the 7,000 line; counted from
+# inclusion that is exactly 6 months.
+ABOVE = IncomeYear(2026, date(2025, 7, 11), date(2026, 7, 10), 2, Decimal("18000"))
+FACTS = EliminationFacts(monitored_since=SINCE, incomes=(ABOVE,), lines=LINES,
                          whole_household_without_labour=False, guarantees_secure=True,
                          rigid_spending_resolved=True)
 
 
 def test_every_precondition_in_one_list():
-    facts = replace(FACTS, per_capita_income=Decimal("7000"), whole_household_without_labour=True,
+    at_line = IncomeYear(2026, date(2025, 2, 21), date(2026, 2, 20), 2, Decimal("14000"))
+    facts = replace(FACTS, incomes=(at_line,), whole_household_without_labour=True,
                     guarantees_secure=False, rigid_spending_resolved=False)
     assert elimination_blockers(facts, date(2026, 3, 1), S) == (
         "纳入监测未满6个月，最早可于2026-07-10启动风险消除",
-        "家庭人均纯收入7,000.00元，未超过监测范围7,000元",
+        "2026年家庭人均纯收入7,000.00元（2026-02-20核定），未超过当年监测范围7,000元",
         "整户无劳动能力的监测对象落实兜底保障后，暂不标注风险消除",
         "大额刚性支出尚未稳定解决",
         "“三保障”和饮水安全尚未持续巩固",
@@ -79,7 +85,7 @@ def test_every_precondition_in_one_list():
 
 
 def test_natural_elimination_skips_the_period_income_and_labour_rules_only():
-    facts = replace(FACTS, natural=True, per_capita_income=None, whole_household_without_labour=True)
+    facts = replace(FACTS, natural=True, incomes=(), whole_household_without_labour=True)
     assert elimination_blockers(facts, SINCE, S) == ()
     assert elimination_blockers(replace(facts, guarantees_secure=False), SINCE, S) == (
         "“三保障”和饮水安全尚未持续巩固",)
@@ -88,7 +94,8 @@ def test_natural_elimination_skips_the_period_income_and_labour_rules_only():
 def test_minimum_period_is_a_setting():
     year = replace(S, min_monitoring_months=12)
     assert elimination_blockers(FACTS, date(2026, 12, 1), year) == (
-        "纳入监测未满12个月，最早可于2027-01-10启动风险消除",)
+        "纳入监测未满12个月，最早可于2027-01-10启动风险消除",
+        "收入自2026-01-10起稳定超过监测范围，至2026-07-10核定仅6个月，不足12个月",)
 
 
 def test_the_verifier_and_the_village_review_sign_for_the_elimination():

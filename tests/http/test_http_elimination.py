@@ -14,7 +14,7 @@ from conftest import TODAY
 from core.extensions import db
 from domain.enums import LabourCapacity
 from domain.workflow import CaseState
-from elimination_support import eliminated_case, helping_case, run_steps
+from elimination_support import eliminated_case, helping_case, remeasure, run_steps
 from http_support import signed_in, text_of
 from models import Case
 from office_support import PDF
@@ -166,14 +166,16 @@ def test_minimum_period_is_shown_and_natural_elimination_is_offered(app, world, 
 def test_income_below_the_line_and_no_labour_are_shown(app, world, on_day):
     case_id = _case(world, day=TODAY)
     case = db.session.get(Case, case_id)
-    case.household.net_income = Decimal("10000")
+    remeasured = TODAY - timedelta(days=5)
+    remeasure(case, remeasured, Decimal("10000"))  # 5,000 a head
     for m in case.household.members:
         m.labour_capacity = LabourCapacity.NONE.value
     db.session.commit()
     on_day(TODAY)
     page = text_of(signed_in(app, "village_a").get(f"/cases/{case_id}"))
     blocked = page[page.index('data-testid="blocked-propose_elimination"'):]
-    assert "家庭人均纯收入5,000.00元，未超过监测范围7,000元" in blocked[:600]
+    assert (f"{remeasured.year}年家庭人均纯收入5,000.00元（{remeasured.isoformat()}核定），未超过当年监测范围7,000元"
+            in blocked[:600])
     assert "整户无劳动能力" in blocked[:600]
     panel = page[page.index('data-testid="elimination-panel"'):]
     assert "5,000.00 元" in panel and "未超过监测范围" in panel and "整户无劳动能力" in panel

@@ -4,10 +4,11 @@ A farmer self-reports on the 明白纸 page; village staff assign a verifier fro
 grid worker verifies from the field app; the village reviews and posts the notice; the
 township signs; the county confirms and the farmer sees it on /track. Then the pair cadre, the
 help plan from the county's measure library, the department's follow-up, two quarterly
-evaluations, the five steps of risk elimination, the announcement, and the look-back, which
-sends the household back to help. Before every step, someone in scope with the wrong role is
-refused (409) and someone outside the scope is not even told the case exists (404); neither
-changes anything. Months pass on an application-wide calendar. Runs on SQLite and PostgreSQL.
+evaluations, the income measured again (收入台账), the five steps of risk elimination, the
+announcement, and the look-back, which sends the household back to help. Before every step,
+someone in scope with the wrong role is refused (409) and someone outside the scope is not even
+told the case exists (404); neither changes anything. Months pass on an application-wide
+calendar. Runs on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
@@ -184,6 +185,12 @@ def test_from_self_report_to_elimination_and_look_back(app, people, calendar):
 
     # --- risk elimination, five steps ----------------------------------------------------------
     calendar.day = identified_on + timedelta(days=200)
+    # The village measures the family's income again (收入台账): 28,000 for 2, above the line since
+    # inclusion, more than the 6 months the elimination asks for. A grid worker may not.
+    income = {"year": str(calendar.day.year), "measured_on": _day(calendar), "household_size": "2",
+              "wages": "26000", "business": "2000"}
+    assert c["grid_a1"].post(f"/households/{case.household_id}/incomes/edit", data=income).status_code == 403
+    assert c["village_a"].post(f"/households/{case.household_id}/incomes/edit", data=income).status_code == 303
     take(people, "village_a", "quarterly_evaluation",
          {"measures_in_place": "1", "measures_working": "1", "risk_gone": "1", "propose_elimination": "1"},
          wrong="township")

@@ -13,7 +13,7 @@ from domain.deadlines import add_months
 from domain.enums import LabourCapacity
 from domain.evidence import EvidenceKind
 from domain.workflow import Action, CaseState, TransitionRefused
-from elimination_support import eliminated_case, file, five_steps, helping_case, run_steps
+from elimination_support import eliminated_case, file, five_steps, helping_case, remeasure, run_steps
 from factories import build_world
 from office_support import new_case
 from models import AuditLog
@@ -98,16 +98,20 @@ def test_minimum_period_blocks_unless_the_risk_vanished_by_itself(world):
 
 def test_income_below_the_line_and_no_labour_block_and_the_panel_says_so(world):
     case = helping_case(world, TODAY)
-    case.household.net_income = Decimal("10000")  # 5,000 a head, below the 7,000 line
+    remeasured = TODAY - timedelta(days=5)
+    remeasure(case, remeasured, Decimal("10000"))  # 5,000 a head, below the 7,000 line
     for member in case.household.members:
         member.labour_capacity = LabourCapacity.NONE.value
     village = world.users["village_a"]
     with pytest.raises(TransitionRefused) as info:
         procedure.propose(village, case.id, natural=False, guarantees_secure=True,
                             rigid_spending_resolved=True, today=TODAY)
-    assert "未超过监测范围" in str(info.value) and "整户无劳动能力" in str(info.value)
+    assert (f"{remeasured.year}年家庭人均纯收入5,000.00元（{remeasured.isoformat()}核定），未超过当年监测范围7,000元"
+            in str(info.value))
+    assert "整户无劳动能力" in str(info.value)
     panel = procedure.conditions(village, case, TODAY)
     assert panel.income == "5,000.00" and panel.line == "7,000" and panel.income_above is False
+    assert panel.income_year == f"{remeasured.year}年（{remeasured.isoformat()}核定）" and panel.income_since == ""
     assert panel.without_labour and panel.on_list and "列入拟风险消除名单" in panel.evaluation
 
 

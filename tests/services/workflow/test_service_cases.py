@@ -8,12 +8,13 @@ from sqlalchemy import select, text
 
 from core.extensions import db
 from domain.deadlines import quarter_code
-from domain.enums import CaseSource
+from domain.enums import CaseSource, IncomeSource
 from domain.evidence import ELIMINATION_PAPERS
 from domain.workflow import Action, TransitionRefused
 from factories import build_world, household, new_id
 from models import AuditLog, Evaluation
 from services.errors import NotFound, ValidationFailed
+from services.households import incomes
 from services.regions import settings
 from services.workflow import cases
 from services.workflow.cases import Evidence, StepInput
@@ -230,7 +231,8 @@ def test_event_comments_are_encrypted_and_transitions_audited(world, today):
     assert entry.detail == "accept: reported->received" and entry.object_id == str(case.id)
 
 
-def _monitored_case(world, start):
+def _monitored_case(world, start, remeasured_on=None, net_income=Decimal("30000")):
+    """Included on ``start + 11``; the income (收入台账) measured again on ``remeasured_on``."""
     h = household(world.grid_a1, start, size=2, net_income=Decimal("30000"))
     case = cases.open_case(None, h.region, CaseSource.SELF_REPORT, today=start, household=h)
     run(world, case, identification(world, start) + [
@@ -238,6 +240,9 @@ def _monitored_case(world, start):
         ("cadre_a", Action.FIRST_VISIT, 14, {}),
         ("village_a", Action.MAKE_HELP_PLAN, 18, {}),
     ], start)
+    if remeasured_on is not None:
+        incomes.record_income(None, h, year=remeasured_on.year, measured_on=remeasured_on, net_total=net_income,
+                              source=IncomeSource.STAFF, today=remeasured_on)
     return case, h
 
 
@@ -259,19 +264,21 @@ def test_elimination_is_blocked_before_the_minimum_period(world, today):
 
 def test_elimination_is_blocked_below_the_line_and_for_households_without_labour(world, today):
     start = today - timedelta(days=400)
-    case, h = _monitored_case(world, start)
-    h.net_income = Decimal("10000")  # 5,000 per person, below the 7,000 line
+    remeasured = today - timedelta(days=60)
+    case, h = _monitored_case(world, start, remeasured, Decimal("10000"))  # 5,000 per person, below 7,000
     for m in h.members:
         m.labour_capacity = "none"
     put_on_list(world, case, today)
     with pytest.raises(TransitionRefused) as info:
         cases.perform(world.users["village_a"], case.id, Action.PROPOSE_ELIMINATION, StepInput(), today=today)
-    assert "未超过监测范围" in str(info.value) and "整户无劳动能力" in str(info.value)
+    assert (f"{remeasured.year}年家庭人均纯收入5,000.00元（{remeasured.isoformat()}核定），未超过当年监测范围7,000元"
+            in str(info.value))
+    assert "整户无劳动能力" in str(info.value)
 
 
 def test_full_elimination_by_five_steps_then_lookback_revert(world, today):
     start = today - timedelta(days=400)
-    case, _ = _monitored_case(world, start)
+    case, _ = _monitored_case(world, start, today - timedelta(days=60))
     day = today - timedelta(days=30)
     put_on_list(world, case, day)
     run(world, case, [
@@ -294,7 +301,7 @@ def test_full_elimination_by_five_steps_then_lookback_revert(world, today):
 
 def test_only_the_original_verifier_verifies_elimination(world, today):
     start = today - timedelta(days=400)
-    case, _ = _monitored_case(world, start)
+    case, _ = _monitored_case(world, start, today - timedelta(days=60))
     put_on_list(world, case, today)
     run(world, case, [("village_a", Action.PROPOSE_ELIMINATION, 0, {})], today)
     other = world.users["cadre_a"]
