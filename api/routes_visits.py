@@ -18,7 +18,7 @@ from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
 
 TAG = "走访"
-PHOTO_CACHE = "private, max-age=86400"
+PHOTO_CACHE = "no-store"  # a family's photo is personal data: the phone keeps its own copy, not the browser cache
 UUID_PARAM = {"client_uuid": "手机上生成的编号（UUID）"}
 
 

@@ -13,7 +13,7 @@ import models  # noqa: F401  (registers every table on the metadata)
 from api import bp as api_bp
 from core.config import decode_data_key, load_config
 from core.crypto import DataProtector
-from core import logscrub
+from core import boundary, logscrub
 from core.extensions import compress, csrf, db, limiter, login_manager, migrate
 from core.filestore import STORE_EXTENSION, make_store
 from domain.workflow import TransitionRefused
@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 template_folder=None, static_folder=None)
     app.config.update(load_config(app.instance_path, overrides=test_config))
+    boundary.install(app)
     os.makedirs(app.instance_path, exist_ok=True)
     proxies = app.config["SHOUDI_TRUSTED_PROXIES"]
     if proxies:
@@ -143,6 +144,12 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
         return _error(400, "csrf", "页面已过期，请刷新后重新提交")
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        db.session.rollback()
+        message = exc.description if exc.description == boundary.NUL_MESSAGE else "提交的内容无法识别，请检查后重新提交"
+        return _error(400, "bad_request", message)
 
     @app.errorhandler(405)
     def method_not_allowed(exc):

@@ -43,7 +43,7 @@ def test_photo_upload_is_idempotent(client, grid):
 
     image = client.get(body["url"], headers=grid)
     assert image.status_code == 200 and image.mimetype == "image/jpeg" and image.data[:2] == b"\xff\xd8"
-    assert image.headers["Cache-Control"] == "private, max-age=86400"
+    assert image.headers["Cache-Control"] == "no-store"
     thumb = client.get(body["thumb_url"], headers=grid)
     assert thumb.status_code == 200 and len(thumb.data) < len(image.data)
 

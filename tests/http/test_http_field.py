@@ -333,7 +333,7 @@ def test_service_worker_is_javascript_never_cached_and_names_the_hashed_shell(ap
     response = app.test_client().get("/field/sw.js")  # no login: it holds no personal data
     assert response.status_code == 200
     assert response.mimetype == "application/javascript"
-    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Cache-Control"] == "no-store"
     source = text_of(response)
     assert "/*SHELL_ASSETS*/" not in source
     shell = re.search(r"var SHELL = (\[[^\]]*\]);", source).group(1)

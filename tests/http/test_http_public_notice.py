@@ -38,7 +38,7 @@ def test_village_staff_print_the_identification_notice(app, scene):
     assert PHONE_A1 not in page and PHONE_A1[:3] + "****" + PHONE_A1[-4:] not in page
     assert _masked(scene.id_village_b) not in page and _masked(scene.id_not_listed) not in page
     assert "VILLAGE_A" in page and STAFF_PHONE in page  # whom to tell of an objection
-    assert "office-notice." in page and 'onclick="window.print()"' in page
+    assert "office-notice." in page and 'data-print' in page and "/assets/print." in page
     assert "青山村村民委员会" in page
     rows = audit_rows(object_type="notice")
     assert [(r.action, r.object_id, r.detail) for r in rows] == [
