@@ -137,3 +137,39 @@ def test_a_person_who_married_out_is_registered_anew_where_the_file_says(world):
     gone = db.session.get(Member, old_row)
     assert gone.household.code == "H001" and gone.status == "married_out" and gone.id_number == bride_id
     assert gone.id_number_index is None  # released: one person is present in one household
+
+
+def test_the_monitored_list_has_the_monitored_households_with_when_and_where_they_are(world):
+    from office_support import drive, new_case  # noqa: E402 (the workflow's own steps make the case)
+    from domain.workflow import CaseState
+    import_register(world.users["county"], _xlsx([_row("H009", "丙", new_id(), "户主", 户类型="一般农户")]),
+                    today=TODAY, dry_run=False)
+    case = drive(world, new_case(world, date(2026, 3, 2)), CaseState.HELPING, date(2026, 3, 2))
+    db.session.commit()
+    data, households, people = register_xlsx(world.users["county"], register_list.Filters(), TODAY, monitored=True)
+    assert (households, people) == (1, case.household.size)
+    table = [[c.value for c in row] for row in load_workbook(io.BytesIO(data)).active.iter_rows()]
+    assert table[0][0].startswith("监测对象名单") and table[1][-2:] == ["纳入监测时间", "当前环节"]
+    row = dict(zip(table[1], table[2]))
+    assert row["户类型"] == "监测户" and row["纳入监测时间"] == case.identified_on.isoformat()
+    assert row["当前环节"] == "帮扶中"
+    again = import_register(world.users["county"], data, today=TODAY, dry_run=True)  # the extra columns are ignored
+    assert (again.problems, again.count("unchanged")) == ([], 1)
+
+
+def test_a_local_code_matches_its_household_and_an_unknown_one_is_a_row_error(world):
+    import_register(world.users["county"], _xlsx([_row("H001", "甲", new_id(), "户主")]), today=TODAY, dry_run=False)
+    db.session.commit()
+    registered = db.session.execute(select(Household)).scalar_one()
+    registered.code = None  # as if registered here, from a clue
+    db.session.commit()
+    head_id = registered.head.id_number
+    report = import_register(world.users["county"], _xlsx([_row(f"本地{registered.id:08d}", "甲", head_id, "户主")]),
+                             today=TODAY, dry_run=False)
+    assert (report.problems, report.count("unchanged")) == ([], 1)
+    db.session.commit()
+    assert db.session.get(Household, registered.id).code is None  # a local code is never stored
+    unknown = import_register(world.users["county"], _xlsx([_row("本地00009999", "乙", new_id(), "户主")]),
+                              today=TODAY, dry_run=True)
+    assert [(p.line, p.column, p.reason) for p in unknown.problems] == [
+        (2, "户编号", "户编号“本地00009999”不是本系统登记的农户")]
