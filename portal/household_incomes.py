@@ -14,7 +14,7 @@ from flask import g, request
 from domain import income
 from models import Household, User
 from services.households import incomes
-from services.households.incomes import IncomeRow
+from services.households.incomes import IncomeRow, VisitIncome
 from services.regions import settings
 
 # The form's amount fields, in the order they are asked: income, then rigid spending.
@@ -28,7 +28,7 @@ class IncomeSection:
     household_id: int
     rows: tuple[IncomeRow, ...]
     may_edit: bool
-    visit_status: dict[int, str]      # visit id → pending / confirmed / superseded
+    visits: dict[int, VisitIncome]    # by visit id: its income answers and whether they are in
     notice: str = ""
     confirm_errors: dict[int, str] = field(default_factory=dict)
 
@@ -39,7 +39,7 @@ def section(actor: User, household: Household) -> IncomeSection:
     rows = incomes.income_rows(household, settings.monitoring_lines_for(household.region)) if household.incomes else []
     return IncomeSection(
         household_id=household.id, rows=tuple(rows), may_edit=incomes.may_record(actor),
-        visit_status=incomes.visit_statuses(household), notice=notice_from(request.args),
+        visits=incomes.visit_incomes(household), notice=notice_from(request.args),
         confirm_errors=g.get("income_confirm_errors") or {})
 
 

@@ -11,7 +11,7 @@ eligibility measurement, kept by ``_sync_household`` whenever a record changes â
 - ``confirm_visit_income``: village, township and county staff take a visit's income answers
   into the record of the visit's year, measured on the visit's day. A visit already taken in
   is not taken twice; a visit older than what the year's record already holds is not taken.
-- ``income_rows`` and ``visit_statuses`` are what the household page shows.
+- ``income_rows`` and ``visit_incomes`` are what the household page shows.
 
 Services never commit; the request's unit of work does.
 """
@@ -208,16 +208,39 @@ def confirm_visit_income(actor: User, visit_id: int, today: date, *,
     return Confirmation(saved, already=False)
 
 
-def visit_statuses(household: Household) -> dict[int, str]:
-    """For each visit of the household that recorded income: pending, confirmed or superseded."""
-    rows = db.session.execute(select(Visit.id, Visit.visited_at).where(
+@dataclass(frozen=True)
+class VisitIncome:
+    """A visit's income answers as the household page shows them beside the visit."""
+
+    status: str                          # pending, confirmed or superseded
+    items: tuple[tuple[str, str], ...]   # (label, "23,456 å…ƒ") of the items answered
+    net_income: str
+    household_size: int | None
+
+
+def visit_incomes(household: Household) -> dict[int, VisitIncome]:
+    """For each visit of the household that recorded income: its answers, and where they stand
+    against the record of the visit's year."""
+    rows = db.session.execute(select(Visit.id, Visit.visited_at, Visit.income_items, Visit.net_income,
+                                     Visit.household_size).where(
         Visit.household_id == household.id, Visit.income_items.is_not(None))).all()
     by_year = {r.year: r for r in household.incomes}
-    statuses = {}
-    for visit_id, visited_at in rows:
+    found = {}
+    for visit_id, visited_at, typed, net, size in rows:
         day = visited_at.astimezone(WORK_TZ).date()
-        statuses[visit_id] = _visit_status(day, visit_id, by_year.get(day.year))
-    return statuses
+        amounts, _ = income.read_items({key: value for key, value in json.loads(typed).items()
+                                        if key in income.LABELS})
+        found[visit_id] = VisitIncome(
+            status=_visit_status(day, visit_id, by_year.get(day.year)),
+            items=tuple((label, _money(amounts[key])) for key, label in income.SOURCES + (income.COSTS,)
+                        if amounts.get(key) is not None),
+            net_income=_money(net) if net is not None else "", household_size=size)
+    return found
+
+
+def visit_statuses(household: Household) -> dict[int, str]:
+    """For each visit of the household that recorded income: pending, confirmed or superseded."""
+    return {visit_id: found.status for visit_id, found in visit_incomes(household).items()}
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -174,6 +174,8 @@ def test_staff_confirm_a_visits_income_once(app, scene):
     html = _page(app, "village_a", scene["household"])
     visit_block = html[html.index(f'id="visit-{scene["visit"]}"'):]
     assert 'data-testid="confirm-income"' in visit_block[:3000]
+    assert ("走访填写：工资性收入 23,456 元、生产经营性收入 4,000 元、生产经营性支出 1,000 元；"
+            "家庭纯收入 26,456 元（2 人）") in visit_block[:3000]
     url = f"/households/{scene['household']}/visits/{scene['visit']}/confirm-income"
     done = client.post(url)
     assert done.status_code == 303

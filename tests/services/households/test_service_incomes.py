@@ -151,6 +151,9 @@ def test_staff_confirm_a_visit_into_its_years_record_once(world):
     _record(h, 2026, date(2026, 3, 31), {"wages": "10000", "medical_spending": "6000"})
     visit = _visit(world, h, VISITED, {"wages": "20,000", "business": "5000", "business_costs": "1000"}, size=3)
     assert incomes.visit_statuses(h) == {visit.id: incomes.PENDING}
+    shown = incomes.visit_incomes(h)[visit.id]
+    assert shown.items == (("工资性收入", "20,000 元"), ("生产经营性收入", "5,000 元"), ("生产经营性支出", "1,000 元"))
+    assert (shown.net_income, shown.household_size) == ("24,000 元", 3)
     done = incomes.confirm_visit_income(world.users["village_a"], visit.id, TODAY, household_id=h.id)
     record = done.record
     assert not done.already
