@@ -68,6 +68,8 @@ def add(kind: str, **payload) -> int:
 
 @event.listens_for(db.session, "after_commit")
 def _after_commit(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (SQLAlchemy says "commit"): the real commit is still to come
     ids = session.info.pop(_SESSION_KEY, None)
     if not ids:
         return

@@ -64,6 +64,15 @@ def test_a_side_effect_happens_after_commit_and_only_once(app):
     assert DONE == [1]
 
 
+def test_a_released_savepoint_is_not_the_commit(app):
+    outbox.add("test.record", n=5)
+    with db.session.begin_nested():  # a savepoint, as a flush checked for duplicates uses
+        outbox.add("test.record", n=6)
+    assert DONE == []  # SQLAlchemy calls the release a commit; nothing is done before the real one
+    db.session.commit()
+    assert sorted(DONE) == [5, 6]
+
+
 def test_rolled_back_work_has_no_side_effect(app):
     outbox.add("test.record", n=2)
     db.session.rollback()
