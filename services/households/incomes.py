@@ -125,6 +125,25 @@ def record_income(actor: User | None, household: Household, *, year: int, measur
     return record
 
 
+def take_national_total(household: Household, net_total: Decimal, *, household_size: int, today: date) -> None:
+    """The national file's 家庭纯收入 as this year's record, measured on the day of the import
+    (the file carries no date of its own), replacing what this year's record held.
+
+    For the register import's batches: the household comes with its records loaded (or is new,
+    with none); nothing is flushed, locked or audited here — the import audits the household
+    with 家庭纯收入 among the fields that changed, and only calls this when the total changed."""
+    wanted = {**dict.fromkeys(AMOUNTS), "net_income": net_total, "measured_on": today,
+              "period_start": income.period_start(today), "household_size": max(1, household_size),
+              "source": IncomeSource.IMPORT.value, "visit_id": None, "recorded_by_id": None}
+    record = next((r for r in household.incomes if r.year == today.year), None)
+    if record is None:
+        household.incomes.append(HouseholdIncome(year=today.year, **wanted))
+    else:
+        for key, value in wanted.items():
+            setattr(record, key, value)
+    _sync_household(household, list(household.incomes))
+
+
 def _lock_and_load(household: Household) -> list[HouseholdIncome]:
     """The household's records as committed now. On PostgreSQL the household's row is locked
     first, so two people saving its records at once are taken one after the other (the second

@@ -5,7 +5,7 @@ registration) uses them too."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from datetime import date
 
 from sqlalchemy import func, select
@@ -198,19 +198,6 @@ def release(departed: list[Member]) -> None:
         db.session.flush()
 
 
-def _money(errors: dict, key: str, value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        errors[key] = "金额应为数字（元）"
-        return None
-    if amount < 0:
-        errors[key] = "金额不能为负数"
-    return amount
-
-
 def flush_checked() -> None:
     """Write the pending changes now. An ID number or 户编号 that another request registered a
     moment ago (after this one checked) is refused with a message, not a database error."""
@@ -227,10 +214,10 @@ def register_household(actor: User | None, region: Region, members: list[MemberI
                        today: date, address: str = "", code: str | None = None,
                        attribute: str = HouseholdAttribute.ORDINARY.value,
                        monitoring_category: str | None = None, risk_types: list[str] = (),
-                       key_groups: list[str] = (), net_income=None, last_year_income=None,
-                       rigid_spending=None, sanitary_toilet: bool | None = None,
+                       key_groups: list[str] = (), sanitary_toilet: bool | None = None,
                        housing_safe: bool | None = None, water_safe: bool | None = None) -> Household:
-    """Register a household. The first member with relation 户主 is the head."""
+    """Register a household. The first member with relation 户主 is the head. Its income is
+    recorded by year afterwards (``services.households.incomes``)."""
     errors: dict[str, str] = {}
     if region.level_enum not in (RegionLevel.VILLAGE, RegionLevel.GRID):
         errors["region"] = "农户应登记在村或网格下"
@@ -244,9 +231,6 @@ def register_household(actor: User | None, region: Region, members: list[MemberI
     facts = validate_household_facts(errors, address=address, code=code, attribute=attribute,
                                      monitoring_category=monitoring_category, risk_types=risk_types,
                                      key_groups=key_groups)
-    incomes = {k: _money(errors, k, v) for k, v in (("net_income", net_income),
-                                                    ("last_year_income", last_year_income),
-                                                    ("rigid_spending", rigid_spending))}
     cleaned = [_validate_member(m, f"members[{i}]", errors, today) for i, m in enumerate(members)]
     seen: dict[str, int] = {}
     departed: list[Member] = []
@@ -265,7 +249,7 @@ def register_household(actor: User | None, region: Region, members: list[MemberI
     release(departed)
 
     household = Household(region=region, sanitary_toilet=sanitary_toilet, housing_safe=housing_safe,
-                          water_safe=water_safe, **facts, **incomes)
+                          water_safe=water_safe, **facts)
     for c in cleaned:
         id_number, phone = c.pop("id_number"), c.pop("phone")
         member = Member(is_head=c["relation"] == Relation.HEAD.value, **c)

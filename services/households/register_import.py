@@ -30,7 +30,7 @@ from models import Household, Member, User
 from models.personal import ID_NUMBER, PHONE, blind_index
 from services.accounts import scoping
 from services.errors import PermissionDenied, ValidationFailed
-from services.households import register_file
+from services.households import incomes, register_file
 from services.households.register_places import Places
 from services.platform import audit
 
@@ -124,7 +124,7 @@ def import_register(actor: User, content: bytes, *, today: date, dry_run: bool,
         if progress is not None:
             progress(total, total, "正在写入…")
         for start in range(0, len(accepted), BATCH):
-            _write_batch(actor, accepted[start:start + BATCH], places)
+            _write_batch(actor, accepted[start:start + BATCH], places, today)
     report.problems.sort(key=lambda p: (p.line, p.column))
     audit.record(actor, "import_register" if not dry_run else "import_register_preview", "household", None,
                  f"new={report.count('new')} updated={report.count('updated')} "
@@ -160,15 +160,17 @@ def _registered(batch: list[HouseholdDraft]) -> tuple[dict, dict, dict]:
     of each person's ID number."""
     by_code = {h.code: h for h in db.session.execute(
         select(Household).where(Household.code.in_([d.code for d in batch]))
-        .options(selectinload(Household.members))).scalars()}
+        .options(selectinload(Household.members), selectinload(Household.incomes))).scalars()}
     local_ids = [i for i in (local_household_id(d.code) for d in batch) if i is not None]
     if local_ids:
         by_code.update({local_code(h.id): h for h in db.session.execute(
-            select(Household).where(Household.id.in_(local_ids)).options(selectinload(Household.members))).scalars()})
+            select(Household).where(Household.id.in_(local_ids))
+            .options(selectinload(Household.members), selectinload(Household.incomes))).scalars()})
     indexes = {p.id_number: blind_index(ID_NUMBER, p.id_number) for d in batch for p in d.people}
     members = {m.id_number_index: m for m in db.session.execute(
         select(Member).where(Member.id_number_index.in_(list(indexes.values())))
-        .options(selectinload(Member.household).selectinload(Household.members))).scalars()}
+        .options(selectinload(Member.household).options(selectinload(Household.members),
+                                                         selectinload(Household.incomes)))).scalars()}
     return by_code, members, indexes
 
 
@@ -188,10 +190,11 @@ def _departed_here(member: Member | None, household: Household | None) -> bool:
             and household is not None and member.household_id == household.id)
 
 
-def _write_batch(actor: User, batch: list[HouseholdDraft], places: Places) -> None:
+def _write_batch(actor: User, batch: list[HouseholdDraft], places: Places, today: date) -> None:
     by_code, members, indexes = _registered(batch)
     written = [_apply(actor, draft, _matched(draft, by_code, members, indexes),
-                      places.resolve(draft.place).region, members, indexes, write=True) for draft in batch]
+                      places.resolve(draft.place).region, members, indexes, write=True, today=today)
+               for draft in batch]
     db.session.flush()  # the new households' ids, for the audit
     for outcome, household in written:
         audit.record(actor, "import_create" if outcome.status == "new" else "import_update", "household",
@@ -272,7 +275,7 @@ def _check_batch(actor: User, batch: list[HouseholdDraft], places: Places, heade
 
 
 def _apply(actor: User, draft: HouseholdDraft, household: Household | None, region, members: dict,
-           indexes: dict, write: bool) -> tuple[HouseholdOutcome, Household | None]:
+           indexes: dict, write: bool, today: date | None = None) -> tuple[HouseholdOutcome, Household | None]:
     """Compare the draft with what is registered and, when ``write``, make them agree; the
     outcome, and the household (made, when new and written)."""
     place = region.name
@@ -287,9 +290,12 @@ def _apply(actor: User, draft: HouseholdDraft, household: Household | None, regi
             household = Household(region=region, code=draft.code,
                                   attribute=wanted["attribute"] or HouseholdAttribute.ORDINARY.value,
                                   monitoring_category=wanted["monitoring_category"],
-                                  risk_types=wanted["risk_types"] or [], net_income=draft.net_income,
+                                  risk_types=wanted["risk_types"] or [],
                                   risk_eliminated=facts.risk_eliminated, risk_eliminated_on=facts.eliminated_on)
             db.session.add(household)
+            if draft.net_income is not None:
+                incomes.take_national_total(household, draft.net_income, household_size=len(draft.people),
+                                            today=today)
     else:
         changed = [k for k, v in wanted.items() if v is not None and getattr(household, k) != v]
         if household.code != draft.code and local_household_id(draft.code) is None:
@@ -298,7 +304,11 @@ def _apply(actor: User, draft: HouseholdDraft, household: Household | None, regi
                                    [HOUSEHOLD_FIELDS.get(k, "户编号") for k in changed])
         if write:
             for key in changed:
-                setattr(household, key, draft.code if key == "code" else wanted[key])
+                if key == "net_income":
+                    incomes.take_national_total(household, draft.net_income, household_size=len(draft.people),
+                                                today=today)
+                else:
+                    setattr(household, key, draft.code if key == "code" else wanted[key])
     member_changes: list[str] = []
     for person in draft.people:
         member = members.get(indexes[person.id_number])

@@ -7,7 +7,8 @@ from core.extensions import db
 from factories import build_world, household, new_id
 from models import AuditLog, Member
 from services.errors import NotFound, ValidationFailed
-from services.households import records
+from domain.enums import IncomeSource
+from services.households import incomes, records
 from services.households.records import MemberInput
 
 
@@ -25,7 +26,9 @@ def test_register_household_with_members_and_masked_views(app, today):
         [_head(id_number=id_number, phone="13912345678", health="chronic", health_detail="高血压"),
          MemberInput(name="王小", relation="child", labour_capacity="none", schooling="compulsory",
                      health="disabled", disability_grade=2)],
-        today=today, address="青山村5号", net_income="9600.50")
+        today=today, address="青山村5号")
+    incomes.record_income(None, h, year=today.year, measured_on=today, net_total="9600.50",
+                          source=IncomeSource.STAFF, today=today)
     db.session.flush()
     db.session.expire_all()
     assert h.size == 2 and h.head.name == "王大山"
@@ -84,9 +87,10 @@ def test_no_plaintext_personal_data_in_the_raw_database(app, today):
     """Read every text column of every table straight from the database."""
     world = build_world()
     id_number, phone = new_id(), "13987654321"
-    records.register_household(
-        None, world.grid_a1, [_head(id_number=id_number, phone=phone, health_detail="尿毒症透析")],
-        today=today, net_income="8765.43", rigid_spending="45678.90")
+    h = records.register_household(
+        None, world.grid_a1, [_head(id_number=id_number, phone=phone, health_detail="尿毒症透析")], today=today)
+    incomes.record_income(None, h, year=today.year, measured_on=today, source=IncomeSource.STAFF, today=today,
+                          items={"wages": "8765.43", "medical_spending": "45678.90"})
     db.session.commit()
     dump = []
     with db.engine.connect() as conn:
@@ -140,8 +144,12 @@ def test_assessment_uses_the_regions_line_for_the_year(app, today):
     world = build_world()
     h = records.register_household(
         None, world.grid_a1, [_head(), MemberInput(name="妻", relation="spouse", labour_capacity="weak")],
-        today=today, net_income="15000", last_year_income="16000", rigid_spending="20000",
-        key_groups=["disabled"])
+        today=today, key_groups=["disabled"])
+    last_year = today.replace(year=today.year - 1)
+    incomes.record_income(None, h, year=last_year.year, measured_on=last_year, net_total="16000",
+                          source=IncomeSource.STAFF, today=today)
+    incomes.record_income(None, h, year=today.year, measured_on=today, source=IncomeSource.STAFF, today=today,
+                          items={"wages": "15000", "medical_spending": "20000"})
     result = records.assess_household(h, today)
     assert result.in_scope and result.per_capita == Decimal("7500.00") and result.line == Decimal("7000")
     assert [r.code for r in result.reasons] == ["rigid_spending"]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from domain.enums import MemberStatus
+from domain.validation import parse_id_number
 from factories import build_world, new_id
 from models import Household, Member
 from models.personal import ID_NUMBER, blind_index
@@ -52,7 +53,8 @@ def _member(id_number) -> Member:
 
 def test_every_column_of_the_national_file_is_stored_and_exported_back(world):
     head_id, wife_id = new_id(), new_id(birth=date(1972, 3, 1))
-    rows = [_row("H001", "王大山", head_id, "户主", 人数=2, 性别="男", 民族="汉族", 文化程度="初中", 务工状况="省外务工",
+    head_gender = parse_id_number(head_id).gender  # new_id's sequence decides it
+    rows = [_row("H001", "王大山", head_id, "户主", 人数=2, 性别=head_gender, 民族="汉族", 文化程度="初中", 务工状况="省外务工",
                  **{"务工时间（月）": 9, "是否参加城乡居民基本医疗保险": "是", "是否享受低保": "否", "是否特困供养": "否",
                     "人均纯收入（元）": "8,500", "是否风险消除": "是", "风险消除时间": "2025-06-30"}),
             _row("H001", "李秀英", wife_id, "配偶", 民族="回族", 文化程度="小学",
@@ -62,10 +64,13 @@ def test_every_column_of_the_national_file_is_stored_and_exported_back(world):
     db.session.commit()
     household = db.session.execute(select(Household)).scalar_one()
     assert household.net_income == Decimal("17000.00")  # 人均 8,500 × 人数 2
+    [record] = household.incomes  # 收入台账: this year's record, measured on the day of the import
+    assert (record.year, record.measured_on, record.source, record.household_size) == (2026, TODAY, "import", 2)
+    assert record.net_income == Decimal("17000.00") and record.wages is None
     assert (household.risk_eliminated, household.risk_eliminated_on) == (True, date(2025, 6, 30))
     head = _member(head_id)
     assert (head.gender, head.ethnicity, head.education, head.work_status, head.work_months) == (
-        "male", "汉族", "初中", "省外务工", 9)
+        {"男": "male", "女": "female"}[head_gender], "汉族", "初中", "省外务工", 9)
     assert (head.medical_insured, head.minimum_living, head.extreme_poverty) == (True, False, False)
     wife = _member(wife_id)
     assert (wife.ethnicity, wife.minimum_living, wife.extreme_poverty, wife.work_months) == ("回族", True, None, None)
@@ -73,9 +78,11 @@ def test_every_column_of_the_national_file_is_stored_and_exported_back(world):
     data, _, _ = register_xlsx(world.users["county"], register_list.Filters(), TODAY)
     table = [[c.value for c in row] for row in load_workbook(io.BytesIO(data)).active.iter_rows()]
     first, second = dict(zip(table[1], table[2])), dict(zip(table[1], table[3]))
-    assert (first["人数"], first["性别"], first["民族"], first["务工状况"], first["务工时间（月）"]) == (2, "男", "汉族", "省外务工", 9)
+    assert (first["人数"], first["性别"], first["民族"], first["务工状况"], first["务工时间（月）"]) == (
+        2, head_gender, "汉族", "省外务工", 9)
     assert (first["人均纯收入（元）"], first["是否风险消除"], first["风险消除时间"]) == (8500, "是", "2025-06-30")
-    assert (second["性别"], second["是否享受低保"], second["是否特困供养"], second["人数"]) == ("女", "是", None, None)
+    assert (second["性别"], second["是否享受低保"], second["是否特困供养"], second["人数"]) == (
+        parse_id_number(wife_id).gender, "是", None, None)
     again = import_register(world.users["county"], data, today=TODAY, dry_run=True)
     assert (again.problems, again.warnings, again.count("unchanged"), again.people("unchanged")) == ([], [], 1, 2)
 
