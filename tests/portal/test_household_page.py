@@ -14,7 +14,8 @@ from sqlalchemy import event, select
 
 import factories
 from core.extensions import db
-from domain.enums import CaseSource, Health, HouseholdAttribute, LabourCapacity, MeasureStatus, Relation
+from domain.enums import (CaseSource, Health, HouseholdAttribute, IncomeSource, LabourCapacity, MeasureStatus,
+                          Relation)
 from domain.workflow import Action, CaseState
 from models import AuditLog, Case, Household, Measure, PlanMeasure, Visit
 from office_support import PDF, drive, put_on_elimination_list, review
@@ -22,7 +23,7 @@ from portal import household_page
 from services.errors import NotFound
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
-from services.households import records
+from services.households import incomes, records
 from services.households.history import READS_SHOWN
 from services.households.records import MemberInput
 from services.workflow import cases
@@ -67,8 +68,12 @@ def _register(world, *, size_extra: int = 0) -> tuple[Household, str, str]:
     h = records.register_household(
         None, world.grid_a1, members, today=START, address="青山村一组18号", code=f"HH-{uuid.uuid4().hex[:6]}",
         attribute=HouseholdAttribute.MONITORED.value, monitoring_category="marginal",
-        risk_types=["illness", "disability"], key_groups=["disabled"], net_income="15000",
-        last_year_income="21000", rigid_spending="9000")
+        risk_types=["illness", "disability"], key_groups=["disabled"])
+    # 收入台账: last year's record, and this year's with 9,000 of medical spending beside it.
+    incomes.record_income(None, h, year=START.year - 1, measured_on=START.replace(year=START.year - 1),
+                          net_total="21000", source=IncomeSource.STAFF, today=START)
+    incomes.record_income(None, h, year=START.year, measured_on=START, source=IncomeSource.STAFF, today=START,
+                          items={"wages": "15000", "medical_spending": "9000"})
     h.sanitary_toilet = False
     return h, head_id, child_id
 
