@@ -1,7 +1,7 @@
 """Database models. Importing this package registers every table on ``db.metadata``."""
 from models.audit import AuditLog
 from models.case import Case, CaseEvent, EventEvidence
-from models.farmer import FormSubmission, PolicyText, ScanCount
+from models.farmer import ConsentWording, FormSubmission, PolicyText, ScanCount
 from models.fieldwork import ApiToken, PhotoUpload, ScreeningRound, Visit
 from models.help import Evaluation, PlanMeasure
 from models.household import Household, HouseholdIncome, Member
@@ -13,7 +13,7 @@ from models.settings import MonitoringLine, RegionPolicy
 from models.user import User
 
 __all__ = [
-    "ApiToken", "AuditLog", "Case", "CaseEvent", "Evaluation", "EventEvidence", "FormSubmission", "Household", "HouseholdIncome", "Job", "Member",
+    "ApiToken", "AuditLog", "Case", "CaseEvent", "ConsentWording", "Evaluation", "EventEvidence", "FormSubmission", "Household", "HouseholdIncome", "Job", "Member",
     "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
     "ScreeningRound", "User", "Visit",
 ]

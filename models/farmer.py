@@ -1,7 +1,7 @@
 """Farmer-facing records: one-time form tokens, QR scan counts, and the editable 明白纸 text."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -20,6 +20,10 @@ class FormSubmission(db.Model):
     """
 
     __tablename__ = "form_submission"
+    __table_args__ = (
+        CheckConstraint("consent_channel IS NULL OR consent_channel IN ('self_report', 'proxy_report')",
+                        name="consent_channel_valid"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -32,6 +36,12 @@ class FormSubmission(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reported_on = mapped_column(Date)
     report = mapped_column(EncryptedText("form_submission.report"))
+    # Consent to process sensitive personal data (PIPL Art. 29): when, to which wording, by which
+    # channel, and for 代申报 the worker who took the farmer's spoken consent.
+    consent_at = mapped_column(UTCDateTime)
+    consent_version: Mapped[str | None] = mapped_column(ForeignKey("consent_wording.version"))
+    consent_channel: Mapped[str | None] = mapped_column(String(16))
+    consent_taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     case: Mapped[Case] = relationship()
     region: Mapped[Region | None] = relationship()
@@ -63,3 +73,14 @@ class PolicyText(db.Model):
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     region: Mapped[Region] = relationship()
+
+
+class ConsentWording(db.Model):
+    """Each version of the consent wording shown on the report forms, its text kept as shown,
+    so that a report's consent can be read back word for word."""
+
+    __tablename__ = "consent_wording"
+
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -42,6 +42,14 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(32), nullable=False, default=new_session_token)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at = mapped_column(UTCDateTime)
+    # Guessing (等保): wrong passwords in a row, and until when the account is locked after them.
+    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    locked_until = mapped_column(UTCDateTime)
+    # A password set by someone else (a new account, a reset, the demo's shared one) must be
+    # changed by its owner before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                       server_default="0")
+    password_changed_at = mapped_column(UTCDateTime)
 
     region: Mapped[Region] = relationship()
 
