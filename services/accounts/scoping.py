@@ -8,13 +8,14 @@ probed.
 from __future__ import annotations
 
 import functools
+from enum import Enum
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, bindparam, insert, or_, select
+from sqlalchemy import ColumnElement, Insert, Select, Table, and_, bindparam, false, insert, or_, select
 
 from core.extensions import db
 from domain.enums import Role
-from models import Case, Household, Member, Region, User
+from models import Case, Household, Member, PlanMeasure, Region, User
 from services.errors import NotFound
 
 T = TypeVar("T")
@@ -45,76 +46,138 @@ def region_condition(user: User):
     return _under(user)
 
 
-# Each query shape is written once, over a scope condition and the user's id, so the lookup of
-# one object by id below can be built once with parameters instead of on every request.
+class Reach(Enum):
+    """How far a role sees households, their members and cases (least privilege):
 
-def _regions(under, user_id, grid_worker: bool) -> Select:
+    - AREA: everything in the region subtree, and cases assigned to them personally
+      (village, township and county staff);
+    - OWN_CASES: the households of their grid, but only the cases assigned to them or that
+      they reported (grid workers);
+    - PAIRED: only the households paired with them and the cases assigned to them (pair cadres);
+    - DEPARTMENT: only the households and cases carrying a measure handed to their department,
+      in their county (department officers), and never as full records (``FULL_RECORD``);
+    - NOTHING: no household, member or case at all (admins administer accounts and regions).
+    Regions and staff accounts are always the region subtree.
+    """
+
+    AREA = "area"
+    OWN_CASES = "own_cases"
+    PAIRED = "paired"
+    DEPARTMENT = "department"
+    NOTHING = "nothing"
+
+
+_REACH = {Role.GRID_WORKER: Reach.OWN_CASES, Role.PAIR_CADRE: Reach.PAIRED, Role.DEPARTMENT: Reach.DEPARTMENT,
+          Role.ADMIN: Reach.NOTHING}
+# Who may read a household's or a case's full record (decrypted numbers, health, income).
+FULL_RECORD = frozenset({Reach.AREA, Reach.OWN_CASES, Reach.PAIRED})
+
+
+def reach(user: User) -> Reach:
+    return _REACH.get(user.role_enum, Reach.AREA)
+
+
+# Each query shape is written once, over a scope condition, the user's id and department, so
+# the lookup of one object by id below can be built once with parameters instead of on every
+# request.
+
+def _assigned(user_id):
+    return or_(Case.verifier_id == user_id, Case.original_verifier_id == user_id,
+               Case.pair_cadre_id == user_id, Case.reported_by_id == user_id)
+
+
+def _household_condition(under, user_id, reach_: Reach, department):
+    if reach_ is Reach.NOTHING:
+        return false()
+    if reach_ is Reach.PAIRED:
+        return Household.id.in_(select(Case.household_id).where(Case.pair_cadre_id == user_id,
+                                                                 Case.household_id.is_not(None)))
+    if reach_ is Reach.DEPARTMENT:
+        carrying = (select(Case.household_id).join(PlanMeasure, PlanMeasure.case_id == Case.id)
+                    .where(PlanMeasure.department == department, Case.household_id.is_not(None)))
+        return and_(under, Household.id.in_(carrying))
+    return under
+
+
+def _regions(under, user_id, reach_: Reach, department) -> Select:
     return select(Region).where(under)
 
 
-def _households(under, user_id, grid_worker: bool) -> Select:
-    return select(Household).join(Region, Household.region_id == Region.id).where(under)
+def _households(under, user_id, reach_: Reach, department) -> Select:
+    return (select(Household).join(Region, Household.region_id == Region.id)
+            .where(_household_condition(under, user_id, reach_, department)))
 
 
-def _members(under, user_id, grid_worker: bool) -> Select:
+def _members(under, user_id, reach_: Reach, department) -> Select:
     return (select(Member).join(Household, Member.household_id == Household.id)
-            .join(Region, Household.region_id == Region.id).where(under))
+            .join(Region, Household.region_id == Region.id)
+            .where(_household_condition(under, user_id, reach_, department)))
 
 
-def _cases(under, user_id, grid_worker: bool) -> Select:
+def _cases(under, user_id, reach_: Reach, department) -> Select:
     """Cases in the subtree, plus those assigned to or reported by the user personally: a clue
-    reported for a whole village is verified by a grid worker bound to one of its grids.
-
-    Grid workers see only their own: the cases assigned to them or that they reported.
-    """
-    assigned = or_(Case.verifier_id == user_id, Case.original_verifier_id == user_id,
-                   Case.pair_cadre_id == user_id, Case.reported_by_id == user_id)
+    reported for a whole village is verified by a grid worker bound to one of its grids."""
     query = select(Case).join(Region, Case.region_id == Region.id)
-    return query.where(assigned) if grid_worker else query.where(or_(under, assigned))
+    if reach_ is Reach.NOTHING:
+        return query.where(false())
+    if reach_ in (Reach.OWN_CASES, Reach.PAIRED):
+        return query.where(_assigned(user_id))
+    if reach_ is Reach.DEPARTMENT:
+        carrying = select(PlanMeasure.case_id).where(PlanMeasure.department == department)
+        return query.where(under, Case.id.in_(carrying))
+    return query.where(or_(under, _assigned(user_id)))
 
 
-def _users(under, user_id, grid_worker: bool) -> Select:
+def _users(under, user_id, reach_: Reach, department) -> Select:
     return select(User).join(Region, User.region_id == Region.id).where(under)
 
 
-def _grid_worker(user: User) -> bool:
-    return user.role == Role.GRID_WORKER.value
+def _args(user: User) -> tuple:
+    return _under(user), user.id, reach(user), user.department
 
 
 def regions(user: User) -> Select:
-    return _regions(_under(user), user.id, _grid_worker(user))
+    return _regions(*_args(user))
 
 
 def households(user: User) -> Select:
-    return _households(_under(user), user.id, _grid_worker(user))
+    return _households(*_args(user))
 
 
 def members(user: User) -> Select:
-    return _members(_under(user), user.id, _grid_worker(user))
+    return _members(*_args(user))
 
 
 def cases(user: User) -> Select:
-    return _cases(_under(user), user.id, _grid_worker(user))
+    return _cases(*_args(user))
 
 
 def users(user: User) -> Select:
-    return _users(_under(user), user.id, _grid_worker(user))
+    return _users(*_args(user))
+
+
+def counted_cases(user: User) -> Select:
+    """The cases a user's statistics count: figures, never rows, so a department officer, a
+    pair cadre and an admin count their whole area; a grid worker counts their own cases."""
+    counted = Reach.OWN_CASES if reach(user) is Reach.OWN_CASES else Reach.AREA
+    return _cases(_under(user), user.id, counted, user.department)
 
 
 _SHAPES = {Household: _households, Member: _members, Case: _cases, Region: _regions, User: _users}
 
 
 @functools.cache
-def _by_id(model: type, grid_worker: bool) -> Select:
+def _by_id(model: type, reach_: Reach) -> Select:
     """The scoped lookup of one ``model`` by id, with its values as parameters: built once, its
     SQL compiled once (building it anew cost about half of each lookup's time)."""
-    query = _SHAPES[model](_subtree(bindparam("scope_prefix")), bindparam("scope_user_id"), grid_worker)
+    query = _SHAPES[model](_subtree(bindparam("scope_prefix")), bindparam("scope_user_id"), reach_,
+                           bindparam("scope_department"))
     return query.where(model.id == bindparam("object_id"))
 
 
 @functools.cache
-def _id_by_id(model: type, grid_worker: bool) -> Select:
-    return _by_id(model, grid_worker).with_only_columns(model.id)
+def _id_by_id(model: type, reach_: Reach) -> Select:
+    return _by_id(model, reach_).with_only_columns(model.id)
 
 
 # Ids are 32-bit integers in the database; PostgreSQL refuses a larger one as a parameter.
@@ -122,14 +185,15 @@ _LARGEST_ID = 2**31 - 1
 
 
 def _by_id_params(user: User, object_id: int) -> dict:
-    return {"scope_prefix": _path_prefix(user), "scope_user_id": user.id, "object_id": object_id}
+    return {"scope_prefix": _path_prefix(user), "scope_user_id": user.id, "scope_department": user.department,
+            "object_id": object_id}
 
 
 def get(user: User, model: type[T], object_id: int) -> T:
     """Load one object of ``model`` by id if it lies in the user's scope; else NotFound."""
     if not 0 < object_id <= _LARGEST_ID:
         raise NotFound(f"{model.__name__} not found in scope")
-    found = db.session.execute(_by_id(model, _grid_worker(user)), _by_id_params(user, object_id)).scalars().first()
+    found = db.session.execute(_by_id(model, reach(user)), _by_id_params(user, object_id)).scalars().first()
     if found is None:
         raise NotFound(f"{model.__name__} not found in scope")
     return found
@@ -140,16 +204,17 @@ def require(user: User, model: type, object_id: int) -> None:
     nothing: for a use case that only refers to the object (a visit names its household)."""
     if not 0 < object_id <= _LARGEST_ID:
         raise NotFound(f"{model.__name__} not found in scope")
-    found = db.session.execute(_id_by_id(model, _grid_worker(user)), _by_id_params(user, object_id)).first()
+    found = db.session.execute(_id_by_id(model, reach(user)), _by_id_params(user, object_id)).first()
     if found is None:
         raise NotFound(f"{model.__name__} not found in scope")
 
 
 @functools.cache
-def _insert_for_household(table: Table) -> Insert:
+def _insert_for_household(table: Table, reach_: Reach) -> Insert:
     columns = [c for c in table.c if not c.primary_key]
     values = [Household.id if c.key == "household_id" else bindparam(c.key, type_=c.type) for c in columns]
-    households_in_scope = (_households(_subtree(bindparam("scope_prefix")), None, False)
+    households_in_scope = (_households(_subtree(bindparam("scope_prefix")), bindparam("scope_user_id"), reach_,
+                                       bindparam("scope_department"))
                            .with_only_columns(*values).where(Household.id == bindparam("household_id")))
     return insert(table).from_select([c.key for c in columns], households_in_scope).returning(table.c.id)
 
@@ -160,8 +225,8 @@ def insert_for_household(user: User, table: Table, values: dict) -> int | None:
     statement checks and writes. The new row's id, or None when nothing was written."""
     if not 0 < values["household_id"] <= _LARGEST_ID:
         return None
-    return db.session.execute(_insert_for_household(table),
-                              {**values, "scope_prefix": _path_prefix(user)}).scalar_one_or_none()
+    scope = {"scope_prefix": _path_prefix(user), "scope_user_id": user.id, "scope_department": user.department}
+    return db.session.execute(_insert_for_household(table, reach(user)), {**values, **scope}).scalar_one_or_none()
 
 
 def region_by_code(user: User, code: str) -> Region | None:

@@ -21,7 +21,7 @@ from domain.validation import InvalidIdNumber, InvalidPhone, normalize_mobile, p
 from models import Household, Member, Region, User
 from models.personal import ID_NUMBER, PHONE, blind_index
 from services.accounts import scoping
-from services.errors import ValidationFailed
+from services.errors import NotFound, ValidationFailed
 from services.platform import audit
 from services.regions import settings
 
@@ -264,6 +264,8 @@ def register_household(actor: User | None, region: Region, members: list[MemberI
 
 def read_household(actor: User, household_id: int) -> Household:
     """The full record, with decrypted personal data: every call is audited."""
+    if scoping.reach(actor) not in scoping.FULL_RECORD:
+        raise NotFound("household not found in scope")  # departments see their measures' rows only
     household = scoping.get(actor, Household, household_id)
     audit.record(actor, "read", "household", household.id, "full record")
     return household

@@ -1,7 +1,7 @@
 """The dashboard of a scope: cases by state, monitored households by category, risk type and
 region, deadlines, and a twelve-month trend — each as a table (the page draws its chart).
 
-Every figure is an aggregate query (GROUP BY or conditional sums) over ``scoping.cases(user)``,
+Every figure is an aggregate query (GROUP BY or conditional sums) over ``scoping.counted_cases(user)``,
 so the database counts and Python only arranges the groups (states, regions with cases,
 distinct lists of risk types), whatever the number of cases (bench/bench_dashboard.py). Monitored households are the cases in a monitored state (one open case per
 household). Months are calendar months in Beijing time.
@@ -65,8 +65,8 @@ def build(user: User, today: date) -> Dashboard:
 
 
 def _scoped(user: User, *columns):
-    """``scoping.cases`` with other columns: the same joins and scope condition."""
-    return scoping.cases(user).with_only_columns(*columns).order_by(None)
+    """``scoping.counted_cases`` with other columns: the same joins and scope condition."""
+    return scoping.counted_cases(user).with_only_columns(*columns).order_by(None)
 
 
 def _sum(condition):

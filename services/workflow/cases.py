@@ -141,6 +141,8 @@ def perform(actor: User, case_id: int, action: Action, step: StepInput, *, today
 
 def read_case(actor: User, case_id: int) -> Case:
     """A case with the reporter's words and claimed identity: every call is audited."""
+    if scoping.reach(actor) not in scoping.FULL_RECORD:
+        raise NotFound("case not found in scope")  # departments see their measures' rows only
     case = scoping.get(actor, Case, case_id)
     audit.record(actor, "read", "case", case.id, "full record")
     return case

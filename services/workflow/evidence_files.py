@@ -13,7 +13,7 @@ from services.workflow.case_events import SUFFIXES
 def open_for(actor: User, evidence_id: int) -> ServedFile:
     """The evidence file with the name it is offered under; NotFound outside scope or when gone."""
     item = db.session.get(EventEvidence, evidence_id)
-    if item is None:
+    if item is None or scoping.reach(actor) not in scoping.FULL_RECORD:
         raise NotFound("evidence")
     event = db.session.get(CaseEvent, item.event_id)
     scoping.get(actor, Case, event.case_id)  # NotFound outside scope

@@ -117,15 +117,14 @@ def test_grid_worker_sees_a_household_of_their_grid(as_user, scene):
     assert f'href="/cases/{scene.case}"' in html  # they verified it
 
 
-def test_department_officer_reads_without_any_form_but_logout(as_user, scene):
+def test_department_officer_never_reads_the_full_record(as_user, scene):
+    """Least privilege: a department works from its measures (head, village, masked number),
+    never from the household's full record."""
     response = as_user("dept").get(f"/households/{scene.household}")
 
-    assert response.status_code == 200
-    html = text_of(response)
-    assert scene.head_id_number in html
-    assert _forms(html) == 1 and 'action="/logout"' in html
-    [read] = audit_rows(action="read", object_type="household")
-    assert read.role == "department"
+    assert response.status_code == 404
+    assert scene.head_id_number not in text_of(response)
+    assert audit_rows(action="read", object_type="household") == []
 
 
 def test_login_is_required(client, scene):

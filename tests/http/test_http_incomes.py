@@ -211,6 +211,7 @@ def test_a_visit_older_than_the_years_record_is_refused_beside_the_visit(app, sc
     assert audit_rows(object_type="household", action="read")  # the page shown was an audited read
 
 
-def test_a_department_officer_sees_the_records_without_any_form(app, scene):
-    html = _page(app, "dept", scene["household"])
-    assert "12,000 元" in _section(html) and "/incomes/edit" not in html and "confirm-income" not in html
+def test_a_department_officer_reads_no_income(app, scene):
+    page = signed_in(app, "dept").get(f"/households/{scene['household']}")
+    assert page.status_code == 404 and "12,000 元" not in text_of(page)
+    assert signed_in(app, "dept").get(f"/households/{scene['household']}/incomes/edit").status_code in (403, 404)

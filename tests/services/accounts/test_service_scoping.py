@@ -5,7 +5,7 @@ from sqlalchemy import func
 from core.extensions import db
 from domain.enums import CaseSource
 from factories import build_world, household
-from models import Case, Household, Member
+from models import Case, Household, Measure, Member, PlanMeasure
 from domain.enums import RegionLevel
 from domain.workflow import Action
 from services.accounts import scoping
@@ -32,15 +32,19 @@ def populated(app, today):
     return world, homes, opened
 
 
+# Least privilege: an admin administers and sees no household; a pair cadre sees only the
+# households paired with them and a department officer those carrying its measures (none here:
+# see the tests below).
 VISIBLE = {
     "county": {"a1", "a2", "b1"},
-    "admin": {"a1", "a2", "b1"},
+    "admin": set(),
+    "dept": set(),
     "township": {"a1", "a2", "b1"},
     "village_a": {"a1", "a2"},
     "village_b": {"b1"},
     "grid_a1": {"a1"},
     "grid_b1": {"b1"},
-    "cadre_a": {"a1", "a2"},
+    "cadre_a": set(),
 }
 
 
@@ -143,3 +147,48 @@ def test_a_case_assigned_to_a_worker_is_in_their_scope(populated, today):
     assert scoping.get(worker, Case, case.id).id == case.id
     with pytest.raises(NotFound):  # another village's case stays hidden
         scoping.get(worker, Case, opened["b1"].id)
+
+
+def test_a_pair_cadre_sees_the_households_paired_with_them_and_nothing_else(populated, today):
+    world, homes, opened = populated
+    cadre = world.users["cadre_a"]
+    opened["a1"].pair_cadre_id = cadre.id
+    db.session.flush()
+    assert {h.id for h in db.session.execute(scoping.households(cadre)).scalars()} == {homes["a1"].id}
+    assert {c.id for c in db.session.execute(scoping.cases(cadre)).scalars()} == {opened["a1"].id}
+    assert records.read_household(cadre, homes["a1"].id).id == homes["a1"].id  # a full record: paired
+    with pytest.raises(NotFound):
+        scoping.get(cadre, Household, homes["a2"].id)  # same village, not paired
+    with pytest.raises(NotFound):
+        scoping.get(cadre, Case, opened["a2"].id)
+
+
+def test_a_department_sees_only_what_carries_its_measures_and_never_the_full_record(populated, today):
+    world, homes, opened = populated
+    officer = world.users["dept"]  # 民政 (civil affairs)
+    measure = Measure(county_id=world.county.id, name="临时救助", kind="security", department="civil_affairs")
+    db.session.add(measure)
+    db.session.flush()
+    db.session.add_all([
+        PlanMeasure(case_id=opened["b1"].id, measure_id=measure.id, department="civil_affairs", planned_on=today),
+        PlanMeasure(case_id=opened["a2"].id, measure_id=measure.id, department="medical_insurance", planned_on=today)])
+    db.session.flush()
+    assert {h.id for h in db.session.execute(scoping.households(officer)).scalars()} == {homes["b1"].id}
+    assert {c.id for c in db.session.execute(scoping.cases(officer)).scalars()} == {opened["b1"].id}
+    assert {m.household_id for m in db.session.execute(scoping.members(officer)).scalars()} == {homes["b1"].id}
+    with pytest.raises(NotFound):
+        records.read_household(officer, homes["b1"].id)  # the measure's row, never the full record
+    with pytest.raises(NotFound):
+        cases.read_case(officer, opened["b1"].id)
+    with pytest.raises(NotFound):
+        scoping.get(officer, Household, homes["a2"].id)  # another department's measure
+
+
+def test_an_admin_reaches_regions_and_accounts_but_no_household_or_case(populated):
+    world, homes, opened = populated
+    admin = world.users["admin"]
+    assert db.session.execute(scoping.regions(admin)).scalars().first() is not None
+    assert db.session.execute(scoping.users(admin)).scalars().first() is not None
+    assert db.session.execute(scoping.cases(admin)).scalars().first() is None
+    with pytest.raises(NotFound):
+        records.read_household(admin, homes["a1"].id)
