@@ -41,6 +41,7 @@ class TaskRow:
     id: int
     case_id: int
     head: str
+    id_number: str            # masked: what a department needs to find the person, no more
     village: str
     measure: str
     kind: str
@@ -110,11 +111,13 @@ def _scoped(actor: User):
 
 def row(pm: PlanMeasure, today: date) -> TaskRow:
     household = pm.case.household
-    head = household.head.name if household is not None and household.head else (pm.case.claimed_name or "")
+    head_member = household.head if household is not None else None
+    head = head_member.name if head_member else (pm.case.claimed_name or "")
+    id_number = head_member.id_number_masked if head_member else pm.case.claimed_id_number_masked
     is_open = pm.status in OPEN
     facts = dict(state=pm.case.state, green_channel_started=pm.case.green_channel_at is not None)
     return TaskRow(
-        id=pm.id, case_id=pm.case_id, head=head,
+        id=pm.id, case_id=pm.case_id, head=head, id_number=id_number,
         village=(household.region if household is not None else pm.case.region).village.name,
         measure=pm.measure.name, kind=HelpKind(pm.measure.kind).label,
         department=measures.department_label(pm.department), status=pm.status_enum.label,
