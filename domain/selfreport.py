@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from domain import numbers
 from domain.enums import RiskType
 from domain.validation import InvalidIdNumber, InvalidPhone, normalize_mobile, parse_id_number
 
@@ -111,7 +112,7 @@ def _optional_int(text: str, low: int, high: int, key: str, message: str, errors
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    if numbers.whole(text, low, high) is None:
         errors[key] = message
         return None
     return int(text)
@@ -125,6 +126,8 @@ def _optional_money(text: str, errors: dict) -> Decimal | None:
         amount = Decimal(text)
     except InvalidOperation:
         errors["income"] = "收入请填数字，单位是元，不清楚可以不填"
+        amount = None
+    if amount is None or not amount.is_finite():  # NaN and Infinity are no amount of money
         return None
     if amount < 0 or amount > Decimal("10000000"):
         errors["income"] = "收入请填0到1000万之间的数字"

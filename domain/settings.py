@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
+from domain import numbers
+
 
 class InvalidSetting(ValueError):
     """A setting override that cannot be applied. ``message`` is shown to the administrator."""
@@ -87,7 +89,7 @@ def parse_setting(name: str, raw: str) -> int | Decimal:
     if isinstance(low, Decimal):
         value: int | Decimal = _parse_ratio(name, label, text)
     else:
-        if not (text.isdigit() or (text[0] in "+-" and text[1:].isdigit())):
+        if not numbers.is_digits(text[1:] if text[0] in "+-" else text, 12):
             raise InvalidSetting(name, f"“{label}”应为整数")
         value = int(text)
     if not (low <= value <= high):

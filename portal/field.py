@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from core import clock
 from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
+from domain import numbers
 from portal.assets import STATIC_DIR, asset
 from services.fieldwork import worklists
 
@@ -48,7 +49,7 @@ def search():
     if request.method == "GET":
         return render_template("field/search.html", q="", rows=[], refused=False)
     text = request.form.get("q", "").strip()[:30]
-    if sum(c.isdigit() for c in text) > MAX_SEARCH_DIGITS:  # a full number: not searched, not echoed
+    if numbers.count_digits(text) > MAX_SEARCH_DIGITS:  # a full number: not searched, not echoed
         return render_template("field/search.html", q="", rows=[], refused=True), 400
     return render_template("field/search.html", q=text, rows=worklists.search(current_user, text),
                            refused=False)

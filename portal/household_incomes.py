@@ -12,6 +12,7 @@ from datetime import date
 from flask import g, request
 
 from domain import income
+from domain import numbers
 from models import Household, User
 from services.households import incomes
 from services.households.incomes import IncomeRow, VisitIncome
@@ -80,7 +81,7 @@ def form(household: Household, today: date, *, year: int | None = None,
         values = {"year": str(year or today.year), "household_size": str(household.size or ""),
                   "measured_on": (today if not year or year == today.year else date(year, 12, 31)).isoformat()}
     shown = values.get("year", "")
-    editing = int(shown) if shown.isdigit() and len(shown) == 4 and int(shown) in by_year else None
+    editing = numbers.whole(shown, 1000, 9999) if numbers.whole(shown, 1000, 9999) in by_year else None
     head = household.head
     return IncomeForm(household_id=household.id, head=head.name if head else "", size=household.size,
                       editing=editing, years=tuple(sorted(by_year, reverse=True)), values=values,

@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from domain.enums import LabelledEnum
 from domain.evidence import EvidenceKind
+from domain import numbers
 from services.errors import ValidationFailed
 from services.workflow.case_events import Evidence
 
@@ -75,7 +76,7 @@ class FormReader:
             if required:
                 self.fail(name, f"请选择{label}")
             return None
-        if not value.isdigit() or len(value) > 9:
+        if not numbers.is_digits(value):
             self.fail(name, f"{label}无效")
             return None
         return int(value)

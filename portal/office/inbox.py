@@ -16,6 +16,7 @@ from core.clock import today
 from core.extensions import db
 from core.unit_of_work import keep_on_refusal
 from domain.workflow import TransitionRefused
+from domain import numbers
 from portal.office.blueprint import bp
 from services.errors import ValidationFailed
 from services.identification import inbox as service, inbox_actions as actions
@@ -51,11 +52,11 @@ def _done_message() -> str:
     done = request.args.get("done", "")
     number = request.args.get("n", "")
     into = request.args.get("into", "")
-    if done not in _DONE or not number.isdigit():
+    if done not in _DONE or not numbers.is_digits(number):
         return ""
     if done == "assigned":
         return f"已为 {number} 件案件指派核实人。"
-    return f"案件 {number} 已合并到案件 {into}。" if into.isdigit() else ""
+    return f"案件 {number} 已合并到案件 {into}。" if numbers.is_digits(into) else ""
 
 
 @bp.route("/inbox", methods=["GET", "POST"])
@@ -87,7 +88,7 @@ def inbox_assign():
     assignee = request.form.get("assignee_id", "").strip()
     try:
         case_ids = actions.read_case_ids(list(ticked))
-        assignee_id = int(assignee) if assignee.isdigit() and len(assignee) <= 9 else None
+        assignee_id = numbers.whole(assignee, low=1)
         if assignee and assignee_id is None:
             raise ValidationFailed({"assignee_id": "所选核实人无效"})
         result = actions.assign_verifiers(current_user, case_ids, assignee_id, today=today())
@@ -108,9 +109,9 @@ def inbox_merge():
     filters, errors = service.read_filters(current_user, request.form)
     case_id = request.form.get("case_id", "").strip()
     target = request.form.get("target_case_id", "").strip()
-    if not (case_id.isdigit() and len(case_id) <= 9):
+    if not numbers.is_digits(case_id):
         return _render(filters, errors, merge_refused=("请选择要合并的案件",), status=400)
-    if not (target.isdigit() and len(target) <= 9):
+    if not numbers.is_digits(target):
         return _render(filters, errors, merge_refused=("请选择要合并到的案件",), merge_case=case_id, status=400)
     try:
         actions.merge(current_user, int(case_id), int(target), today=today())

@@ -9,13 +9,14 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from domain import numbers
 from portal.office.blueprint import bp
 from services.notifications import centre as service
 
 
 def _page() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and len(raw) <= 6 else 1
+    return numbers.whole(raw, low=1, high=999_999) or 1
 
 
 @bp.route("/notifications")

@@ -19,6 +19,7 @@ from domain.case_states import CaseState
 from domain.deadlines import quarter_code
 from domain.fieldwork import VisitMethod
 from domain.workflow import Action, TransitionRefused
+from domain import numbers
 from models import Case, User
 from portal.office import plan_views
 from portal.office.blueprint import bp
@@ -75,16 +76,15 @@ def _posted(marker: str) -> tuple[list[int], dict[int, str]] | None:
     """The measures ticked and due dates typed in this request's plan form, if it carries one."""
     if request.method != "POST" or request.form.get("plan_form") != marker:
         return None
-    ids = [int(v) for v in request.form.getlist("measure_id") if v.isdigit() and len(v) < 10]
-    dues = {int(k[4:]): v for k, v in request.form.items()
-            if k.startswith("due_") and k[4:].isdigit() and len(k) < 14}
+    ids = [int(v) for v in request.form.getlist("measure_id") if numbers.is_digits(v)]
+    dues = {int(k[4:]): v for k, v in request.form.items() if k.startswith("due_") and numbers.is_digits(k[4:])}
     return list(dict.fromkeys(ids)), dues
 
 
 def _choices(case: Case, form: FormReader) -> list[PlanChoice]:
     ids: list[int] = []
     for value in form.form.getlist("measure_id"):
-        if value.isdigit() and len(value) < 10:
+        if numbers.is_digits(value):
             ids.append(int(value))
         else:
             form.fail("measure_id", "所选措施无效，请重新选择")

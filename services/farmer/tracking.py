@@ -14,6 +14,7 @@ from domain.masking import mask_name
 from domain.policy_text import HOTLINE
 from domain.tracking import Progress, farmer_progress
 from domain.workflow import CaseState
+from domain import numbers
 from models import Case
 from services.farmer import policy
 from services.farmer.policy import Contact
@@ -41,7 +42,7 @@ def track(code_text: str, phone_tail: str) -> TrackView | None:
     """
     code = normalize_lookup_code(code_text)
     tail = (phone_tail or "").strip()
-    if code is None or len(tail) != 4 or not tail.isdigit():
+    if code is None or len(tail) != 4 or not numbers.is_digits(tail):
         return None
     case = db.session.execute(select(Case).where(Case.lookup_code == code)).scalar_one_or_none()
     if case is None or not case.claimed_phone or not hmac.compare_digest(case.claimed_phone[-4:], tail):

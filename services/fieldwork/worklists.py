@@ -11,6 +11,7 @@ from core.extensions import db
 from domain.deadlines import days_left
 from domain.masking import mask_id_number
 from domain.workflow import CaseState
+from domain import numbers
 from models import Case, Household, Member, ScreeningRound, User, Visit
 from models.personal import ID_NUMBER, PHONE, tail_index
 from services.accounts import scoping
@@ -114,9 +115,9 @@ def search(actor: User, text: str) -> list[HouseholdRow]:
     if not text:
         return []
     conditions = [Member.name.contains(text, autoescape=True)]
-    if len(text) == 4 and text[:3].isdigit() and (text[3].isdigit() or text[3] in "xX"):
+    if len(text) == 4 and numbers.is_digits(text[:3]) and (numbers.is_digits(text[3]) or text[3] in "xX"):
         conditions.append(Member.id_number_tail_index == tail_index(ID_NUMBER, text.upper()))
-        if text.isdigit():
+        if numbers.is_digits(text):
             conditions.append(Member.phone_tail_index == tail_index(PHONE, text))
     ids = select(Member.household_id).where(or_(*conditions))
     rows = db.session.execute(_households_query(actor).where(Household.id.in_(ids))

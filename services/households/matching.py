@@ -21,6 +21,7 @@ from domain.enums import RegionLevel, Role
 from domain.masking import mask_phone
 from domain.validation import InvalidIdNumber, normalize_id_number, parse_id_number
 from domain.workflow import CaseState
+from domain import numbers
 from models import Case, Household, Member, Region, User
 from models.personal import ID_NUMBER, blind_index
 from services.accounts import scoping
@@ -92,7 +93,7 @@ def read_search(raw: str | None, today: date) -> Search:
     text = normalize_id_number(raw or "")  # drops spaces, folds full-width characters
     if not text:
         raise ValidationFailed({"q": "请输入姓名或完整的身份证号"})
-    if any(ch.isdigit() for ch in text):
+    if numbers.count_digits(text):
         try:
             return Search(parse_id_number(text, today).value, by_id=True)
         except InvalidIdNumber as exc:

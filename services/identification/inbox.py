@@ -22,6 +22,7 @@ from domain.deadlines import DUE_SOON_DAYS
 from domain.duplicates import ClueFacts, DuplicateGroup, find_duplicates, group_of_each, may_merge
 from domain.enums import CaseSource, RegionLevel, RiskType, Role
 from domain.workflow import Action, CaseState, actions_for_role
+from domain import numbers
 from models import Case, Household, Member, Region, User
 from models.personal import ID_NUMBER, PHONE, tail_index
 from services.accounts import scoping
@@ -93,7 +94,8 @@ def read_page(value: str | None) -> tuple[int, str | None]:
     value = (value or "").strip()
     if not value:
         return 1, None
-    if not value.isdigit() or len(value) > 6 or int(value) < 1:
+    page = numbers.whole(value, low=1, high=999_999)
+    if page is None:
         return 1, "页码无效，已显示第1页"
     return int(value), None
 
@@ -137,7 +139,7 @@ def member_condition(search: Search):
     (through the tail blind indexes, never the numbers)."""
     if search.by_tail:
         conditions = [Member.id_number_tail_index == tail_index(ID_NUMBER, search.text)]
-        if search.text.isdigit():
+        if numbers.is_digits(search.text):
             conditions.append(Member.phone_tail_index == tail_index(PHONE, search.text))
         return or_(*conditions)
     return Member.name.contains(search.text, autoescape=True)

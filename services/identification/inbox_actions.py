@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.workflow import Action, CaseState, TransitionRefused
+from domain import numbers
 from models import Case, User
 from services.accounts import people, scoping
 from services.errors import NotFound, ValidationFailed
@@ -63,7 +64,7 @@ def read_case_ids(values: list[str]) -> list[int]:
     ids = list(dict.fromkeys(v.strip() for v in values if v.strip()))
     if not ids:
         raise ValidationFailed({"case_id": "请先勾选要指派核实人的案件"})
-    if any(not v.isdigit() or len(v) > 9 for v in ids):
+    if any(not numbers.is_digits(v) for v in ids):
         raise ValidationFailed({"case_id": "所选案件无效，请刷新页面后重新勾选"})
     if len(ids) > MAX_SELECTED:
         raise ValidationFailed({"case_id": f"一次最多指派{MAX_SELECTED}件，请分批办理"})

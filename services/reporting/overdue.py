@@ -21,6 +21,7 @@ from core.extensions import db
 from domain.deadlines import DUE_SOON_DAYS, DeadlineKind
 from domain.enums import Department, MeasureStatus, RegionLevel, Role
 from domain.workflow import CaseState
+from domain import numbers
 from models import Case, Household, PlanMeasure, Region, User
 from services.accounts import scoping
 from services.errors import PermissionDenied, ValidationFailed
@@ -97,8 +98,8 @@ def parse_filters(user: User, args) -> Filters:
     raw_village = (args.get("village") or "").strip()
     if raw_village:
         allowed = {vid for vid, _ in villages(user)}
-        if raw_village.isdigit() and int(raw_village) in allowed:
-            village_id = int(raw_village)
+        if numbers.whole(raw_village) in allowed:
+            village_id = numbers.whole(raw_village)
         else:
             errors["village"] = "所选村不在您的管辖范围内"
     raw_kind = (args.get("kind") or "").strip()
