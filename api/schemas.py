@@ -16,6 +16,7 @@ from domain.fieldwork import AwayReason, VisitMethod
 from domain.selfreport import HARDSHIPS, MAX_DESCRIPTION, MAX_NAME
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # past it the offset would overflow the databases' integers
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{20,64}$"
 
 
@@ -36,8 +37,8 @@ class LoginBody(ApiSchema):
 
 
 class PageQuery(ApiSchema):
-    page = QueryInteger(load_default=1, validate=validate.Range(min=1, error="页码从1开始"),
-                        **d("页码，从1开始", default=1))
+    page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE, error=f"页码应在1到{MAX_PAGE}之间"),
+                        **d(f"页码，从1开始，最大{MAX_PAGE}", default=1))
     per_page = QueryInteger(load_default=20, validate=validate.Range(
         1, MAX_PER_PAGE, error=f"每页条数应在1到{MAX_PER_PAGE}之间"), **d("每页条数，最多100", default=20))
 
