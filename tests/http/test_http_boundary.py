@@ -1,5 +1,7 @@
 """The request boundary: ids out of the databases' range are 404, NUL is a 400 in Chinese, on
 every route alike (SQLite and PostgreSQL)."""
+import re
+
 import pytest
 
 from farmer_support import world_committed
@@ -43,3 +45,19 @@ def test_nul_in_json_is_refused_with_a_json_error(app, world):
     answer = app.test_client().post("/api/v1/auth/login", json={"login": "county", "password": "a\u0000b"})
     assert answer.status_code == 400
     assert answer.get_json()["error"]["message"].startswith("提交的内容含有不允许的控制字符")
+
+
+def test_every_route_with_an_id_answers_404_for_ids_no_row_can_have(app, county):
+    """Each route of the app that takes an id, called with zero and ids past 32 bits."""
+    tried = 0
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        for value in ("0", "2147483648", "99999999999999999999"):
+            path = re.sub(r"<int:\w+>", value, rule.rule)
+            path = re.sub(r"<(?:\w+:)?\w+>", "x1", path)  # any other argument: a plain word
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                answer = county.open(path, method=method)
+                tried += 1
+                assert answer.status_code in (400, 404, 405), (method, path, answer.status_code)
+    assert tried > 50
