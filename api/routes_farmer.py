@@ -13,6 +13,7 @@ from api.fields import shared
 from api.registry import Answer, api
 from core import clock
 from core.unit_of_work import keep_on_refusal
+from domain.consent import CONSENT_TEXT, CONSENT_VERSION, NOTICE, NOTICE_TITLE
 from domain.lookup import format_lookup_code
 from domain.selfreport import ReportInput
 from services.farmer import policy, selfreport, tracking
@@ -36,6 +37,14 @@ def policy_page(village_code: str):
     return jsonify(shared(schemas.PolicyPage).dump(page))
 
 
+@api.route("/consent", "GET", summary="申报同意内容和个人信息保护说明", tag=TAG, auth=False,
+           answers={200: Answer("申报前请农户阅读并勾选同意的内容，及其版本", schemas.Consent)})
+def consent():
+    return jsonify(shared(schemas.Consent).dump({
+        "version": CONSENT_VERSION, "text": CONSENT_TEXT, "notice_title": NOTICE_TITLE,
+        "notice": [{"key": s.key, "title": s.title, "lines": list(s.lines)} for s in NOTICE]}))
+
+
 @api.route("/reports", "POST", summary="自主申报", tag=TAG, auth=False, body=schemas.ReportBody,
            limit="SHOUDI_REPORT_RATE_LIMIT",
            answers={202: Answer("已收到，正在登记（查询码稍后用同一 token 重发取得）", schemas.ReportResult),
@@ -43,7 +52,10 @@ def policy_page(village_code: str):
                                 schemas.ReportResult)},
            description="每个 token 只形成一条线索：连点、重发、同时提交都只算一次。申报先被收下（202），"
                        "随后在后台登记成线索，通常不到一秒；用同一 token 再发一次即得到结果（200）。"
-                       "该户已有未办结的线索时并入该线索（joined 为 true），只有所留手机号与该线索相符时才给出查询码。"
+                       "无论所填身份证号是否属于已登记农户、是否已有未办结的线索，答复都一样：每份申报一个查询码，"
+                       "joined 总是 false。该户已有未办结的线索时，申报内容并入该线索供工作人员办理；"
+                       "查询码查到的是这份申报本身，只有所留手机号与该户登记相符时才显示该户的办理进度。"
+                       "申报时记下同意的时间和同意内容的版本（consent_version，见 GET /consent）。"
                        "JSON 版本 v1 不支持上传照片（照片请走网页表单 /report）。")
 def report_create(body):
     token = body.pop("token")

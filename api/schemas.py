@@ -116,13 +116,16 @@ class ReportBody(ApiSchema):
     hardships = List(String(), required=True, **d("困难类型，至少一项", enum=[r.value for r in HARDSHIPS]))
     description = String(required=True, **d(f"简单说说遇到了什么困难（不超过{MAX_DESCRIPTION}字）"))
     consent = Boolean(required=True, **d("同意提供敏感个人信息（须为 true）"))
+    consent_version = String(allow_none=True, validate=validate.Length(max=32),
+                             **d("向农户显示的同意内容的版本（GET /consent 的 version）；不是当前版本时答 400，"
+                                 "请重新显示并请农户再次同意。不填视为当前版本"))
     urgent = String(required=True, **d("是否突然出现严重困难（绿色通道）", enum=["yes", "no"]))
     household_size = Text(allow_none=True, **d("家庭人口（可选，1-30）"))
     income = Text(allow_none=True, **d("家庭年收入估计，元（可选）"))
 
     @post_load
     def _blanks(self, data: dict, **kwargs) -> dict:
-        return _blank_nulls(data, ("household_size", "income"))
+        return _blank_nulls(data, ("household_size", "income", "consent_version"))
 
 
 class TrackBody(ApiSchema):
@@ -327,8 +330,15 @@ class PolicyPage(Output):
 
 class ReportResult(Output):
     status = String(**d("received：已收到，正在登记；recorded：已登记", enum=["received", "recorded"]))
-    lookup_code = String(allow_none=True, **d("查询码 ABCD-EFGH；仍在登记，或并入已有线索而手机号不符时为 null"))
-    joined = Boolean(allow_none=True, **d("是否并入了该户已有的线索（仍在登记时为 null）"))
+    lookup_code = String(allow_none=True, **d("查询码 ABCD-EFGH，每份申报一个；仍在登记时为 null"))
+    joined = Boolean(allow_none=True, **d("农户自主申报总是 false（是否已有线索不对外透露）；仍在登记时为 null"))
+
+
+class Consent(Output):
+    version = String(**d("同意内容的版本：由文字生成，文字一改版本就变；申报时放在 consent_version"))
+    text = String(**d("勾选“同意”旁显示的文字"))
+    notice_title = String(**d("个人信息保护说明"))
+    notice = List(Nested(Section), **d("个人信息保护说明：收集什么、做什么用、谁能看到、保存多久、您可以做什么"))
 
 
 Step = output("Step", label=String(), status=String(**d("done, current 或 todo")))

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from domain import numbers
+from domain.consent import CONSENT_TEXT, stale_version  # noqa: F401  (the form's consent wording)
 from domain.enums import RiskType
 from domain.validation import InvalidIdNumber, InvalidPhone, normalize_mobile, parse_id_number
 
@@ -32,8 +33,6 @@ HARDSHIPS: dict[RiskType, str] = {
 }
 
 GREEN_CHANNEL_QUESTION = "是否因灾、因病、因意外等突然出现严重困难？"
-CONSENT_TEXT = ("我同意提供身份证号、电话和家庭困难情况（含健康、收入等敏感信息）。"
-                "这些信息只用于核实和帮扶，由政府工作人员按规定保密。")
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 500
 MAX_NAME = 30
@@ -50,6 +49,7 @@ class ReportInput:
     hardships: list[str] = field(default_factory=list)
     description: str = ""
     consent: bool = False
+    consent_version: str = ""  # the wording the form showed (domain.consent); "" = the current one
     urgent: str = ""  # "yes" | "no"
     household_size: str = ""
     income: str = ""
@@ -100,6 +100,8 @@ def check_report(raw: ReportInput, today: date) -> tuple[CleanReport | None, dic
         errors["urgent"] = "请选择“是”或“否”"
     if not raw.consent:
         errors["consent"] = "需要您同意后才能提交"
+    elif stale_version(raw.consent_version):
+        errors["consent"] = "同意的内容刚刚更新了，请重新看一遍，再勾选同意"
     size = _optional_int(raw.household_size, 1, 30, "household_size", "家庭人口请填1到30之间的数字", errors)
     income = _optional_money(raw.income, errors)
     if errors:

@@ -28,7 +28,9 @@ class FormSubmission(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
-    joined: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # added to an open case
+    # Joined an open case and told so (代申报 within the worker's area); a farmer's own report
+    # that joined one is never told: its case is a record of its own, merged into the open one.
+    joined: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     show_code: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     # Until recorded: the village, who entered it for the farmer (代申报), the day, the report.

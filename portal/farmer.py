@@ -13,7 +13,8 @@ from core import clock
 from core.extensions import db, limiter
 from core.unit_of_work import keep_on_refusal
 from domain.lookup import format_lookup_code
-from domain.selfreport import CONSENT_TEXT, GREEN_CHANNEL_QUESTION, MAX_PHOTOS, ReportInput
+from domain.consent import CONSENT_TEXT, CONSENT_VERSION, NOTICE, NOTICE_TITLE, PROXY_CONSENT_TEXT
+from domain.selfreport import GREEN_CHANNEL_QUESTION, MAX_PHOTOS, ReportInput
 from services.errors import NotFound, ValidationFailed
 from services.farmer import policy, selfreport, tracking
 
@@ -49,15 +50,16 @@ def _form_page(raw: ReportInput, token: str, errors: dict | None = None, status:
     villages = policy.village_choices()
     return render_template(
         "farmer/report.html", raw=raw, token=token, errors=errors or {}, villages=villages,
-        hardships=policy.hardship_choices(), consent_text=CONSENT_TEXT,
-        green_question=GREEN_CHANNEL_QUESTION, max_photos=MAX_PHOTOS,
+        hardships=policy.hardship_choices(), consent_text=CONSENT_TEXT, proxy_consent_text=PROXY_CONSENT_TEXT,
+        consent_version=CONSENT_VERSION, notice=NOTICE, green_question=GREEN_CHANNEL_QUESTION, max_photos=MAX_PHOTOS,
         kept_photos=selfreport.pending_photo_count(token), proxy=_proxy_user()), status
 
 
 def _raw_from_form() -> ReportInput:
     values = {name: request.form.get(name, "") for name in FORM_FIELDS}
     return ReportInput(**values, hardships=request.form.getlist("hardships"),
-                       consent=request.form.get("consent") == "yes")
+                       consent=request.form.get("consent") == "yes",
+                       consent_version=request.form.get("consent_version", "")[:32])
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -77,6 +79,13 @@ def report():
         return _form_page(raw, token, exc.fields, status=400)
     session["report_token"] = token
     return redirect(url_for("farmer.done"))
+
+
+@bp.get("/privacy")
+def privacy():
+    """个人信息保护说明: what is collected, why, who sees it, how long, and the farmer's rights."""
+    return render_template("farmer/privacy.html", title=NOTICE_TITLE, notice=NOTICE, consent_text=CONSENT_TEXT,
+                           consent_version=CONSENT_VERSION)
 
 
 @bp.errorhandler(429)

@@ -3,9 +3,10 @@ take now, with the reason when a step is blocked. Templates hold no logic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from core.clock import WORK_TZ
+from domain.consent import CHANNEL_LABELS
 from domain.deadlines import DUE_SOON_DAYS, CaseDates, DeadlineKind, notice_deadline
 from domain.enums import CaseSource, MonitoringCategory, RiskType, Role
 from domain.evidence import EvidenceKind
@@ -33,6 +34,7 @@ class EventRow:
     signed: bool
     details: list[str]
     evidence: list[EvidenceRow]
+    consent: str = ""  # a report's recorded consent, in words
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,21 @@ def _event_label(event) -> str:
     return "提交线索" if event.from_state is None else "补充记录"
 
 
+def _consent(data: dict | None, actor: User | None) -> str:
+    """When and how the reporter consented, to which wording, and who took it for 代申报."""
+    if not isinstance(data, dict):
+        return ""
+    try:
+        at = datetime.fromisoformat(data["at"]).astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M")
+        channel = CHANNEL_LABELS[data["channel"]]
+    except (KeyError, TypeError, ValueError):
+        return ""
+    taken = ""
+    if data.get("taken_by") is not None:
+        taken = f"，由{actor.full_name if actor and actor.id == data['taken_by'] else '工作人员'}听取"
+    return f"{at}，{channel}{taken}，同意内容版本 {data.get('version', '')}"
+
+
 def events(case: Case) -> list[EventRow]:
     rows = []
     for e in cases.events_of(case, with_evidence=True):
@@ -128,7 +145,8 @@ def events(case: Case) -> list[EventRow]:
             state=CaseState(e.to_state).label, actor=actor, comment=e.comment or "", signed=e.signed,
             details=_details(e.data or {}),
             evidence=[EvidenceRow(ev.id, ev.label, EvidenceKind(ev.kind).label if ev.kind else "",
-                                  max(1, ev.size // 1024)) for ev in e.evidence]))
+                                  max(1, ev.size // 1024)) for ev in e.evidence],
+            consent=_consent((e.data or {}).get("consent"), e.actor)))
     return rows
 
 

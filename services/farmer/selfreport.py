@@ -1,7 +1,8 @@
 """The farmer's self-report (自主申报) and the grid worker's report on a farmer's behalf (代申报).
 
 Submitting is quick: the report is checked, and the form's row (unique by its one-time
-token, the report encrypted) and an outbox row are written; nothing else. A double tap, a
+token, the report encrypted, with its consent: when, which wording, which channel, and for
+代申报 the worker who took it) and an outbox row are written; nothing else. A double tap, a
 resend or two simultaneous posts end on the same row. Once that commits, the queue records
 it (``record``): a report about a household whose case is still open joins that case,
 otherwise a case is opened with its lookup code. Until then the farmer's page says it is being
@@ -17,17 +18,21 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from core.filestore import FileMissing, store
+from domain.consent import CONSENT_VERSION, PROXY_REPORT_CHANNEL, SELF_REPORT_CHANNEL
 from domain.enums import CaseSource, Role
 from domain.selfreport import MAX_PHOTOS, CleanReport, ReportInput, check_report
-from models import Case, FormSubmission, Household, Member, Region, User
+from models import ConsentWording, FormSubmission, Household, Member, Region, User
 from models.personal import ID_NUMBER, PHONE, blind_index
+from models.types import utcnow
 from services.accounts import scoping
 from services.errors import ValidationFailed
+from services.farmer import consent
+from services.farmer.tracking import phone_on_file
 from services.platform import files, outbox
 from services.regions import tree
 from services.platform.photos import Photo, PhotoRejected, process_photo
@@ -41,8 +46,8 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 @dataclass(frozen=True)
 class Submitted:
     case_id: int | None  # None: received, still being recorded by the queue
-    lookup_code: str | None  # None: not yet, or the farmer is not shown a code (``show_code``)
-    joined: bool
+    lookup_code: str | None  # None: not yet, or (代申报 only) the case's code is not shown (``show_code``)
+    joined: bool  # told that it joined the household's open case: 代申报 within the worker's area only
     resent: bool = False  # the token had been used: the first submission's answer again
 
     @property
@@ -103,9 +108,11 @@ def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: dat
         raise ValidationFailed(errors)
     try:
         # Of two requests with this token, the second waits here, then fails.
-        row_id = db.session.execute(_INSERT_SUBMISSION, {
+        row_id, version = db.session.execute(_INSERT_SUBMISSION, {
             "token": token, "region_id": village_id, "actor_id": actor.id if actor else None,
-            "reported_on": today, "report": _to_json(clean, photos=uploads is not None)}).scalar_one()
+            "reported_on": today, "report": _to_json(clean, photos=uploads is not None),
+            "consent_at": utcnow(), "consent_channel": PROXY_REPORT_CHANNEL if actor else SELF_REPORT_CHANNEL,
+            "consent_taken_by_id": actor.id if actor else None, "wording": CONSENT_VERSION}).one()
     except IntegrityError:
         db.session.rollback()
         earlier = result_for_token(token)
@@ -115,13 +122,24 @@ def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: dat
             tree.forget_village_codes()
             raise ValidationFailed({"": "村的代码刚刚调整过，请再提交一次"}) from None
         raise ValidationFailed({"": "这份申报正在提交，请稍候刷新页面"}) from None
+    if version is None:  # the first report under this wording: put the wording on file
+        consent.ensure_current_wording()
+        db.session.execute(update(_SUBMISSIONS).where(_SUBMISSIONS.c.id == row_id)
+                           .values(consent_version=CONSENT_VERSION))
     outbox.add("report.record", submission_id=row_id)
     return Submitted(None, None, False)
 
 
 # Every self-report writes this row and nothing else reads it back in the request: one INSERT
-# built once (an ORM flush of it cost as much as the rest of the request's statements).
-_INSERT_SUBMISSION = insert(FormSubmission.__table__).returning(FormSubmission.__table__.c.id)
+# built once (an ORM flush of it cost as much as the rest of the request's statements). Its
+# consent names the wording's version only if that wording is on file (the foreign key), found
+# in the same statement: NULL means this is the first report under it (see above).
+_SUBMISSIONS = FormSubmission.__table__
+_INSERT_SUBMISSION = (
+    insert(_SUBMISSIONS)
+    .values(consent_version=select(ConsentWording.version)
+            .where(ConsentWording.version == bindparam("wording")).scalar_subquery())
+    .returning(_SUBMISSIONS.c.id, _SUBMISSIONS.c.consent_version))
 
 
 def _to_json(clean: CleanReport, photos: bool) -> str:
@@ -148,30 +166,47 @@ def _record_submission(payload: dict) -> None:
 
 
 def record(row: FormSubmission) -> None:
-    """Record a received report as a case, or join it to the household's open case."""
+    """Record a received report as a case, or join it to the household's open case.
+
+    Whoever sends a farmer's own report (no account) gets the same answer either way: a lookup
+    code of their own. Their words join the open case for staff, but they follow their own
+    record, never the other case (``cases.keep_joined_report``), so typing a neighbour's ID
+    number tells nothing about the neighbour. A worker's 代申报 is told that it joined, with the
+    case's code if the phone given is on file for it, when the case lies in the worker's area.
+    """
     clean, photos = _from_json(row.report)
     actor = db.session.get(User, row.actor_id) if row.actor_id else None
     source = CaseSource.PROXY_REPORT if actor is not None else CaseSource.SELF_REPORT
     pending_keys, pending_photos = _load_pending(row.token) if photos else ([], [])
     evidence = [Evidence(f"申报照片{i + 1}", data, "image/jpeg") for i, data in enumerate(pending_photos)]
+    given = consent.of_submission(row)
+    report_data = {"consent": given.as_data()} if given else {}
     household = _household_of(clean.id_number)
     open_case = cases.find_open_case(household=household) if household else None
     open_case = open_case or cases.find_open_case(id_number=clean.id_number)
-    if open_case is not None:
-        cases.join_report(actor, open_case, source, words=clean.description,
-                          risk_types=list(clean.risk_types), urgent=clean.urgent, evidence=evidence)
-        row.case, row.joined = open_case, True
-        row.show_code = _phone_belongs(open_case, household, clean.phone)
-        if row.show_code:
-            cases.give_lookup_code(open_case)
-    else:
+    if open_case is None:
         row.case, row.joined, row.show_code = cases.open_case(
             actor, household.region if household else _village_of(row, clean), source, today=row.reported_on,
             risk_types=list(clean.risk_types), words=clean.description, urgent=clean.urgent,
             household=household, claimed_name=clean.name, claimed_id_number=clean.id_number,
             claimed_phone=clean.phone, evidence=evidence,
             reported_household_size=clean.household_size, reported_income=clean.income,
-            with_lookup_code=True), False, True
+            with_lookup_code=True, report_data=report_data), False, True
+    elif actor is not None and scoping.in_scope(actor, open_case.region):
+        cases.join_report(actor, open_case, source, words=clean.description, risk_types=list(clean.risk_types),
+                          urgent=clean.urgent, evidence=evidence, report_data=report_data)
+        row.case, row.joined = open_case, True
+        row.show_code = phone_on_file(open_case, blind_index(PHONE, clean.phone))
+        if row.show_code:
+            cases.give_lookup_code(open_case)
+    else:
+        row.case, row.joined, row.show_code = cases.keep_joined_report(
+            actor, open_case, household.region if household else _village_of(row, clean), source,
+            today=row.reported_on, words=clean.description, risk_types=list(clean.risk_types),
+            urgent=clean.urgent, household=household, claimed_name=clean.name,
+            claimed_id_number=clean.id_number, claimed_phone=clean.phone, evidence=evidence,
+            reported_household_size=clean.household_size, reported_income=clean.income,
+            report_data=report_data), False, True
     row.report = None  # recorded in the case: the copy in the form's row is not kept
     db.session.flush()
     if pending_keys:
@@ -197,15 +232,6 @@ def _household_of(id_number: str) -> Household | None:
     member = db.session.execute(select(Member).where(
         Member.id_number_index == blind_index(ID_NUMBER, id_number))).scalar_one_or_none()
     return member.household if member else None
-
-
-def _phone_belongs(case: Case, household: Household | None, phone: str) -> bool:
-    """Show an open case's code only to someone who knows a phone on file for it: a stranger
-    who types a neighbour's ID number learns nothing."""
-    index = blind_index(PHONE, phone)
-    if case.claimed_phone_index == index:
-        return True
-    return household is not None and any(m.phone_index == index for m in household.members)
 
 
 # --- photos kept with the form token between attempts ------------------------------------------

@@ -33,7 +33,7 @@ from services.workflow.case_events import Evidence, StepInput, add_event
 
 __all__ = [
     "Evidence", "StepInput", "check", "count_open_in_scope", "find_open_case", "give_lookup_code",
-    "join_report", "match_household", "open_case", "perform", "preview", "read_case",
+    "join_report", "keep_joined_report", "match_household", "open_case", "perform", "preview", "read_case",
 ]
 VERIFIER_ROLES = case_effects.VERIFIER_ROLES
 
@@ -43,10 +43,11 @@ def open_case(actor: User | None, region: Region, source: CaseSource, *, today: 
               household: Household | None = None, claimed_name: str | None = None,
               claimed_id_number: str | None = None, claimed_phone: str | None = None,
               evidence: list[Evidence] = (), reported_household_size: int | None = None,
-              reported_income=None, with_lookup_code: bool = False) -> Case:
+              reported_income=None, with_lookup_code: bool = False, report_data: dict | None = None) -> Case:
     """Record a clue. ``actor`` is None for a farmer's own report (no account).
 
     The case enters the village's triage queue in state 已提交 with its identification clock.
+    ``report_data`` goes with the opening event (a report's consent: structured, not personal).
     """
     if any(r not in RiskType.codes() for r in risk_types):
         raise ValidationFailed({"risk_types": "风险类型无效"})
@@ -65,7 +66,7 @@ def open_case(actor: User | None, region: Region, source: CaseSource, *, today: 
     db.session.add(case)
     db.session.flush()
     add_event(case, actor, None, None, CaseState.REPORTED, StepInput(evidence=list(evidence)),
-               {"source": source.value})
+               {"source": source.value, **(report_data or {})})
     audit.record(actor, "create", "case", case.id, f"source={source.value}")
     notify.case_changed(case, None)
     return case
@@ -87,16 +88,51 @@ def _unused_lookup_code() -> str:
 
 
 def join_report(actor: User | None, case: Case, source: CaseSource, *, words: str,
-                risk_types: list[str], urgent: bool, evidence: list[Evidence] = ()) -> Case:
+                risk_types: list[str], urgent: bool, evidence: list[Evidence] = (),
+                report_data: dict | None = None) -> Case:
     """A further report about a household whose case is still open: it joins that case
     (same clock, same lookup code) instead of opening a second one."""
     case.risk_types = list(dict.fromkeys([*case.risk_types, *risk_types]))
     case.urgent = case.urgent or urgent
     add_event(case, actor, None, case.state_enum, case.state_enum,
-               StepInput(comment=words, evidence=list(evidence)), {"joined_report": source.value})
+               StepInput(comment=words, evidence=list(evidence)), {"joined_report": source.value, **(report_data or {})})
     audit.record(actor, "update", "case", case.id, f"joined report source={source.value}")
     notify.case_changed(case, None)
     return case
+
+
+def keep_joined_report(actor: User | None, case: Case, region: Region, source: CaseSource, *, today: date,
+                       words: str, risk_types: list[str], urgent: bool, household: Household | None,
+                       claimed_name: str | None, claimed_id_number: str | None, claimed_phone: str | None,
+                       evidence: list[Evidence] = (), reported_household_size: int | None = None,
+                       reported_income=None, report_data: dict | None = None) -> Case:
+    """A further report about a household whose case is still open, from someone who is not to
+    learn that there is one (a farmer's own report: it may name a neighbour's ID number).
+
+    The report joins the open case as ``join_report`` does, and is also kept as a record of its
+    own: who reported, what they said, and a lookup code of its own, merged into the open case
+    from the start (no clock, never in the triage queue), in the region a new case would have
+    had. Staff see it on the open case and can follow it to the reporter; the reporter follows
+    their own record only.
+    """
+    if any(r not in RiskType.codes() for r in risk_types):
+        raise ValidationFailed({"risk_types": "风险类型无效"})
+    kept = Case(source=source.value, state=CaseState.MERGED.value, urgent=urgent, risk_types=list(risk_types),
+                region=household.region if household else region, household=household, reported_by=actor,
+                reporter_words=words or None, claimed_name=claimed_name, clue_date=today, merged_into=case,
+                reported_household_size=reported_household_size, reported_income=reported_income)
+    kept.claimed_id_number = claimed_id_number
+    kept.claimed_phone = claimed_phone
+    kept.lookup_code = _unused_lookup_code()
+    _set_deadline(kept)
+    db.session.add(kept)
+    db.session.flush()
+    add_event(kept, actor, None, None, CaseState.MERGED, StepInput(),
+              {"source": source.value, "merged_into": case.id, **(report_data or {})})
+    audit.record(actor, "create", "case", kept.id, f"source={source.value} merged_into={case.id}")
+    join_report(actor, case, source, words=words, risk_types=risk_types, urgent=urgent, evidence=evidence,
+                report_data={"merged_case": kept.id, **(report_data or {})})
+    return kept
 
 
 def find_open_case(household: Household | None = None, id_number: str | None = None) -> Case | None:

@@ -8,7 +8,12 @@ from core import clock
 import factories
 from api_support import API, assert_error
 from core.extensions import db
-from models import Case, ScanCount
+from domain.consent import CONSENT_TEXT, CONSENT_VERSION
+from domain.enums import CaseSource
+from domain.workflow import Action
+from models import Case, FormSubmission, Region, ScanCount, User
+from services.workflow import cases
+from services.workflow.cases import StepInput
 
 ID_NUMBER = "11010519491231002X"
 PHONE = "13812345678"
@@ -85,13 +90,58 @@ def test_report_then_track(client, world):
     assert view["rejection_reason"] == "" and view["green_channel"] is False
 
 
-def test_a_second_report_about_the_same_person_joins_the_case(client, world):
+def test_a_second_report_about_the_same_person_joins_the_case_and_answers_as_any_report(client, world):
     first = submitted(client, report())
     other_phone = submitted(client, report(token="tok_" + "b" * 20, phone="13900000000"))
-    assert other_phone == {"status": "recorded", "lookup_code": None, "joined": True}  # a stranger learns nothing
     same_phone = submitted(client, report(token="tok_" + "c" * 20))
-    assert same_phone == {"status": "recorded", "lookup_code": first["lookup_code"], "joined": True}
-    assert db.session.execute(select(func.count(Case.id))).scalar_one() == 1
+    codes = [first["lookup_code"], other_phone["lookup_code"], same_phone["lookup_code"]]
+    for answer in (first, other_phone, same_phone):  # nothing tells that a case was open already
+        assert answer == {"status": "recorded", "lookup_code": answer["lookup_code"], "joined": False}
+    assert len(set(codes)) == 3
+    db.session.expire_all()
+    open_case, *kept = db.session.execute(select(Case).order_by(Case.id)).scalars().all()
+    assert open_case.state == "reported" and [(k.state, k.merged_into_id) for k in kept] == [("merged", open_case.id)] * 2
+    # Each code follows its own report: the phone on file sees the case, another phone only its report.
+    village = db.session.get(Region, open_case.region_id)
+    village_staff = db.session.execute(select(User).where(User.username == "village_a")).scalar_one()
+    cases.perform(village_staff, open_case.id, Action.ACCEPT, StepInput(), today=clock.today())
+    db.session.commit()
+    own = client.post(f"{API}/track", json={"code": codes[2], "phone_tail": PHONE[-4:]}).get_json()
+    assert own["headline"] == "正在办理：入户核实" and village.name == own["village"]
+    other = client.post(f"{API}/track", json={"code": codes[1], "phone_tail": "0000"}).get_json()
+    assert other["headline"] == "已收到您的申报，村里正在受理" and other["steps"][0]["status"] == "current"
+
+
+def test_the_answer_is_the_same_whoever_the_id_number_belongs_to(client, world):
+    nobody, no_case, with_case = factories.new_id(), factories.new_id(), factories.new_id()
+    factories.household(world.grid_a1, clock.today(), id_number=no_case)
+    family = factories.household(world.grid_a1, clock.today(), id_number=with_case, phone="13700001111")
+    cases.open_case(None, world.village_a, CaseSource.SELF_REPORT, today=clock.today(), household=family,
+                    claimed_phone="13700001111", with_lookup_code=True)
+    db.session.commit()
+    answers, tracked = [], []
+    for n, id_number in enumerate((nobody, no_case, with_case)):
+        answer = submitted(client, report(token=f"tok_{n:020d}", id_number=id_number))
+        code = answer.pop("lookup_code")
+        answers.append(answer)
+        view = client.post(f"{API}/track", json={"code": code, "phone_tail": PHONE[-4:]}).get_json()
+        tracked.append({k: v for k, v in view.items() if k != "code"})
+    assert answers == [{"status": "recorded", "joined": False}] * 3
+    assert tracked[0] == tracked[1] == tracked[2] and tracked[0]["headline"] == "已收到您的申报，村里正在受理"
+
+
+def test_the_consent_wording_and_its_version(client, world):
+    answer = client.get(f"{API}/consent")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["version"] == CONSENT_VERSION and body["text"] == CONSENT_TEXT
+    assert body["notice_title"] == "个人信息保护说明" and [s["title"] for s in body["notice"]][:2] == ["收集哪些信息", "用来做什么"]
+    submitted(client, report(consent_version=CONSENT_VERSION))
+    stale = assert_error(client.post(f"{API}/reports", json=report(token="tok_" + "s" * 20, consent_version="0ld")),
+                         400, "invalid", {"consent"})
+    assert stale["fields"]["consent"] == "同意的内容刚刚更新了，请重新看一遍，再勾选同意"
+    [row] = db.session.execute(select(FormSubmission)).scalars().all()
+    assert (row.consent_version, row.consent_channel, row.consent_taken_by_id) == (CONSENT_VERSION, "self_report", None)
 
 
 def test_report_errors_name_the_fields(client, world):

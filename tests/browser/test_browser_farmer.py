@@ -128,7 +128,8 @@ def _qr_target(png: bytes) -> str:
 
 
 # Plain text links inside running text: the easiest tap targets to leave too small.
-TEXT_LINKS = {"footer.foot a": "咨询热线 12317 in the footer of every farmer page",
+TEXT_LINKS = {"footer.foot a[href^='tel:']": "咨询热线 12317 in the footer of every farmer page",
+              "footer.foot a[href$='/privacy']": "个人信息保护说明 in the footer of every farmer page",
                "main p.center > a": "已经申报过？查询办理进度 on the policy page"}
 
 _READABILITY = """([minText, minTap, skip]) => {
@@ -212,7 +213,7 @@ def test_farmer_scans_the_sheet_reports_with_a_photo_and_follows_progress(
     shot(page, "03-form")
 
     _fill_report(page, consent=False)
-    page.locator("summary").tap()
+    page.locator("summary", has_text="可以不填").tap()
     expect(page.get_by_label("家里几口人")).to_be_visible()
     page.get_by_label("家里几口人").fill("3")
     original_size = camera_photo.stat().st_size
@@ -352,7 +353,7 @@ def test_the_report_works_with_javascript_off(phones, site, shot, camera_photo):
     page.get_by_label("手机号", exact=True).tap()
     expect(page.locator("#err-id_number")).to_be_hidden()  # no script: no live check...
     page.get_by_label("身份证号", exact=True).fill(ID_NUMBER)
-    page.locator("summary").tap()
+    page.locator("summary", has_text="可以不填").tap()
     page.locator("#photos").set_input_files(camera_photo)  # ...and the full-size photo is sent
     shot(page, "02-form-filled")
     _submit_button(page).tap()
@@ -386,7 +387,7 @@ def _show_form(page, site) -> None:
 
 def _show_form_open(page, site) -> None:
     _open_form(page, site)
-    page.locator("summary").tap()
+    page.locator("summary", has_text="可以不填").tap()
     expect(page.locator("#photos")).to_be_visible()
 
 
@@ -394,6 +395,17 @@ def _show_form_errors(page, site) -> None:
     _open_form(page, site)
     _submit_button(page).tap()
     expect(page.locator("#err-consent")).to_be_visible()
+
+
+def _show_form_notice_open(page, site) -> None:
+    _open_form(page, site)
+    page.locator("summary", has_text="个人信息保护说明").tap()
+    expect(page.get_by_text("撤回同意：", exact=False)).to_be_visible()
+
+
+def _show_privacy(page, site) -> None:
+    page.goto(site.url + "/privacy")
+    expect(page.locator("h1")).to_have_text("个人信息保护说明")
 
 
 def _show_track(page, site) -> None:
@@ -421,7 +433,8 @@ def _show_done(page, site) -> None:
 
 READABILITY_PAGES = {
     "policy": _show_policy, "form": _show_form, "form-optional-open": _show_form_open,
-    "form-errors": _show_form_errors, "done": _show_done, "track": _show_track,
+    "form-errors": _show_form_errors, "form-notice-open": _show_form_notice_open, "privacy": _show_privacy,
+    "done": _show_done, "track": _show_track,
     "track-result": _show_track_result,
 }
 

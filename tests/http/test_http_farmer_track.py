@@ -8,6 +8,7 @@ from core.extensions import db
 from domain.workflow import Action
 from farmer_support import PHONE, form_token, lookup_code, report_data, world_committed
 from models import AuditLog, Case
+import factories
 from services.workflow import cases
 from services.workflow.cases import StepInput
 
@@ -65,3 +66,24 @@ def test_wrong_code_or_tail_gives_one_plain_answer(client, code, tail):
     page = client.post("/track", data={"code": code if code is not None else real, "phone_tail": tail})
     assert page.status_code == 404
     assert "查询码或手机号后四位不对" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("phone, follows", [(PHONE, True), ("13900009999", False)])
+def test_a_report_merged_by_staff_follows_the_case_only_for_a_phone_on_file(client, phone, follows):
+    """Staff merge a duplicate into an open case: its code shows that case's progress only to a
+    phone given for that case; another reporter sees only that their report was received."""
+    world = world_committed()
+    _report(client, world.village_a.code)
+    duplicate = _report(client, world.village_b.code, id_number=factories.new_id(), phone=phone)
+    first, second = db.session.execute(select(Case).order_by(Case.id)).scalars().all()
+    staff = world.users["township"]
+    cases.perform(staff, first.id, Action.ACCEPT, StepInput(), today=clock.today())
+    second.claimed_id_number = first.claimed_id_number  # the same person after all
+    db.session.commit()
+    cases.perform(staff, second.id, Action.MERGE, StepInput(target_case_id=first.id), today=clock.today())
+    db.session.commit()
+    text = client.post("/track", data={"code": duplicate, "phone_tail": phone[-4:]}).get_data(as_text=True)
+    if follows:
+        assert '<li class="current">入户核实</li>' in text
+    else:
+        assert '<li class="current">已受理</li>' in text and "已收到您的申报，村里正在受理" in text

@@ -24,12 +24,14 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 import factories
+import files_support
 from core import clock
 from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import Action
 from http_support import signed_in
 from services.accounts import tokens
+from services.farmer import consent
 from services.workflow import cases
 from services.workflow.cases import Evidence, StepInput
 
@@ -40,6 +42,9 @@ TODAY = date(2026, 11, 20)
 SELF_REPORT = 3               # the request: village, the form's row, the outbox row for the queue
 SELF_REPORT_VILLAGE_KNOWN = 2  # ...once this process remembers the village's code
 SELF_REPORT_WITH_QUEUE = 33   # ...and the queue tasks it runs: the case, then who is told and how
+# The first report ever made under a consent wording also puts the wording on file: its row
+# finds the wording missing in its own INSERT, then the wording is written and the row names it.
+SELF_REPORT_FIRST_UNDER_A_WORDING = 5
 VISIT = 3                     # token with user, the visit (its insert checks the scope), audit
 VISIT_VERIFYING_A_CASE = 9    # ...and the scoped case, its rules, the verify step, the outbox
 INBOX = 15                    # 4 clues of every kind; the same with 3 or 12 (test below)
@@ -62,9 +67,15 @@ def _report(token: str) -> dict:
             "description": "老伴住院花了五万多", "consent": True, "urgent": "no"}
 
 
-def test_self_report(client, count_statements):
+def _world_with_its_consent_wording() -> None:
+    """The world, with the consent wording on file, as on any server after its first report."""
     factories.build_world()
+    consent.ensure_current_wording()
     db.session.commit()
+
+
+def test_self_report(client, count_statements):
+    _world_with_its_consent_wording()
     with count_statements() as statements:
         answer = client.post(f"{API}/reports", json=_report("tok_" + "a" * 20))
     assert answer.status_code == 202, answer.get_json()
@@ -77,12 +88,24 @@ def test_self_report(client, count_statements):
 
 def test_self_report_with_its_queued_work(client, count_statements):
     """The report is taken in the request and turned into a case by a queue task: together."""
-    factories.build_world()
-    db.session.commit()
+    _world_with_its_consent_wording()
     with count_statements(queued=True) as statements:
         answer = client.post(f"{API}/reports", json=_report("tok_" + "a" * 20))
     assert answer.status_code == 202, answer.get_json()
     _pinned(statements, SELF_REPORT_WITH_QUEUE, "POST /api/v1/reports and its queue tasks")
+
+
+def test_the_first_report_under_a_wording_puts_the_wording_on_file(client, count_statements):
+    factories.build_world()
+    db.session.commit()
+    with count_statements() as statements:
+        answer = client.post(f"{API}/reports", json=_report("tok_" + "a" * 20))
+    assert answer.status_code == 202, answer.get_json()
+    _pinned(statements, SELF_REPORT_FIRST_UNDER_A_WORDING, "POST /api/v1/reports (a new consent wording)")
+    with count_statements() as statements:
+        answer = client.post(f"{API}/reports", json=_report("tok_" + "b" * 20))
+    assert answer.status_code == 202, answer.get_json()
+    _pinned(statements, SELF_REPORT_VILLAGE_KNOWN, "POST /api/v1/reports (the wording on file now)")
 
 
 # --- a grid worker's visit that verifies the case they were sent to (POST /api/v1/visits) ---------
@@ -184,7 +207,7 @@ def test_inbox_count_does_not_grow_with_the_rows(inbox_with, count_statements):
 
 # --- the case page (GET /cases/<id>) ------------------------------------------------------------
 
-PDF = b"%PDF-1.4\n% minutes\n%%EOF\n"
+PDF = files_support.pdf("minutes")  # a real one-page PDF: uploads are parsed
 
 
 def test_case_page(app, monkeypatch, count_statements):
