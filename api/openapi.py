@@ -16,12 +16,12 @@ RULE_PARAM = re.compile(r"<(?:([a-z]+):)?(\w+)>")
 ERRORS = {
     400: "内容有误：fields 逐项说明（缺项、类型不对、不认识的字段、JSON 无效）",
     401: "未登录，或令牌无效、已过期、已作废（unauthorized）",
-    403: "角色无权进行此操作（forbidden）",
+    403: "角色无权进行此操作（forbidden），或须先修改别人为您设置的密码（password_change_required）",
     404: "不存在，或不在您的辖区内（两者不加区分）",
     409: "编号已被内容不同的记录使用（conflict），或流程不允许这一步（refused）",
     413: "上传的内容太大（too_large）",
     415: "请求不是 JSON（Content-Type 应为 application/json）",
-    429: "操作太频繁（rate_limited），请稍后再试",
+    429: "操作太频繁（rate_limited），或密码错误次数过多、账号暂时锁定（account_locked）；Retry-After 给出秒数",
 }
 TAGS = {
     "登录": "令牌登录：Authorization: Bearer <token>；H5 页面也可用登录后的会话 Cookie，并须带 X-Shoudi-Client: h5",
@@ -171,8 +171,10 @@ def document(registry: Registry) -> dict:
                      "security": [{"bearerAuth": []}, {"h5Session": [], "h5Client": []}] if op.auth else []}
         if op.description:
             operation["description"] = op.description
-        if op.limit:
-            operation["x-rate-limit"] = current_app.config[op.limit]
+        if op.rate_limits:
+            operation["x-rate-limit"] = "；".join(
+                f"{current_app.config[rate.config_key]}（{rate.per}{'，只计失败的请求' if rate.failures_only else ''}）"
+                for rate in op.rate_limits)
         body = _request_body(op, components)
         if body is not None:
             operation["requestBody"] = body

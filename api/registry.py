@@ -30,6 +30,17 @@ class Answer:
     media_type: str = "application/json"
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """A limit beyond the plain one (``Op.limit``: the config key, counted per client address)."""
+
+    config_key: str
+    key: Callable[[], str] | None = None  # what is counted; None: the client address
+    scope: str | None = None  # routes naming the same scope count together
+    failures_only: bool = False  # count only refused requests (4xx)
+    per: str = "每个客户端地址"  # what the docs say it is counted per
+
+
 @dataclass
 class Op:
     rule: str
@@ -45,6 +56,10 @@ class Op:
     files: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     limit: str | None = None  # the config key holding the rate limit
+    limits: tuple[RateLimit, ...] = ()
+    # Reachable while the caller must change a password someone else chose (login, logout,
+    # /me, the change itself); everything else answers 403 password_change_required.
+    before_password_change: bool = False
     description: str = ""
     params: dict[str, str] = field(default_factory=dict)  # path parameter descriptions
 
@@ -53,17 +68,23 @@ class Op:
         return self.view.__name__
 
     @property
+    def rate_limits(self) -> tuple[RateLimit, ...]:
+        return ((RateLimit(self.limit),) if self.limit else ()) + self.limits
+
+    @property
     def error_statuses(self) -> list[int]:
         implied = set(self.errors)
         if self.auth:
             implied.add(401)
+            if not self.before_password_change:
+                implied.add(403)
         if self.query or self.body or self.form:
             implied.add(400)
         if self.body:
             implied.add(415)
         if self.body or self.form:
             implied.add(413)
-        if self.limit:
+        if self.rate_limits:
             implied.add(429)
         return sorted(implied)
 
@@ -122,6 +143,9 @@ def _wrap(op: Op) -> Callable:
         kwargs = dict(path)
         if op.auth:
             kwargs["user"] = require_user()
+            if kwargs["user"].must_change_password and not op.before_password_change:
+                raise ApiError(403, "password_change_required",
+                               "这个密码是别人为您设置的，请先修改密码（POST /api/v1/auth/password）")
         if op.query is not None:
             kwargs["query"] = shared(op.query).load(request.args.to_dict())
         if op.body is not None:
@@ -130,10 +154,19 @@ def _wrap(op: Op) -> Callable:
             kwargs["form"] = _load_form(op)
         return op.view(**kwargs)
 
-    if op.limit:
-        key = op.limit
-        view = limiter.limit(lambda: current_app.config[key])(view)
+    for rate in reversed(op.rate_limits):
+        view = _limited(view, rate)
     return view
+
+
+def _limited(view: Callable, rate: RateLimit) -> Callable:
+    def value(key=rate.config_key) -> str:
+        return current_app.config[key]
+
+    failed = (lambda response: response.status_code >= 400) if rate.failures_only else None
+    if rate.scope:
+        return limiter.shared_limit(value, scope=rate.scope, key_func=rate.key, deduct_when=failed)(view)
+    return limiter.limit(value, key_func=rate.key, deduct_when=failed)(view)
 
 
 api = Registry()

@@ -36,6 +36,13 @@ class LoginBody(ApiSchema):
     password = String(required=True, validate=validate.Length(1, 200, error="请填写密码"), **d("密码"))
 
 
+class PasswordBody(ApiSchema):
+    old_password = String(required=True, validate=validate.Length(1, 200, error="请填写原密码"),
+                          **d("原密码"))
+    new_password = String(required=True, validate=validate.Length(1, 200, error="请填写新密码"),
+                          **d("新密码：至少8位，含大写字母、小写字母、数字、符号中的至少3类，不含用户名，不是常见密码"))
+
+
 class PageQuery(ApiSchema):
     page = QueryInteger(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE, error=f"页码应在1到{MAX_PAGE}之间"),
                         **d(f"页码，从1开始，最大{MAX_PAGE}", default=1))
@@ -172,6 +179,7 @@ class LoginResult(Output):
     token = String(**d("放在 Authorization: Bearer 后面"))
     expires_at = DateTime(**d("过期时间（UTC）"))
     user = Nested(User)
+    must_change_password = Boolean(**d("为 true 时须先修改密码（POST /auth/password），此前其他接口答 403"))
 
 
 class CaseToVerify(Output):

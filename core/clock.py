@@ -8,7 +8,7 @@ Times are stored in UTC and shown in the same zone, ``WORK_TZ`` (mainland China 
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 WORK_TZ = ZoneInfo("Asia/Shanghai")
@@ -16,3 +16,10 @@ WORK_TZ = ZoneInfo("Asia/Shanghai")
 
 def today() -> date:
     return datetime.now(WORK_TZ).date()
+
+
+def now() -> datetime:
+    """This moment, in UTC (how times are stored). Read through the module (``clock.now()``) so
+    a test can move the clock forward instead of sleeping: session lifetimes and account locks
+    are measured with it."""
+    return datetime.now(timezone.utc)

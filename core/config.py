@@ -128,6 +128,17 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         # A staff session lasts a working day, and locks after this many idle minutes.
         "SHOUDI_SESSION_HOURS": _int(get("SESSION_HOURS"), 10),
         "SHOUDI_IDLE_MINUTES": _int(get("IDLE_MINUTES"), 30),
+        # Guessing (等保 登录失败处理): wrong passwords in a row before the account locks, and
+        # for how long; web and API count together.
+        "SHOUDI_LOGIN_MAX_FAILURES": _int(get("LOGIN_MAX_FAILURES"), 5),
+        "SHOUDI_LOGIN_LOCK_MINUTES": _int(get("LOGIN_LOCK_MINUTES"), 30),
+        # Failed logins per client address and login name, and per client address over all
+        # names (both login routes together). Only failures count: a county office behind one
+        # address logging in at 08:30 is never held up.
+        "SHOUDI_LOGIN_RATE_LIMIT": get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SHOUDI_LOGIN_ADDRESS_LIMIT": get("LOGIN_ADDRESS_LIMIT", "30 per minute;200 per hour"),
+        # 定期更换: days after which a password must be changed at the next login (0: never).
+        "SHOUDI_PASSWORD_MAX_DAYS": _int(get("PASSWORD_MAX_DAYS"), 0),
         # Per client address. Farmers behind one carrier NAT share an address: keep them generous.
         "SHOUDI_REPORT_RATE_LIMIT": get("REPORT_RATE_LIMIT", "20 per minute;300 per day"),
         "SHOUDI_TRACK_RATE_LIMIT": get("TRACK_RATE_LIMIT", "10 per minute;100 per hour"),
@@ -168,6 +179,13 @@ def validate(cfg: dict[str, object]) -> None:
             decode_data_key(str(cfg["SHOUDI_DATA_KEY"]))
         except ConfigError as exc:
             problems.append(str(exc))
+
+    for key in ("SHOUDI_SESSION_HOURS", "SHOUDI_IDLE_MINUTES", "SHOUDI_LOGIN_MAX_FAILURES",
+                "SHOUDI_LOGIN_LOCK_MINUTES"):
+        if not isinstance(cfg.get(key), int) or cfg[key] < 1:
+            problems.append(f"{key} 应为正整数")
+    if not isinstance(cfg.get("SHOUDI_PASSWORD_MAX_DAYS"), int) or cfg["SHOUDI_PASSWORD_MAX_DAYS"] < 0:
+        problems.append("SHOUDI_PASSWORD_MAX_DAYS 应为 0（不限）或正整数")
 
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
         problems.append("SHOUDI_DATABASE_URL 不能为空")

@@ -13,14 +13,14 @@ import models  # noqa: F401  (registers every table on the metadata)
 from api import bp as api_bp
 from core.config import decode_data_key, load_config
 from core.crypto import DataProtector
-from core import boundary, logscrub
+from core import boundary, logscrub, ratelimit
 from core.extensions import compress, csrf, db, limiter, login_manager, migrate
 from core.filestore import STORE_EXTENSION, make_store
 from domain.workflow import TransitionRefused
 from models import User
 from models.types import PROTECTOR_EXTENSION
 from portal import bp as portal_bp
-from portal.session import lock_idle_session
+from portal.session import lock_idle_session, require_password_change
 from portal.assets import bp as assets_bp
 from portal.farmer import bp as farmer_bp
 from portal.field import bp as field_bp
@@ -82,6 +82,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.permanent_session_lifetime = timedelta(hours=app.config["SHOUDI_SESSION_HOURS"])
     app.before_request(lock_idle_session)
+    app.before_request(require_password_change)
+    app.after_request(ratelimit.add_retry_after)
     app.register_blueprint(portal_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(farmer_bp)

@@ -23,6 +23,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rename_region)
     app.cli.add_command(merge_region)
     app.cli.add_command(create_user)
+    app.cli.add_command(unlock_user)
+    app.cli.add_command(reset_password)
     app.cli.add_command(seed_demo)
     app.cli.add_command(remind_deadlines)
     app.cli.add_command(jobs_worker)
@@ -91,15 +93,46 @@ def merge_region(source_code, target_code):
 @click.option("--region", "region_code", required=True, help="所属区划代码")
 @click.option("--department", default=None, help="行业部门账号的部门代码")
 @click.option("--phone", default=None, help="手机号（可用于登录）")
-@click.password_option(help="密码（至少8位）")
+@click.password_option(help="初始密码（至少8位，含大写字母、小写字母、数字、符号中的至少3类，不含用户名）")
 def create_user(username, full_name, role, region_code, department, phone, password):
-    """创建工作人员账号。"""
+    """创建工作人员账号。本人首次登录时须修改密码。"""
     try:
-        user = users.create_user(username, full_name, password, role, region_code, department, phone)
+        user = users.create_user(username, full_name, password, role, region_code, department, phone,
+                                 must_change_password=True)
     except ValidationFailed as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"已创建账号 {user.username}（{user.role_enum.label}，{user.region.name}）")
+    click.echo(f"已创建账号 {user.username}（{user.role_enum.label}，{user.region.name}），首次登录时须修改密码")
+
+
+def _account(username: str):
+    user = users.find_by_login(username)
+    if user is None:
+        click.echo(f"错误：没有用户名或手机号为 {username} 的账号", err=True)
+        sys.exit(1)
+    return user
+
+
+@click.command("unlock-user")
+@click.argument("username")
+def unlock_user(username):
+    """解锁因密码连续输错而锁定的账号。"""
+    user = _account(username)
+    users.unlock(None, user)
+    db.session.commit()
+    click.echo(f"已解锁账号 {user.username}")
+
+
+@click.command("reset-password")
+@click.argument("username")
+def reset_password(username):
+    """重置密码：显示一个一次性密码，本人用它登录后须立即修改。该账号的所有会话和令牌同时作废，锁定解除。"""
+    user = _account(username)
+    password = users.reset_password(None, user)
+    db.session.commit()
+    click.echo(f"已重置账号 {user.username} 的密码。一次性密码（只显示这一次，请当面或电话告知本人）：")
+    click.echo(password)
+    click.echo("本人用它登录后须立即设置新密码。")
 
 
 @click.command("import-households")

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
@@ -47,3 +47,14 @@ def revoke(token: str) -> None:
     if row is not None and not row.revoked:
         row.revoked = True
         audit.record(row.user, "token_revoked", "user", row.user_id)
+
+
+def revoke_all(user: User, actor: User | None = None) -> int:
+    """Every token of the account stops working (logout, a new password, deactivation).
+    Returns how many were still valid."""
+    revoked = db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+        .values(revoked=True)).rowcount
+    if revoked:
+        audit.record(actor, "token_revoked", "user", user.id, f"count={revoked}")
+    return revoked

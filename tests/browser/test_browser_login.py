@@ -175,3 +175,47 @@ def test_household_page_text_is_at_least_16px(phone, site, shot):
     shot(page, "01-household")
 
     assert _small_text(page) == {}
+
+
+def test_a_password_someone_else_chose_is_changed_first_on_a_phone(phone, site, shot):
+    from models import User
+    from sqlalchemy import select
+    db.session.execute(select(User).where(User.username == "village_a")).scalar_one().must_change_password = True
+    db.session.commit()
+    page = phone
+
+    page.goto(site.url + "/login")
+    page.fill("#login", "village_a")
+    page.fill("#password", factories.PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/password"))
+    expect(page.get_by_test_id("must-change")).to_be_visible()
+    shot(page, "01-must-change")
+    _assert_no_sideways_scrolling(page)
+    for selector in ("#old_password", "#new_password", "#confirm", "button.primary"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["height"] >= MIN_TAP_HEIGHT, selector
+    page.goto(site.url + "/")
+    assert _path(page) == "/password"  # nothing else until it is changed
+
+    page.fill("#old_password", factories.PASSWORD)
+    page.fill("#new_password", "12345678")
+    page.fill("#confirm", "12345678")
+    page.get_by_role("button", name="修改密码").click()
+    expect(page.get_by_test_id("error-new_password")).to_contain_text("至少3类")
+    for selector in ("#old_password", "#new_password", "#confirm"):
+        expect(page.locator(selector)).to_have_value("")  # a password is never sent back
+    shot(page, "02-too-weak")
+    _assert_no_sideways_scrolling(page)
+
+    page.fill("#old_password", factories.PASSWORD)
+    page.fill("#new_password", "Qingshan-2027")
+    page.fill("#confirm", "Qingshan-2027")
+    page.get_by_role("button", name="修改密码").click()
+    expect(page.get_by_test_id("password-changed")).to_be_visible()
+    shot(page, "03-changed")
+    page.goto(site.url + "/")
+    expect(page.get_by_test_id("region")).to_have_text("示范县 / 青山镇 / 青山村")
+    link = page.get_by_role("link", name="修改密码").bounding_box()
+    assert link is not None and link["height"] >= MIN_TAP_HEIGHT
+    _assert_no_sideways_scrolling(page)

@@ -3,17 +3,19 @@ trail, and CSRF protection with the token switched on."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 import factories
 from conftest import make_app
+from core import clock
 from core.extensions import db
 from http_support import (EXPECTED_LANDING, audit_rows, build_scene, login,
                           by_testid, text_of)
 from models import User
-from services.accounts import users
+from services.accounts import tokens, users
 
 WRONG_PASSWORD = "wrong-password-77"
 
@@ -333,3 +335,212 @@ def test_login_and_logout_with_the_tokens_from_the_pages_succeed(csrf_app):
     logout = client.post("/logout", data={"csrf_token": _csrf_token(text_of(home))})
     assert logout.status_code == 302
     assert client.get("/").status_code == 302
+
+
+# --- guessing: the lock-out (等保 登录失败处理) ---------------------------------------------------
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """The app's clock, held still and moved by hand (no sleeping)."""
+    start = clock.now().replace(second=0, microsecond=0)
+    state = {"now": start}
+    monkeypatch.setattr(clock, "now", lambda: state["now"])
+
+    def move(**delta):
+        state["now"] = start + timedelta(**delta)
+    move.start = start
+    return move
+
+
+def _guess(client, name: str, times: int) -> list[int]:
+    return [login(client, name, WRONG_PASSWORD).status_code for _ in range(times)]
+
+
+def test_five_wrong_passwords_lock_the_account_and_say_until_when(client, scene, frozen):
+    assert _guess(client, "village_a", 4) == [400] * 4
+
+    locked = login(client, "village_a", WRONG_PASSWORD)
+
+    assert locked.status_code == 429
+    assert locked.headers["Retry-After"] == "1800"
+    html = text_of(locked)
+    unlock_at = (frozen.start + timedelta(minutes=30)).astimezone(clock.WORK_TZ).strftime("%H:%M")
+    assert by_testid(html, "login-error") == f"密码错误次数过多，账号已暂时锁定，请在 {unlock_at} 以后再试，或请管理员解锁"
+    assert re.search(r'<input[^>]*name="login"[^>]*value="village_a"', html)  # nothing typed lost
+    assert WRONG_PASSWORD not in html
+
+    # Now even the right password is refused, with the time left.
+    frozen(minutes=10)
+    right = login(client, "village_a")
+    assert right.status_code == 429 and right.headers["Retry-After"] == "1200"
+    assert client.get("/").status_code == 302
+    assert [r.user_id for r in audit_rows(action="login_locked")] == [scene.user_ids["village_a"]]
+
+
+def test_the_lock_ends_after_thirty_minutes(client, scene, frozen):
+    _guess(client, "village_a", 5)
+    frozen(minutes=30)
+    assert login(client, "village_a").status_code == 302
+
+
+def test_a_colleague_behind_the_same_address_still_logs_in(app, scene, frozen):
+    _guess(app.test_client(), "village_a", 6)
+    colleague = app.test_client()  # same 127.0.0.1
+    assert login(colleague, "village_b").status_code == 302
+    assert colleague.get("/").status_code == 200
+
+
+def test_an_unknown_name_is_locked_in_the_same_words(app, scene, frozen):
+    known, unknown = app.test_client(), app.test_client()
+    answers = [(login(known, "village_a", WRONG_PASSWORD), login(unknown, "13711112222", WRONG_PASSWORD))
+               for _ in range(5)]
+    for real, phantom in answers:
+        assert real.status_code == phantom.status_code
+        assert real.headers.get("Retry-After") == phantom.headers.get("Retry-After")
+        real_text = text_of(real).replace("village_a", "")
+        assert real_text.replace('value=""', "") == text_of(phantom).replace("13711112222", "").replace('value=""', "")
+    assert answers[-1][1].status_code == 429
+
+
+def test_an_unknown_name_costs_one_password_hash_like_a_wrong_password(client, scene, monkeypatch):
+    calls = []
+    real_check = users.check_password_hash
+    monkeypatch.setattr(users, "check_password_hash", lambda *a: calls.append(1) or real_check(*a))
+    for name in ("no_such_user", "village_a"):
+        calls.clear()
+        login(client, name, WRONG_PASSWORD)
+        assert len(calls) == 1, name
+
+
+def test_web_and_api_count_together(client, scene):
+    _guess(client, "village_a", 3)
+    for _ in range(2):
+        answer = client.post("/api/v1/auth/login", json={"login": "village_a", "password": WRONG_PASSWORD})
+    assert answer.status_code == 429 and answer.get_json()["error"]["code"] == "account_locked"
+    assert login(client, "village_a").status_code == 429
+
+
+def test_an_admin_unlocks_and_the_user_logs_in(app, scene):
+    client = app.test_client()
+    _guess(client, "village_a", 5)
+    users.unlock(db.session.get(User, scene.user_ids["admin"]), db.session.get(User, scene.user_ids["village_a"]))
+    db.session.commit()
+    assert login(client, "village_a").status_code == 302
+
+
+# --- the password page and the forced change ---------------------------------------------------
+
+NEW_PASSWORD = "Fresh-start-2027"
+
+
+def _must_change(user_id: int) -> None:
+    db.session.get(User, user_id).must_change_password = True
+    db.session.commit()
+
+
+def _change(client, old=factories.PASSWORD, new=NEW_PASSWORD, confirm=None, url="/password"):
+    return client.post(url, data={"old_password": old, "new_password": new,
+                                  "confirm": new if confirm is None else confirm})
+
+
+def test_a_password_someone_else_chose_must_be_changed_first(client, scene):
+    _must_change(scene.user_ids["village_a"])
+
+    response = login(client, "village_a")
+    assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/password"
+    page = client.get("/password")
+    assert page.status_code == 200 and "请先设置一个只有您自己知道的新密码" in text_of(page)
+    for path in ("/", f"/households/{scene.household_a}", "/field/", "/inbox"):
+        blocked = client.get(path)
+        assert blocked.status_code == 302 and urlsplit(blocked.headers["Location"]).path == "/password", path
+
+    changed = _change(client)
+    assert changed.status_code == 302
+    assert client.get("/").status_code == 200
+    db.session.expire_all()
+    assert not db.session.get(User, scene.user_ids["village_a"]).must_change_password
+
+
+def test_the_forced_change_keeps_where_the_user_was_going(client, scene):
+    _must_change(scene.user_ids["village_a"])
+    target = f"/households/{scene.household_a}"
+    response = login(client, "village_a", next_url=target)
+    assert response.headers["Location"].startswith("/password?next=")
+    changed = _change(client, url=response.headers["Location"])
+    assert changed.status_code == 302 and changed.headers["Location"] == target
+
+
+def test_logout_works_while_a_change_is_pending(client, scene):
+    _must_change(scene.user_ids["village_a"])
+    login(client, "village_a")
+    assert client.post("/logout").status_code == 302
+    assert urlsplit(client.get("/").headers["Location"]).path == "/login"
+
+
+@pytest.mark.parametrize("old, new, confirm, field, message", [
+    (WRONG_PASSWORD, NEW_PASSWORD, None, "old_password", "原密码不正确"),
+    (factories.PASSWORD, "12345678", None, "new_password", "至少3类"),
+    (factories.PASSWORD, "        ", None, "new_password", "至少3类"),
+    (factories.PASSWORD, "Village_a-2027", None, "new_password", "不能包含用户名"),
+    (factories.PASSWORD, "Admin@123", None, "new_password", "太常见"),
+    (factories.PASSWORD, NEW_PASSWORD, "Fresh-start-2028", "confirm", "两次输入的新密码不一致"),
+    ("", NEW_PASSWORD, None, "old_password", "请填写原密码"),
+    (factories.PASSWORD, "x" * 500, None, "new_password", "不超过128个字符"),
+])
+def test_password_page_errors_sit_beside_their_field_and_nothing_is_echoed(client, scene, old, new,
+                                                                          confirm, field, message):
+    login(client, "village_a")
+
+    response = _change(client, old, new, confirm)
+
+    assert response.status_code == 400
+    html = text_of(response)
+    assert message in by_testid(html, f"error-{field}")
+    for typed in {old, new, confirm} - {None, ""}:
+        assert f'value="{typed}"' not in html and (typed.strip() == "" or typed not in html)
+
+
+def test_changing_ones_password_ends_the_other_sessions_and_tokens(app, scene):
+    here, there = app.test_client(), app.test_client()
+    login(here, "grid_a1")
+    login(there, "grid_a1")
+    token, _ = tokens.issue(db.session.get(User, scene.user_ids["grid_a1"]))
+    db.session.commit()
+
+    changed = _change(here)
+
+    assert changed.status_code == 302 and changed.headers["Location"] == "/password?done=1"
+    assert "密码已修改" in text_of(here.get("/password?done=1"))
+    assert here.get("/").status_code == 200          # this session carries on
+    assert there.get("/").status_code == 302         # the other phone is logged out
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert login(app.test_client(), "grid_a1", NEW_PASSWORD).status_code == 302
+
+
+def test_guessing_the_current_password_locks_and_logs_out(client, scene):
+    login(client, "village_a")
+    for _ in range(4):
+        assert _change(client, old=WRONG_PASSWORD).status_code == 400
+    locked = _change(client, old=WRONG_PASSWORD)
+    assert locked.status_code == 429 and "Retry-After" in locked.headers
+    assert "账号已暂时锁定" in text_of(locked)
+    assert client.get("/").status_code == 302
+
+
+def test_the_password_page_needs_a_login(client, scene):
+    response = client.get("/password")
+    assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
+
+
+# --- logout ends the mini program's tokens too --------------------------------------------------
+
+def test_web_logout_revokes_the_api_tokens(client, scene):
+    token, _ = tokens.issue(db.session.get(User, scene.user_ids["grid_a1"]))
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    login(client, "grid_a1")
+
+    client.post("/logout")
+
+    assert client.get("/api/v1/me", headers=bearer).status_code == 401

@@ -9,9 +9,9 @@ from services.errors import ValidationFailed
 
 def test_passwords_are_salted_hashes(app):
     build_world()
-    a = users.create_user("u1", "甲", "same-password", "village_staff", "341599101001")
-    b = users.create_user("u2", "乙", "same-password", "village_staff", "341599101001")
-    assert "same-password" not in a.password_hash
+    a = users.create_user("u1", "甲", "same-password-1", "village_staff", "341599101001")
+    b = users.create_user("u2", "乙", "same-password-1", "village_staff", "341599101001")
+    assert "same-password-1" not in a.password_hash
     assert a.password_hash != b.password_hash
 
 
@@ -19,6 +19,10 @@ def test_passwords_are_salted_hashes(app):
     (dict(role="village_staff", region_code="341599101000"), "region", "村级工作人员应绑定到村/社区级区划"),
     (dict(role="county_staff", region_code="341599101001"), "region", "县级工作人员应绑定到县级区划"),
     (dict(role="grid_worker", region_code="A1", password="short"), "password", "密码至少8位"),
+    (dict(role="grid_worker", region_code="A1", password="12345678"), "password", "至少3类"),
+    (dict(role="grid_worker", region_code="A1", password=" " * 8), "password", "至少3类"),
+    (dict(role="grid_worker", region_code="A1", password="Admin@123"), "password", "太常见"),
+    (dict(role="grid_worker", region_code="A1", password="New-user-2026"), "password", "不能包含用户名"),
     (dict(role="pilot", region_code="341599000000"), "role", "角色无效"),
     (dict(role="department", region_code="341599000000"), "department", "须指定部门"),
     (dict(role="county_staff", region_code="341599000000", department="water"), "department", "只有行业部门"),
@@ -33,6 +37,14 @@ def test_create_user_refuses_bad_input_with_field_messages(app, kwargs, field, m
     with pytest.raises(ValidationFailed) as info:
         users.create_user(**args)
     assert message in info.value.fields[field]
+
+
+def test_accounts_made_in_code_need_no_change_unless_told(app):
+    world = build_world()  # the tests' own accounts log in straight away
+    assert not any(u.must_change_password for u in world.users.values())
+    made = users.create_user("handed", "交接", PASSWORD, "village_staff", "341599101001",
+                             must_change_password=True)
+    assert made.must_change_password and made.password_changed_at is not None
 
 
 def test_grid_worker_may_be_bound_to_a_village_without_grids(app):
@@ -82,8 +94,9 @@ def test_cli_create_user(app):
         "create-user", "--username", "clerk", "--name", "张三", "--role", "township_staff",
         "--region", "341599101000", "--password", "long-enough-1"])
     assert result.exit_code == 0, result.output
-    assert "青山镇" in result.output
-    assert users.authenticate("clerk", "long-enough-1") is not None
+    assert "青山镇" in result.output and "首次登录时须修改密码" in result.output
+    clerk = users.authenticate("clerk", "long-enough-1")
+    assert clerk is not None and clerk.must_change_password  # someone else chose it
     bad = app.test_cli_runner().invoke(args=[
         "create-user", "--username", "clerk2", "--name", "李四", "--role", "township_staff",
         "--region", "341599101001", "--password", "long-enough-1"])
