@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from domain import visit_proof
 from domain.enums import CaseSource, Health, HouseholdAttribute, LabourCapacity, Relation, Role, Schooling
 from domain.workflow import Action, CaseState
 from models import Case, CaseEvent, Household, PhotoUpload, User, Visit
@@ -68,7 +69,17 @@ def visit(v: Visit) -> dict:
         "method": v.method, "visited_at": v.visited_at, "should_monitor": v.should_monitor,
         "per_capita_income": v.per_capita_income, "photos": [p.client_uuid for p in v.photos],
         "signed": v.signature_file is not None, "case_state": v.case.state if v.case is not None else None,
+        "signature_url": url_for("api_v1.visit_signature", client_uuid=v.client_uuid) if v.signature_file else None,
+        "received_at": v.created_at, "late": visit_proof.is_late(v.visited_at, v.created_at),
+        "gps": _position(v.gps),
     }
+
+
+def _position(stored: str | None) -> dict | None:
+    position = visit_proof.stored_position(stored)
+    if position is None:
+        return None
+    return {"lat": position.lat, "lng": position.lng, "accuracy": position.accuracy, "text": position.words()}
 
 
 def photo(p: PhotoUpload) -> dict:

@@ -73,6 +73,13 @@ def visit_create(user, body):
     return jsonify(shared(schemas.Visit).dump(adapters.visit(visit))), _created(created)
 
 
+@api.route("/visits/<client_uuid>/signature", "GET", summary="走访签字图片", tag=TAG, errors=(404,),
+           params=UUID_PARAM, answers={200: Answer("签字（PNG）", media_type="image/png")},
+           description="自己记录的，或辖区内农户的走访所附的签字；每次读取都记入查看记录。没有签字答 404。")
+def visit_signature(user, client_uuid: str):
+    return _send(visits.signature_file(user, client_uuid))
+
+
 @api.route("/visits/<client_uuid>", "GET", summary="一次走访", tag=TAG, errors=(404,), params=UUID_PARAM,
            answers={200: Answer("走访记录", schemas.Visit)},
            description="自己记录的，或辖区内农户的走访。")

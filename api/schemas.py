@@ -14,6 +14,7 @@ from api.fields import (ApiSchema, Boolean, Date, DateTime, Decimal, Dict, Float
                         Nested, QueryInteger, String, Text)
 from domain.fieldwork import AwayReason, VisitMethod
 from domain.selfreport import HARDSHIPS, MAX_DESCRIPTION, MAX_NAME
+from domain.visit_proof import VISIT_CLOCK
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # past it the offset would overflow the databases' integers
@@ -303,6 +304,10 @@ class Photo(Output):
     thumb_url = String(**d("缩略图地址（需登录）"))
 
 
+Position = output("Position", lat=Float(**d("纬度")), lng=Float(**d("经度")),
+                  accuracy=Integer(**d("精度（米），0 为未知")), text=String(**d("中文说明，如 北纬31.700000°，东经116.500000°，精度约25米")))
+
+
 class Visit(Output):
     client_uuid = String()
     id = Integer()
@@ -314,6 +319,10 @@ class Visit(Output):
     per_capita_income = Decimal(allow_none=True, **d("人均纯收入（元），字符串"))
     photos = List(String(), **d("照片编号"))
     signed = Boolean(**d("是否有签字"))
+    signature_url = String(allow_none=True, **d("签字图片地址（PNG，需登录）；没有签字为 null"))
+    received_at = DateTime(**d("服务器收到这条记录的时间"))
+    late = Boolean(**d(f"是否补录：收到时距走访已超过{VISIT_CLOCK.late_after.days}天（两个时间都应显示）"))
+    gps = Nested(Position, allow_none=True, **d("走访时的定位；没有定位为 null"))
     case_state = String(allow_none=True, **d("所核实线索的当前状态代码（核实后为 verified），无线索为 null"))
 
 

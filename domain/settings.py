@@ -45,6 +45,11 @@ class PolicySettings:
     # "收入大幅缩减" is never quantified in the seeds: a drop of at least this share of last year's
     # income counts. Regions set their own value.
     income_drop_ratio: Decimal = Decimal("0.30")
+    # How long after a visit its record may still arrive (a phone queues visits made without
+    # signal). Two weeks: a grid worker in the hills may be out of signal for a week, and the
+    # phone may only be back on a network at the next township meeting; older visits are
+    # refused, so a back-dated record cannot be made for a day long past (see domain.visit_proof).
+    visit_max_delay_days: int = 14
 
     def with_overrides(self, overrides: Mapping[str, str]) -> "PolicySettings":
         """Return a copy with string overrides applied in iteration order.
@@ -74,6 +79,7 @@ SETTING_FIELDS: dict[str, tuple[str, int | Decimal, int | Decimal]] = {
     "unresolved_years": ("纳入监测满几年未消除风险需重点分析", 1, 10),
     "lookback_months": ("风险消除后回头看观察月数", 1, 24),
     "income_drop_ratio": ("收入大幅缩减标准（较上年度减少的比例）", Decimal("0.01"), Decimal("0.99")),
+    "visit_max_delay_days": ("走访记录最迟上传天数（自走访之日起）", 1, 60),
 }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from domain import deadlines
+from domain import deadlines, visit_proof
 from domain import measures as measure_rule
 from domain.eligibility import NoMonitoringLine, format_yuan, format_yuan_cents, per_capita_income
 from domain.enums import (CaseSource, Department, Health, HelpKind, HouseholdAttribute, KeyGroup,
@@ -114,6 +114,10 @@ class VisitRow:
     signer: str
     notes: str
     photos: tuple[PhotoRow, ...]
+    position: str = ""        # 北纬…，东经…，精度约…米; empty without GPS
+    received: str = ""        # when the record arrived, shown when it came late (补录)
+    late: bool = False
+    signature_id: int | None = None  # the visit's id when a signature was drawn
 
 
 @dataclass(frozen=True)
@@ -257,7 +261,15 @@ def _visit_row(visit: Visit, visible_cases: set[int]) -> VisitRow:
         should_monitor=SHOULD_MONITOR[visit.should_monitor],
         per_capita_income=f"{format_yuan_cents(visit.per_capita_income)} 元" if visit.per_capita_income is not None else "",
         signer=visit.signer_name or "", notes=visit.notes or "",
-        photos=tuple(_thumb(p) for p in visit.photos))
+        photos=tuple(_thumb(p) for p in visit.photos),
+        position=_position(visit.gps), received=clock(visit.created_at),
+        late=visit_proof.is_late(visit.visited_at, visit.created_at),
+        signature_id=visit.id if visit.signature_file else None)
+
+
+def _position(stored: str | None) -> str:
+    position = visit_proof.stored_position(stored)
+    return position.words() if position else ""
 
 
 def _measure_row(pm: PlanMeasure, today: date) -> MeasureRow:

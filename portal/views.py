@@ -171,6 +171,13 @@ def photo_thumb(photo_id: int):
     return _photo_response(found)
 
 
+@bp.route("/visits/<int:visit_id>/signature")
+@login_required
+def visit_signature(visit_id: int):
+    """The signature drawn on a visit of a household in scope (404 otherwise); every read audited."""
+    return _photo_response(visits.visit_signature_file(current_user, visit_id))
+
+
 @bp.route("/policy-texts/<region_code>", methods=["GET", "POST"])
 @login_required
 def policy_texts(region_code: str):

@@ -10,6 +10,7 @@ import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
+import files_support
 from core import clock
 from core.extensions import db
 from domain.deadlines import quarter_code
@@ -21,7 +22,7 @@ from models import Case, Evaluation
 from services.workflow import cases
 from services.workflow.cases import Evidence, StepInput
 
-PDF = b"%PDF-1.4\n% test paper\n%%EOF\n"
+PDF = files_support.pdf("test paper")  # a real one-page PDF: uploads are parsed
 
 
 def review(day: date) -> dict:

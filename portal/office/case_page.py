@@ -76,6 +76,11 @@ def take_step(case_id: int, action: str):
 @login_required
 def evidence(evidence_id: int):
     found = evidence_files.open_for(current_user, evidence_id)  # NotFound outside scope
-    return send_file(io.BytesIO(found.content), mimetype=found.content_type,
-                     download_name=found.download_name, etag=found.etag,
-                     last_modified=found.modified, as_attachment=found.content_type == "application/pdf")
+    response = send_file(io.BytesIO(found.content), mimetype=found.content_type,
+                         download_name=found.download_name, etag=found.etag,
+                         last_modified=found.modified, as_attachment=found.content_type == "application/pdf")
+    # Personal papers: checked with the server (scope, audit) on every use, never kept by the browser.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.pop("Expires", None)
+    response.vary.add("Cookie")
+    return response

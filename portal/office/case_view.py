@@ -22,6 +22,7 @@ class EvidenceRow:
     label: str
     kind: str
     size_kb: int
+    inline: bool = False  # a household's signature as an image: shown on the step itself
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,10 @@ def _event_label(event) -> str:
     return "提交线索" if event.from_state is None else "补充记录"
 
 
+def _shown_inline(evidence) -> bool:
+    return evidence.kind == EvidenceKind.HOUSEHOLD_SIGNATURE.value and evidence.content_type.startswith("image/")
+
+
 def _consent(data: dict | None, actor: User | None) -> str:
     """When and how the reporter consented, to which wording, and who took it for 代申报."""
     if not isinstance(data, dict):
@@ -145,7 +150,7 @@ def events(case: Case) -> list[EventRow]:
             state=CaseState(e.to_state).label, actor=actor, comment=e.comment or "", signed=e.signed,
             details=_details(e.data or {}),
             evidence=[EvidenceRow(ev.id, ev.label, EvidenceKind(ev.kind).label if ev.kind else "",
-                                  max(1, ev.size // 1024)) for ev in e.evidence],
+                                  max(1, ev.size // 1024), _shown_inline(ev)) for ev in e.evidence],
             consent=_consent((e.data or {}).get("consent"), e.actor)))
     return rows
 

@@ -15,18 +15,8 @@ from domain.enums import LabelledEnum
 from domain.evidence import EvidenceKind
 from domain import numbers
 from services.errors import ValidationFailed
+from services.platform.uploads import EVIDENCE_MAX_BYTES, FileRejected, check_evidence
 from services.workflow.case_events import Evidence
-
-# Files people attach to steps: scans, photos of notices, signed forms.
-EVIDENCE_TYPES = {
-    "application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG",
-}
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-_MAGIC = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
-
-
-def _sniff(head: bytes) -> str | None:
-    return next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
 
 
 class FormReader:
@@ -102,22 +92,20 @@ class FormReader:
         return values
 
     def evidence(self, name: str, kind: EvidenceKind | None = None, *, required: bool = False) -> list[Evidence]:
-        """Files of one input (``multiple`` allowed): PDF, JPEG or PNG, at most 10 MB each."""
+        """Files of one input (``multiple`` allowed): PDF, JPEG or PNG, at most 10 MB each, each
+        read whole by its decoder (``services.platform.uploads``): images are kept re-encoded."""
         found: list[Evidence] = []
         label = kind.label if kind else "附件"
         for upload in self.files.getlist(name):
             if not isinstance(upload, FileStorage) or not upload.filename:
                 continue
-            content = upload.read(EVIDENCE_MAX_BYTES + 1)
-            if len(content) > EVIDENCE_MAX_BYTES:
-                self.fail(name, f"{label}每个文件不超过10MB")
+            try:
+                checked = check_evidence(upload.read(EVIDENCE_MAX_BYTES + 1), label)
+            except FileRejected as exc:
+                self.fail(name, str(exc))
                 continue
-            content_type = _sniff(content[:8])
-            if content_type is None:
-                self.fail(name, f"{label}只能是PDF、JPG或PNG文件")
-                continue
-            found.append(Evidence(label=_file_label(upload.filename, label), content=content,
-                                  content_type=content_type, kind=kind.value if kind else None))
+            found.append(Evidence(label=_file_label(upload.filename, label), content=checked.content,
+                                  content_type=checked.content_type, kind=kind.value if kind else None))
         if required and not found:
             self.fail(name, f"请上传{label}")
         return found

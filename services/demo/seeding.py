@@ -5,12 +5,14 @@ reached its state the way a real one would.
 """
 from __future__ import annotations
 
+import io
 import random
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Callable, TypeVar
 
+from PIL import Image
 from sqlalchemy import func, select, update
 
 from core import clock
@@ -40,8 +42,13 @@ from services.households.records import MemberInput
 
 T = TypeVar("T")
 
-# A placeholder PDF for the demo's attached papers (a real county attaches scans).
-DEMO_PAPER = b"%PDF-1.4\n% demo paper\n%%EOF\n"
+
+def _demo_paper() -> bytes:
+    """A placeholder for the demo's attached papers (a real county attaches scans): a real
+    one-page PDF, an empty A4 page at 72 dpi, as an uploaded paper would have to be."""
+    out = io.BytesIO()
+    Image.new("1", (595, 842), 1).save(out, "PDF", resolution=72)
+    return out.getvalue()
 
 
 def has_data() -> bool:
@@ -252,7 +259,8 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
          review={"date": str(day + timedelta(days=5)), "participants": "村两委、村民代表", "result": "同意"},
          notice_start=day + timedelta(days=5), signed=True)
     step(done, v, Action.ELIM_CLOSE_NOTICE, day + timedelta(days=11), notice_end=day + timedelta(days=11))
-    papers = [Evidence(f"{k.label}.pdf", DEMO_PAPER, "application/pdf", k.value) for k in ELIMINATION_PAPERS]
+    paper = _demo_paper()
+    papers = [Evidence(f"{k.label}.pdf", paper, "application/pdf", k.value) for k in ELIMINATION_PAPERS]
     step(done, t, Action.ELIM_TOWNSHIP_APPROVE, day + timedelta(days=13), signed=True, evidence=papers)
     step(done, c, Action.ELIM_COUNTY_APPROVE, day + timedelta(days=15), signed=True, phone_survey_done=True)
     step(done, c, Action.ANNOUNCE, day + timedelta(days=16))
@@ -262,7 +270,8 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
         client_uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, "shoudi-demo/visit/income")), household_id=in_grid[5].id,
         method=VisitMethod.HOME.value, visited_at=visited.isoformat(), household_size=in_grid[5].size,
         answers={"should_monitor": "no"}, notes="务工收入比去年增加",
-        income={"wages": "26000", "business": "8000", "transfers": "2400", "business_costs": "1500"}))
+        income={"wages": "26000", "business": "8000", "transfers": "2400", "business_costs": "1500"}),
+        now=visited + timedelta(minutes=20))  # sent from the household's yard
     return len(opened) + 2
 
 

@@ -9,8 +9,6 @@ write of its request.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import uuid as uuidlib
@@ -22,8 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.clock import WORK_TZ
 from core.extensions import db
 from core.filestore import new_key, store
+from domain import visit_proof
 from domain.enums import MemberStatus
 from domain.fieldwork import VisitMethod, remote_problems
 from domain.screening import check_answers, net_income
@@ -34,11 +34,12 @@ from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
 from services.platform import audit, files
 from services.platform.photos import PhotoRejected, process_photo
+from services.platform.signatures import SignatureRejected, clean_signature
+from services.regions import settings
 from services.workflow import cases
 from services.workflow.cases import StepInput
 
 MAX_VISIT_PHOTOS = 9
-MAX_SIGNATURE_BYTES = 300 * 1024
 
 
 class Conflict(Exception):
@@ -165,19 +166,47 @@ def visit_photo_file(actor: User, photo_id: int, *, thumbnail: bool) -> files.Se
     return found
 
 
+def visit_signature_file(actor: User, visit_id: int) -> files.ServedFile:
+    """The drawn signature (PNG) of a visit whose household is in the reader's scope (the household
+    page), like ``visit_photo_file``; the read is audited. NotFound for a missing visit, one
+    without a signature, or one outside scope."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or not visit.signature_file:
+        raise NotFound("signature")
+    scoping.require(actor, Household, visit.household_id)
+    found = files.served(visit.signature_file, "image/png", modified=visit.created_at)
+    audit.record(actor, "read", "signature", visit.id, f"household={visit.household_id}")
+    return found
+
+
+def signature_file(actor: User, client_uuid: str) -> files.ServedFile:
+    """The drawn signature of a visit the user may read (``visit_for``); audited. NotFound when
+    the visit has none."""
+    visit = visit_for(actor, client_uuid)
+    if not visit.signature_file:
+        raise NotFound("signature")
+    found = files.served(visit.signature_file, "image/png", modified=visit.created_at)
+    audit.record(actor, "read", "signature", visit.id, f"household={visit.household_id}")
+    return found
+
+
 # --- visits ------------------------------------------------------------------------------------
 
-def record_visit(actor: User, data: VisitInput) -> tuple[Visit, bool]:
+def record_visit(actor: User, data: VisitInput, *, now: datetime | None = None) -> tuple[Visit, bool]:
     """(the visit, created?). A visit that verifies a case completes its verification step.
 
+    ``now`` is when the record arrived (the server's clock unless given): the visit's time is
+    judged against it (``domain.visit_proof``) and it is stored as the row's ``created_at``.
+
     A resend is not looked up first: most visits are new, and a resend shows itself by failing,
-    either a check (its photos are attached already, its case has moved on) or the insert (its
-    UUID is taken). Only then is the stored visit read and answered."""
+    either a check (its photos are attached already, its case has moved on, it is too old by now)
+    or the insert (its UUID is taken). Only then is the stored visit read and answered."""
     if not _valid_uuid(data.client_uuid):
         raise ValidationFailed({"client_uuid": "缺少或无效的客户端编号（UUID）"})
     fingerprint = data.fingerprint()
+    arrived = now or utcnow()
     try:
-        values, photos, case, signature, step = _checked_visit(actor, data, fingerprint)
+        values, photos, case, signature, step = _checked_visit(actor, data, fingerprint, arrived)
     except (NotFound, ValidationFailed, TransitionRefused):
         existing = _visit(data.client_uuid)
         if existing is None:
@@ -221,20 +250,20 @@ def _inserted_visit(visit_id: int, values: dict, photos: list[PhotoUpload], case
     return visit
 
 
-def _checked_visit(actor: User, data: VisitInput, fingerprint: str
+def _checked_visit(actor: User, data: VisitInput, fingerprint: str, arrived: datetime
                    ) -> tuple[dict, list[PhotoUpload], Case | None, bytes | None, StepInput | None]:
     """The new visit's column values, its photos and case, its signature image, and the
     verification step it completes; or NotFound (the case), ValidationFailed or
     TransitionRefused, before anything is written. The household's scope is checked on insert."""
     case = scoping.get(actor, Case, data.case_id) if data.case_id is not None else None
-    fields, photos, signature = _check(actor, data, data.household_id, case)
+    fields, photos, signature = _check(actor, data, data.household_id, case, arrived)
     step = None
     if case is not None and case.state_enum is CaseState.VERIFYING:
         step = StepInput(comment=f"入户核实（{VisitMethod(fields['method']).label}）",
                          signed=bool(data.signature_png))
         cases.check(actor, case, Action.VERIFY, step, today=fields["visited_at"].date())
     values = dict(client_uuid=data.client_uuid, payload_sha256=fingerprint, household_id=data.household_id,
-                  case_id=case.id if case is not None else None, worker_id=actor.id, created_at=utcnow(),
+                  case_id=case.id if case is not None else None, worker_id=actor.id, created_at=arrived,
                   **fields)
     return values, photos, case, signature, step
 
@@ -279,10 +308,11 @@ def _own_photos(actor: User, uuids: list[str], errors: dict) -> list[PhotoUpload
     return rows
 
 
-def _check(actor: User, data: VisitInput, household_id: int, case: Case | None
+def _check(actor: User, data: VisitInput, household_id: int, case: Case | None, arrived: datetime
            ) -> tuple[dict, list[PhotoUpload], bytes | None]:
     """The visit's columns, its photos and its signature image (to be stored under the key in
-    ``signature_file``), or ValidationFailed with every problem found."""
+    ``signature_file``), or ValidationFailed with every problem found (NotFound when reading the
+    household's settings finds it outside the actor's scope)."""
     errors: dict[str, str] = {}
     try:
         method = VisitMethod(data.method)
@@ -292,7 +322,7 @@ def _check(actor: User, data: VisitInput, household_id: int, case: Case | None
     if method is not None:
         errors.update(remote_problems(method, data.reached_person or "", data.reached_via or "",
                                       data.away_reason))
-    visited_at = _parse_time(data.visited_at, errors)
+    visited_at = _visit_time(actor, data, household_id, case, arrived, errors)
     answers, answer_errors = check_answers(data.answers)
     errors.update({f"answers.{k}": v for k, v in answer_errors.items()})
     size = data.household_size or _member_count(household_id) or 1
@@ -342,39 +372,61 @@ def _parse_time(text: str, errors: dict) -> datetime | None:
     if value.tzinfo is None:
         errors["visited_at"] = "走访时间缺少时区"
         return None
-    # A phone whose clock runs fast cannot be fixed from the form: record the time it arrived.
-    now = datetime.now(timezone.utc)
-    return min(value, now)
+    try:
+        in_utc = value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # year 1 with a zone east of UTC, year 9999 west of it
+        in_utc = None
+    if in_utc is None or not 2000 <= in_utc.year <= 2100:
+        errors["visited_at"] = "走访时间不对，请检查手机的日期和时间"
+        return None
+    return value
+
+
+def _visit_time(actor: User, data: VisitInput, household_id: int, case: Case | None, arrived: datetime,
+                errors: dict) -> datetime | None:
+    """The time to record, or None with the reason under ``visited_at`` (``domain.visit_proof``).
+
+    The region's longest delay is read only for a visit that arrives days after it was made:
+    the worker's usual visit, sent within the hour, costs no statement for it."""
+    visited_at = _parse_time(data.visited_at, errors)
+    if visited_at is None:
+        return None
+    max_delay = None
+    if visit_proof.delay_may_matter(visited_at, arrived):
+        max_delay = _policy(actor, household_id, case).visit_max_delay_days
+    problem = visit_proof.time_problem(visited_at, arrived, zone=WORK_TZ, max_delay_days=max_delay,
+                                       clue_date=case.clue_date if case is not None else None)
+    if problem:
+        errors["visited_at"] = problem
+        return None
+    return visit_proof.recorded_time(visited_at, arrived)
+
+
+def _policy(actor: User, household_id: int, case: Case | None):
+    """The settings of the visit's place: its case's region, or its household's (NotFound when
+    the household is outside the actor's scope, as the insert would find)."""
+    region = case.region if case is not None else scoping.get(actor, Household, household_id).region
+    return settings.policy_for(region)
 
 
 def _gps(gps: dict | None, errors: dict) -> str | None:
     if not gps:
         return None
-    try:
-        lat, lng = float(gps["lat"]), float(gps["lng"])
-        accuracy = float(gps.get("accuracy") or 0)
-    except (KeyError, TypeError, ValueError):
+    position = None
+    if isinstance(gps, dict) and "lat" in gps and "lng" in gps:
+        position = visit_proof.read_position(gps["lat"], gps["lng"], gps.get("accuracy"))
+    if position is None:
         errors["gps"] = "定位数据无效"
         return None
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180 and accuracy >= 0):
-        errors["gps"] = "定位数据无效"
-        return None
-    return f"{lat:.6f},{lng:.6f},{accuracy:.0f}"
+    return visit_proof.stored_text(position)
 
 
 def _signature(data_url: str | None, errors: dict) -> bytes | None:
+    """The signature to store, decoded and redrawn (``services.platform.signatures``)."""
     if not data_url:
         return None
-    prefix = "data:image/png;base64,"
-    if not data_url.startswith(prefix):
-        errors["signature_png"] = "签名图片格式不对"
-        return None
     try:
-        raw = base64.b64decode(data_url[len(prefix):], validate=True)
-    except (binascii.Error, ValueError):
-        errors["signature_png"] = "签名图片格式不对"
+        return clean_signature(data_url)
+    except SignatureRejected as exc:
+        errors["signature_png"] = str(exc)
         return None
-    if len(raw) > MAX_SIGNATURE_BYTES or not raw.startswith(b"\x89PNG\r\n\x1a\n"):
-        errors["signature_png"] = "签名图片格式不对或太大"
-        return None
-    return raw

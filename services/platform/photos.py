@@ -89,14 +89,14 @@ def _to_srgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def _upright(img: Image.Image) -> Image.Image:
-    """Turn the pixels as EXIF Orientation says. Not ImageOps.exif_transpose: it copies upright
-    images and re-serialises the rest of the EXIF (dropped anyway), failing on a corrupt tag."""
+def _orientation(img: Image.Image) -> Image.Transpose | None:
+    """How EXIF Orientation says to turn the pixels. Not ImageOps.exif_transpose: it copies
+    upright images and re-serialises the rest of the EXIF (dropped anyway), failing on a corrupt
+    tag. Read before any resizing, while the file's EXIF is at hand."""
     try:
-        method = _TRANSPOSE.get(img.getexif().get(ExifTags.Base.Orientation))
+        return _TRANSPOSE.get(img.getexif().get(ExifTags.Base.Orientation))
     except Exception:  # unreadable EXIF: keep the pixels as stored
-        return img
-    return img.transpose(method) if method is not None else img
+        return None
 
 
 def _encode(img: Image.Image) -> bytes:
@@ -108,26 +108,42 @@ def _encode(img: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _decode(data: bytes, max_pixels: int, max_side: int) -> Image.Image:
+def decode_image(data: bytes, *, formats: frozenset[str] | set[str] = ALLOWED_FORMATS,
+                 max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE) -> tuple[Image.Image, str]:
+    """Decode an image fully: (upright sRGB RGB pixels at most ``max_side`` on a side, its format).
+
+    Only the decoders named in ``formats`` look at the data. The size is read from the header and
+    refused before any pixel is decoded. A JPEG is decoded at reduced size when it is much larger
+    than wanted: libjpeg's DCT scaling (``draft``) gives 1/2, 1/4 or 1/8 of the pixels directly,
+    so a 16 MP phone photo costs a quarter of a full decode. Everything else a hostile file can
+    do raises: ``PhotoRejected`` for a refused size or format, Pillow's own errors otherwise
+    (``process_photo`` turns those into ``PhotoRejected``)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # Pillow's "Corrupt EXIF data" noise
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        img = Image.open(io.BytesIO(data), formats=sorted(ALLOWED_FORMATS))
+        img = Image.open(io.BytesIO(data), formats=sorted(formats))
         # MPO is how Pillow names multi-picture JPEGs from some phones; the JPEG decoder opened it.
-        if img.format not in ALLOWED_FORMATS and img.format != "MPO":
+        fmt = "JPEG" if img.format == "MPO" else img.format
+        if fmt not in formats:
             raise PhotoRejected(MSG_INVALID)
         width, height = img.size
         if width * height > max_pixels:
             raise PhotoRejected(MSG_TOO_LARGE)
-        if img.format in ("JPEG", "MPO"):
+        if fmt == "JPEG":
             img.draft("RGB", (max_side, max_side))  # let libjpeg decode at 1/2, 1/4, 1/8 scale
         img.load()  # decodes for real (verify() would not), so truncated data fails here
-        img = _upright(img)
+        turn = _orientation(img)
         if img.mode in ("RGB", "RGBA", "L", "LA", "CMYK"):  # (palette images resize badly: convert first)
             img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # shrink early: less memory
+        if turn is not None:  # turned once shrunk: fewer pixels to move (the box is square)
+            img = img.transpose(turn)
         img = _to_srgb(img)
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # never enlarges
-        return img
+        return img, fmt
+
+
+def _decode(data: bytes, max_pixels: int, max_side: int) -> Image.Image:
+    return decode_image(data, max_pixels=max_pixels, max_side=max_side)[0]
 
 
 def process_photo(

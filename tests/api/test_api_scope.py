@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from api_support import (API, assert_error, assign_verifier, bearer, build_scene, jpeg, new_uuid,
                          photos_with, token_for, upload, user, visit_body, visits_with)
 from core.extensions import db
+from files_support import data_url, signature_png
 from models import AuditLog
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
@@ -26,7 +27,8 @@ class Others:
 
 
 def _visit_by(user_id: int, household_id: int, photos=()) -> str:
-    body = visit_body(household_id, photos=list(photos))
+    body = visit_body(household_id, photos=list(photos), signature_png=data_url(signature_png()),
+                      signer_name="户主")
     del body["income"]  # plain JSON numbers are the API's business; services take text
     visits.record_visit(user(user_id), VisitInput(**body))
     return body["client_uuid"]
@@ -95,6 +97,14 @@ def test_visits_by_uuid(client, others, grid):
         assert_error(client.get(f"{API}/visits/{other}", headers=grid), 404, "not_found")
 
 
+def test_signatures_by_uuid(client, others, grid):
+    answer = client.get(f"{API}/visits/{others.visit_in_a1}/signature", headers=grid)
+    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    assert answer.headers["Cache-Control"] == "no-store"
+    for other in (others.visit_in_a2, others.visit_in_b, new_uuid(), "not-a-uuid"):
+        assert_error(client.get(f"{API}/visits/{other}/signature", headers=grid), 404, "not_found")
+
+
 @pytest.mark.parametrize("suffix", ["", "/thumb"])
 def test_photos_by_uuid(client, others, grid, suffix):
     answer = client.get(f"{API}/photos/{others.photo_in_a1}{suffix}", headers=grid)
@@ -147,7 +157,7 @@ def test_every_endpoint_taking_an_id_is_in_this_matrix():
     """A new endpoint with an id in its path must be added to the tests above."""
     from api.registry import api
     covered = {"/households/<int:household_id>", "/cases/<int:case_id>", "/visits/<client_uuid>",
-               "/photos/<client_uuid>", "/photos/<client_uuid>/thumb"}
+               "/visits/<client_uuid>/signature", "/photos/<client_uuid>", "/photos/<client_uuid>/thumb"}
     assert {op.rule for op in api.ops if op.auth and "<" in op.rule} == covered
     # ids in bodies: POST /visits (household_id, case_id, photos) and POST /photos (client_uuid);
     # POST /auth/password carries none (only the caller's own passwords)

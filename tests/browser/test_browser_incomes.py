@@ -4,7 +4,7 @@ scrolls sideways."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
@@ -30,6 +30,8 @@ def site(app):
     incomes.record_income(None, h, year=last_year, measured_on=date(last_year, 12, 31),
                           source=IncomeSource.IMPORT, today=clock.today(), net_total="12000")
     visited = datetime.now(timezone.utc).replace(hour=2, minute=0, second=0, microsecond=0)
+    if visited > datetime.now(timezone.utc):  # before 02:00 UTC: this morning's visit was yesterday's
+        visited -= timedelta(days=1)
     visits.record_visit(world.users["grid_a1"], VisitInput(
         client_uuid=str(uuid.uuid4()), household_id=h.id, method="home", visited_at=visited.isoformat(),
         household_size=2, income={"wages": "23456", "business": "4000", "business_costs": "1000"}))

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import select
 
 import factories
+import files_support
 from core.extensions import db
 from domain.workflow import CaseState
 from models import Case, CaseEvent, EventEvidence
 from office_support import drive, new_case
 
 START = date(2026, 11, 1)
-PDF = b"%PDF-1.4\n% paper\n%%EOF\n"
+PDF = files_support.pdf("paper")  # a real one-page PDF: uploads are parsed
 
 
 class Today:

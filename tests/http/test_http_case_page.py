@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import factories
+import files_support
 from conftest import TODAY
 from core.extensions import db
 from domain.enums import CaseSource
@@ -13,7 +14,7 @@ from services.workflow import cases
 from services.workflow.cases import Evidence
 from http_support import audit_rows, signed_in, text_of
 
-PDF = b"%PDF-1.4\n% minutes\n%%EOF\n"
+PDF = files_support.pdf("minutes")  # a real one-page PDF: uploads are parsed
 
 
 @pytest.fixture

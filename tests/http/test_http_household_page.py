@@ -7,7 +7,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -50,7 +50,8 @@ def scene(app, monkeypatch):
     visits.record_visit(world.users["grid_a1"], VisitInput(
         client_uuid=str(uuid.uuid4()), household_id=household.id, method="home",
         visited_at=datetime(2026, 10, 2, 1, 0, tzinfo=timezone.utc).isoformat(),
-        answers={"should_monitor": "yes"}, photos=[photo.client_uuid], notes="房屋漏雨"))
+        answers={"should_monitor": "yes"}, photos=[photo.client_uuid], notes="房屋漏雨"),
+        now=datetime(2026, 10, 2, 1, 30, tzinfo=timezone.utc))
     other_grid = factories.household(world.grid_a2, START)
     village_b = factories.household(world.village_b, START)
     db.session.commit()

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from core.clock import WORK_TZ
 from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import CaseState
@@ -100,14 +101,15 @@ def test_only_the_assigned_verifier_may_verify_and_outsiders_see_nothing(app, wo
 def test_the_case_page_shows_the_field_visit_that_verified_the_case(app, world, today_is):
     case_id = make_case(world, CaseState.VERIFYING)
     case = db.session.get(Case, case_id)
+    visited = datetime.now(WORK_TZ).replace(second=0, microsecond=0) - timedelta(hours=1)  # sent since
     visits.record_visit(world.users["grid_a1"], VisitInput(
         client_uuid=str(uuid.uuid4()), household_id=case.household_id, case_id=case_id, method="home",
-        visited_at="2026-11-02T09:30:00+08:00"))
+        visited_at=visited.isoformat()))
     db.session.commit()
     today_is.day = START + timedelta(days=2)
     page = text_of(signed_in(app, "village_a").get(f"/cases/{case_id}"))
     assert 'data-testid="visits-panel"' in page and 'data-step="verify"' not in page
-    assert "2026-11-02 09:30" in page and "GRID_A1（网格员）" in page and "已据此完成核实" in page
+    assert f"{visited:%Y-%m-%d %H:%M}" in page and "GRID_A1（网格员）" in page and "已据此完成核实" in page
 
 
 # --- village review and notice ----------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -35,7 +35,8 @@ def scene(app, monkeypatch):
                           today=TODAY, net_total="12000")  # 6,000 a head, under 2025's 7,000
     visit, _ = visits.record_visit(world.users["grid_a1"], VisitInput(
         client_uuid=str(uuid.uuid4()), household_id=h.id, method="home", visited_at=VISITED.isoformat(),
-        household_size=2, income={"wages": "23456", "business": "4000", "business_costs": "1000"}))
+        household_size=2, income={"wages": "23456", "business": "4000", "business_costs": "1000"}),
+        now=VISITED + timedelta(minutes=30))
     other = factories.household(world.village_b, TODAY)
     db.session.commit()
     return {"household": h.id, "visit": visit.id, "other": other.id}

@@ -91,7 +91,8 @@ def _record_visit(world, h: Household, case: Case | None, photos: int = 1, **kw)
                 away_reason="work", answers={"should_monitor": "yes"}, photos=uuids, notes="全家在外务工",
                 income={"wages": "12000"})
     data.update(kw)
-    visit, _ = visits.record_visit(worker, VisitInput(**data))
+    sent = datetime.fromisoformat(data["visited_at"]) + timedelta(minutes=30)
+    visit, _ = visits.record_visit(worker, VisitInput(**data), now=sent)
     return visit
 
 

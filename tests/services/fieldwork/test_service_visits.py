@@ -13,6 +13,7 @@ from core.filestore import store
 from domain.enums import CaseSource
 from domain.workflow import Action
 from factories import build_world, household
+from files_support import signature_png
 from models import PhotoUpload, ScreeningRound, Visit
 from services.errors import NotFound, ValidationFailed
 from services.fieldwork import visits, worklists
@@ -118,13 +119,12 @@ def test_a_resend_with_a_signature_stores_the_image_once(world, today):
     again, created = visits.record_visit(worker, data)
     assert not created and again.id == first.id
     assert [key for key, _ in store().list("signatures/")] == [first.signature_file]
-    assert store().get(first.signature_file) == _png()
+    stored = Image.open(io.BytesIO(store().get(first.signature_file)))
+    assert stored.format == "PNG" and stored.size == (300, 100)
 
 
 def _png() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (300, 100), "white").save(buf, "PNG")
-    return buf.getvalue()
+    return signature_png((300, 100))
 
 
 def test_photos_upload_once_and_attach_to_the_visit(world, today):
@@ -185,10 +185,16 @@ def test_search_by_name_or_tails_within_scope(world, today):
 
 
 def test_a_phone_clock_running_fast_is_not_an_error(world, today):
+    """A few minutes ahead is a clock running fast: recorded as the time it arrived. Hours ahead
+    is a wrong date (domain.visit_proof): refused."""
     h = household(world.grid_a1, today)
-    ahead = (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat()
+    ahead = (datetime.now(timezone.utc) + timedelta(minutes=5)).isoformat()
     visit, _ = visits.record_visit(world.users["grid_a1"], _visit(h.id, visited_at=ahead))
     assert visit.visited_at <= datetime.now(timezone.utc)
+    with pytest.raises(ValidationFailed) as info:
+        visits.record_visit(world.users["grid_a1"], _visit(
+            h.id, visited_at=(datetime.now(timezone.utc) + timedelta(hours=3)).isoformat()))
+    assert "晚于现在" in info.value.fields["visited_at"]
     with pytest.raises(ValidationFailed) as info:
         visits.record_visit(world.users["grid_a1"], _visit(h.id, visited_at="2026-11-20 09:00"))
     assert "时区" in info.value.fields["visited_at"]

@@ -2,7 +2,7 @@
 file's total), the household's cached figures kept from the records, a visit's income confirmed
 by staff once, checked amounts with Chinese messages, audit without amounts, scope."""
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -40,7 +40,7 @@ def _audits() -> list[str]:
 def _visit(world, h, when: datetime, income: dict, size=None):
     visit, _ = visits.record_visit(world.users["grid_a1"], VisitInput(
         client_uuid=str(uuid.uuid4()), household_id=h.id, method="home", visited_at=when.isoformat(),
-        household_size=size, income=income))
+        household_size=size, income=income), now=when + timedelta(minutes=30))
     return visit
 
 

@@ -3,11 +3,12 @@ scope, the field visits linked to a case (and which one verified it), the catego
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
 import factories
+from core.clock import WORK_TZ
 from core.extensions import db
 from domain.enums import CaseSource, HouseholdAttribute
 from domain.workflow import CaseState
@@ -56,14 +57,17 @@ def test_linked_visits_say_which_one_verified_the_case(world):
     case = new_case(world, START)
     drive(world, case, CaseState.VERIFYING, START)
     grid = world.users["grid_a1"]
-    visits.record_visit(grid, _visit(case, method="phone", at="2026-11-02T10:00:00+08:00",
+    # Made this morning and sent at once, as a visit must be (domain.visit_proof): the step it
+    # takes is recorded when it arrives, beside it.
+    first, later = (datetime.now(WORK_TZ).replace(second=0, microsecond=0) - timedelta(minutes=m) for m in (90, 30))
+    visits.record_visit(grid, _visit(case, method="phone", at=first.isoformat(),
                                      reached_person="户主本人", reached_via="13900000000", away_reason="work"))
     assert case.state_enum is CaseState.VERIFIED
-    visits.record_visit(grid, _visit(case, at="2026-11-03T15:00:00+08:00"))  # a later visit
+    visits.record_visit(grid, _visit(case, at=later.isoformat()))  # a later visit
     rows = panels.linked_visits(case)
     assert [(r.at, r.method, r.remote, r.worker, r.verified_case) for r in rows] == [
-        ("2026-11-02 10:00", "电话", True, "GRID_A1（网格员）", True),
-        ("2026-11-03 15:00", "入户", False, "GRID_A1（网格员）", False)]
+        (f"{first:%Y-%m-%d %H:%M}", "电话", True, "GRID_A1（网格员）", True),
+        (f"{later:%Y-%m-%d %H:%M}", "入户", False, "GRID_A1（网格员）", False)]
     assert panels.linked_visits(new_case(world, START)) == []
 
 

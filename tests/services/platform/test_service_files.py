@@ -2,7 +2,6 @@
 file is deleted after the deletion commits, never when the unit of work rolls back."""
 from __future__ import annotations
 
-import base64
 import io
 import os
 import uuid
@@ -13,6 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 
 import factories
+from files_support import data_url, signature_png
 from core.extensions import db
 from core.filestore import new_key, store
 from domain.enums import CaseSource
@@ -39,9 +39,7 @@ def _jpeg(colour: str = "red") -> bytes:
 
 
 def _png_data_url() -> str:
-    buf = io.BytesIO()
-    Image.new("RGB", (40, 20), "white").save(buf, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return data_url(signature_png((120, 48)))
 
 
 def _age(app, *keys: str, by: timedelta = 2 * DAY) -> None:

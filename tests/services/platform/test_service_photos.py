@@ -431,3 +431,30 @@ def test_corrupted_photos_raise_only_photo_rejected():
             assert str(exc) in (INVALID, TOO_LARGE)
             outcomes.add("rejected")
     assert outcomes == {"ok", "rejected"}  # the corpus exercised both paths
+
+
+# --- large phone photos ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("width, height", [(4608, 3456), (6000, 4000)], ids=["16MP", "24MP"])
+def test_a_large_phone_photo_is_decoded_at_reduced_size_and_processed_correctly(monkeypatch, width, height):
+    """libjpeg's DCT scaling (draft mode) decodes a 16 or 24 MP JPEG at half size: the photo is
+    still upright, the right colours and 1600 px on its long side, from a quarter of the pixels."""
+    from PIL import JpegImagePlugin
+
+    from files_support import photo as phone_photo
+    decoded_sizes = []
+    real_load = JpegImagePlugin.JpegImageFile.load
+
+    def spying_load(self):
+        decoded_sizes.append(self.size)
+        return real_load(self)
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spying_load)
+
+    src = phone_photo(width, height, orientation=6)  # stored sideways, as phones do
+    assert len(src) < photos.MAX_BYTES
+    photo = process_photo(src)
+    assert (photo.width, photo.height) == (round(1600 * height / width), 1600)  # turned upright
+    assert decoded_sizes[0] == (width // 2, height // 2)  # half of each side: a quarter of the pixels
+    out = opened(photo.content)
+    assert out.size == (photo.width, photo.height) and not out.getexif()
+    assert max(opened(photo.thumbnail).size) == THUMB_SIDE
