@@ -6,6 +6,7 @@ Test modules import the fixtures they use from here (not a conftest: see http_su
 from __future__ import annotations
 
 import os
+import time
 import re
 from pathlib import Path
 
@@ -91,3 +92,14 @@ def camera_photo(tmp_path_factory) -> Path:
     Image.merge("RGB", (ramp, noise, ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT))).save(
         path, "JPEG", quality=88)
     return path
+
+
+def wait_until(page, expression: str, arg=None, timeout: float = 15.0) -> None:
+    """Poll ``expression`` (a JS function, maybe async) until it answers truthy. Each poll is a
+    DevTools evaluation; Playwright's own ``wait_for_function`` polls with ``eval`` inside the
+    page, which the site's Content-Security-Policy (no 'unsafe-eval') rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout} s: {expression[:80]}")
+        time.sleep(0.1)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from core import clock
 import factories
-from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving
+from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving, wait_until
 from browser_support import browser, camera_photo, phone, phones, shot  # noqa: F401  (fixtures)
 from core.extensions import db
 from domain.selfreport import CONSENT_TEXT
@@ -219,9 +219,8 @@ def test_farmer_scans_the_sheet_reports_with_a_photo_and_follows_progress(
     original_size = camera_photo.stat().st_size
     page.locator("#photos").set_input_files(camera_photo)
     # The page re-encodes the photo on the phone before anything is sent.
-    page.wait_for_function(
-        "size => { const f = document.getElementById('photos').files[0]; return f && f.size !== size; }",
-        arg=original_size)
+    wait_until(page, "size => { const f = document.getElementById('photos').files[0]; return !!f && f.size !== size; }",
+               original_size)
     width, height, sent_size, sent_type = page.evaluate("""async () => {
         const f = document.getElementById('photos').files[0];
         const bitmap = await createImageBitmap(f);

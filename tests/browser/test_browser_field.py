@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from core import clock
 import factories
-from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving
+from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, serving, wait_until
 from browser_support import browser, camera_photo, phone, phones, shot  # noqa: F401  (fixtures)
 from core.extensions import db
 from domain.enums import CaseSource
@@ -99,13 +99,10 @@ def _log_in(page, site) -> None:
 def _wait_for_service_worker(page) -> None:
     """The worker installs on the first field page, takes over the open page (clients.claim)
     and keeps that first page too (field.js hands it over)."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null",
-                           timeout=15000)
-    # wait_for_function does not wait for promises: each poll starts a look, a later poll reads it.
-    page.wait_for_function("""() => {
-        caches.open('shoudi-field-pages').then(cache => cache.match(location.href))
-            .then(hit => { window.__pageKept = !!hit; });
-        return window.__pageKept === true; }""", timeout=15000)
+    wait_until(page, "() => !!navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    wait_until(page, """async () => {
+        const cache = await caches.open('shoudi-field-pages');
+        return !!(await cache.match(location.href)); }""")
 
 
 def _queue_count(page):
