@@ -16,8 +16,8 @@ from domain.fieldwork import AwayReason, VisitMethod
 from domain.selfreport import HARDSHIPS, MAX_DESCRIPTION, MAX_NAME
 from domain.visit_proof import VISIT_CLOCK
 
-MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # past it the offset would overflow the databases' integers
+MAX_PER_PAGE = 100
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{20,64}$"
 
 

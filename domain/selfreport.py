@@ -127,9 +127,9 @@ def _optional_money(text: str, errors: dict) -> Decimal | None:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        errors["income"] = "收入请填数字，单位是元，不清楚可以不填"
         amount = None
     if amount is None or not amount.is_finite():  # NaN and Infinity are no amount of money
+        errors["income"] = "收入请填数字，单位是元，不清楚可以不填"
         return None
     if amount < 0 or amount > Decimal("10000000"):
         errors["income"] = "收入请填0到1000万之间的数字"

@@ -97,7 +97,7 @@ def read_page(value: str | None) -> tuple[int, str | None]:
     page = numbers.whole(value, low=1, high=999_999)
     if page is None:
         return 1, "页码无效，已显示第1页"
-    return int(value), None
+    return page, None
 
 
 def filter_choices(actor: User) -> dict[str, list[tuple[str, str]]]:
