@@ -82,6 +82,9 @@ def test_a_good_report_is_cleaned():
     (dict(consent=False), "consent", "需要您同意"),
     (dict(household_size="0"), "household_size", "1到30"),
     (dict(income="很多"), "income", "收入请填数字"),
+    (dict(income="NaN"), "income", "收入请填数字"),
+    (dict(income="Infinity"), "income", "收入请填数字"),
+    (dict(household_size="\u00b2"), "household_size", "1到30"),
 ])
 def test_each_problem_is_reported_beside_its_field(change, field, message):
     clean, errors = check_report(_good(**change), TODAY)
