@@ -435,7 +435,44 @@ def test_a_refused_photo_is_shown_on_the_form_and_the_fixed_visit_goes_once(phon
     assert _count(Visit.id) == 1 and _count(PhotoUpload.id) == 0
 
 
-# --- f. readability at 360 px --------------------------------------------------------------------
+# --- f. the proof of a visit reaches the village: position and the drawn signature ---------------
+
+def test_the_village_sees_where_the_visit_was_and_the_signature_drawn(phones, site, shot):
+    worker = phones()
+    worker.context.grant_permissions(["geolocation"], origin=site.url)
+    worker.context.set_geolocation({"latitude": 31.7342, "longitude": 116.5203, "accuracy": 30})
+    _log_in(worker, site)
+    worker.goto(f"{site.url}/field/households/{site.household}/visit?case={site.case}")
+    expect(worker.get_by_test_id("gps")).to_have_text("定位：已定位 ±30m")
+    _answer(worker, "housing_safe", "yes")
+    _answer(worker, "should_monitor", "yes")
+    worker.get_by_test_id("signature").scroll_into_view_if_needed()
+    _sign(worker)
+    worker.get_by_label("签字人姓名").fill(SIGNER)
+    worker.get_by_role("button", name="保存并发送").tap()
+    expect(worker.locator("#form-status")).to_contain_text("已发送成功")
+    shot(worker, "01-sent-at-home")
+
+    village = phones()
+    village.goto(site.url + "/login")
+    village.fill("#login", "village_a")
+    village.fill("#password", factories.PASSWORD)
+    village.get_by_role("button", name="登录").click()
+    village.wait_for_url(site.url + "/")
+    village.goto(f"{site.url}/households/{site.household}#visits")
+    position = village.get_by_test_id("visit-position")
+    expect(position).to_contain_text("31.73")
+    expect(position).to_contain_text("116.52")
+    expect(position).to_contain_text("30")
+    signature = village.get_by_test_id("visit-signature")
+    signature.scroll_into_view_if_needed()
+    wait_until(village, "() => { const i = document.querySelector('[data-testid=visit-signature]');"
+                        " return i && i.complete && i.naturalWidth > 0; }")
+    expect(village.get_by_test_id("visits")).to_contain_text(SIGNER)
+    shot(village, "02-household-shows-the-proof")
+
+
+# --- g. readability at 360 px --------------------------------------------------------------------
 
 @pytest.mark.parametrize("view", ["work", "visit", "search"])
 def test_field_pages_are_readable_and_tappable_at_360px(phone, site, shot, view):

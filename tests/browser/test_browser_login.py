@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 import factories
 from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, WECHAT_ANDROID_UA, serving
@@ -18,6 +19,7 @@ from browser_support import browser, phone, phones, shot  # noqa: F401  (fixture
 from conftest import TODAY
 from core.extensions import db
 from domain.enums import CaseSource
+from models import User
 from services.workflow import cases
 
 pytestmark = pytest.mark.browser
@@ -178,8 +180,6 @@ def test_household_page_text_is_at_least_16px(phone, site, shot):
 
 
 def test_a_password_someone_else_chose_is_changed_first_on_a_phone(phone, site, shot):
-    from models import User
-    from sqlalchemy import select
     db.session.execute(select(User).where(User.username == "village_a")).scalar_one().must_change_password = True
     db.session.commit()
     page = phone
@@ -219,3 +219,23 @@ def test_a_password_someone_else_chose_is_changed_first_on_a_phone(phone, site, 
     link = page.get_by_role("link", name="修改密码").bounding_box()
     assert link is not None and link["height"] >= MIN_TAP_HEIGHT
     _assert_no_sideways_scrolling(page)
+
+
+def test_five_wrong_passwords_lock_the_account_and_the_page_says_until_when(phone, site, shot):
+    page = phone
+    page.goto(site.url + "/login")
+    for attempt in range(5):
+        page.fill("#login", "village_a")
+        page.fill("#password", f"wrong-password-{attempt}")
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+
+    page.fill("#password", factories.PASSWORD)  # the right one, too late
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("账号已暂时锁定")
+    expect(page.get_by_role("alert")).to_contain_text("请管理员解锁")
+    expect(page.locator("#login")).to_have_value("village_a")
+    assert _path(page) == "/login"
+    shot(page, "01-locked")
+    _assert_no_sideways_scrolling(page)
+    _assert_login_form_is_thumb_friendly(page)
