@@ -28,22 +28,22 @@ class LabelledEnum(str, Enum):
 
 
 class RegionLevel(LabelledEnum):
+    # A deployment may start at the county, or serve a city or a whole province above it.
+    PROVINCE = ("province", "省")
+    CITY = ("city", "地市")
     COUNTY = ("county", "县")
     TOWNSHIP = ("township", "乡镇")
     VILLAGE = ("village", "村/社区")
     GRID = ("grid", "网格/村民组")
-
-    @property
-    def depth(self) -> int:
-        return _LEVEL_DEPTH[self]
 
     def child_level(self) -> "RegionLevel | None":
         order = list(RegionLevel)
         i = order.index(self)
         return order[i + 1] if i + 1 < len(order) else None
 
-
-_LEVEL_DEPTH = {RegionLevel.COUNTY: 0, RegionLevel.TOWNSHIP: 1, RegionLevel.VILLAGE: 2, RegionLevel.GRID: 3}
+    @property
+    def above_county(self) -> bool:
+        return self in (RegionLevel.PROVINCE, RegionLevel.CITY)
 
 
 class Role(LabelledEnum):
@@ -54,6 +54,10 @@ class Role(LabelledEnum):
     COUNTY_STAFF = ("county_staff", "县级工作人员")
     DEPARTMENT = ("department", "行业部门")
     ADMIN = ("admin", "系统管理员")
+    CITY_STAFF = ("city_staff", "市级工作人员")
+    PROVINCE_STAFF = ("province_staff", "省级工作人员")
+    # 纪检监察 / 审计: reads the audit log of their region, never the records themselves.
+    AUDITOR = ("auditor", "审计监督人员")
 
 
 # The level of region node each role is bound to. Grid workers may also be bound to a village
@@ -65,7 +69,10 @@ ROLE_REGION_LEVELS: dict[Role, tuple[RegionLevel, ...]] = {
     Role.TOWNSHIP_STAFF: (RegionLevel.TOWNSHIP,),
     Role.COUNTY_STAFF: (RegionLevel.COUNTY,),
     Role.DEPARTMENT: (RegionLevel.COUNTY,),
-    Role.ADMIN: (RegionLevel.COUNTY,),
+    Role.ADMIN: (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY),
+    Role.CITY_STAFF: (RegionLevel.CITY,),
+    Role.PROVINCE_STAFF: (RegionLevel.PROVINCE,),
+    Role.AUDITOR: (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY),
 }
 
 

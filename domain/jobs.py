@@ -30,6 +30,8 @@ class JobKind(LabelledEnum):
     REGISTER_CHECK = ("register_check", "农户档案导入检查")
     REGISTER_IMPORT = ("register_import", "农户档案导入")
     REGISTER_EXPORT = ("register_export", "农户台账导出")
+    AUDIT_EXPORT = ("audit_export", "审计日志导出")
+    AUDIT_ARCHIVE = ("audit_archive", "审计日志归档")
 
 
 # A running job reports progress at least this often; silence this long means its consumer died.

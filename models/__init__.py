@@ -1,5 +1,5 @@
 """Database models. Importing this package registers every table on ``db.metadata``."""
-from models.audit import AuditLog
+from models.audit import AuditArchive, AuditLog
 from models.case import Case, CaseEvent, EventEvidence
 from models.farmer import ConsentWording, FormSubmission, PolicyText, ScanCount
 from models.fieldwork import ApiToken, PhotoUpload, ScreeningRound, Visit
@@ -9,11 +9,11 @@ from models.measure import Measure
 from models.notification import Notification
 from models.platform import Job, OutboxItem
 from models.region import Region, RegionAlias
-from models.settings import MonitoringLine, RegionPolicy
+from models.settings import MonitoringLine, RegionPolicy, SettingChange
 from models.user import User
 
 __all__ = [
-    "ApiToken", "AuditLog", "Case", "CaseEvent", "ConsentWording", "Evaluation", "EventEvidence", "FormSubmission", "Household", "HouseholdIncome", "Job", "Member",
-    "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount",
+    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "Evaluation", "EventEvidence", "FormSubmission", "Household", "HouseholdIncome", "Job", "Member",
+    "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount", "SettingChange",
     "ScreeningRound", "User", "Visit",
 ]

@@ -1,4 +1,4 @@
-"""The region tree: county → township → village → grid.
+"""The region tree: (province → city →) county → township → village → grid.
 
 ``path`` is the chain of ancestor ids (``/1/7/42/``) so "everything under this node" is one
 indexed prefix match on every database.
@@ -46,12 +46,51 @@ class Region(db.Model):
             return self.parent
         return self
 
+    @property
+    def village_id(self) -> int | None:
+        return village_id_in(self.ancestor_ids, self.level)
+
+    @property
+    def county_id(self) -> int | None:
+        """The county this node lies in (itself for a county); None above the county."""
+        return county_id_in(self.ancestor_ids, self.level)
+
+    @property
+    def from_village_ids(self) -> list[int]:
+        """The ids of the village and, for a grid, the grid: what names a place to a villager."""
+        return from_village_in(self.ancestor_ids, self.level)
+
     def contains(self, other: "Region") -> bool:
         """True when ``other`` is this node or lies under it."""
         return other.path.startswith(self.path)
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.level}>"
+
+
+def from_village_in(path_ids: list[int], level: str) -> list[int]:
+    """Of a node's path (root first), the village's id and the grid's below it: counting from
+    the end, since a tree may start at the county, the city or the province."""
+    if level == RegionLevel.GRID.value:
+        return path_ids[-2:]
+    if level == RegionLevel.VILLAGE.value:
+        return path_ids[-1:]
+    return []
+
+
+_LEVELS = list(RegionLevel)
+
+
+def county_id_in(path_ids: list[int], level: str) -> int | None:
+    """The county's id in a node's path: the levels below a county are fixed (township, village,
+    grid), so it is found counting from the end whatever lies above it."""
+    below = _LEVELS.index(RegionLevel(level)) - _LEVELS.index(RegionLevel.COUNTY)
+    return path_ids[-1 - below] if 0 <= below < len(path_ids) else None
+
+
+def village_id_in(path_ids: list[int], level: str) -> int | None:
+    ids = from_village_in(path_ids, level)
+    return ids[0] if ids else None
 
 
 class RegionAlias(db.Model):

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from models.region import Region
+from models.types import UTCDateTime, utcnow
 
 
 class RegionPolicy(db.Model):
@@ -34,5 +35,25 @@ class MonitoringLine(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)
+
+    region: Mapped[Region] = relationship()
+
+
+class SettingChange(db.Model):
+    """The history of a region's settings: each change of a policy value or a yearly line, with
+    who made it, when, the value before and after (None: the inherited value) and why."""
+
+    __tablename__ = "setting_change"
+    __table_args__ = (Index("ix_setting_change_region_key", "region_id", "key", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False)
+    key: Mapped[str] = mapped_column(String(64), nullable=False)  # a policy field, or "monitoring_line"
+    year: Mapped[int | None] = mapped_column(Integer)              # the line's year
+    old_value: Mapped[str | None] = mapped_column(String(64))
+    new_value: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     region: Mapped[Region] = relationship()

@@ -22,6 +22,9 @@ ROLE_DUTIES = {
     Role.COUNTY_STAFF: "确定监测对象，维护监测范围和帮扶措施库，审定风险消除。",
     Role.DEPARTMENT: "共享部门数据形成预警，落实交办给本部门的帮扶措施。",
     Role.ADMIN: "管理账号、区划和各地参数设置。",
+    Role.CITY_STAFF: "查看所辖各县的线索办理、监测帮扶和逾期情况，督促落实。",
+    Role.PROVINCE_STAFF: "查看所辖各地市、各县的线索办理、监测帮扶和逾期情况，督促落实。",
+    Role.AUDITOR: "查阅本辖区的审计日志：谁在什么时候查看、修改了什么。",
 }
 
 

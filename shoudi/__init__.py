@@ -20,6 +20,7 @@ from domain.workflow import TransitionRefused
 from models import User
 from models.types import PROTECTOR_EXTENSION
 from portal import bp as portal_bp
+from portal.admin import bp as admin_bp
 from portal.session import lock_idle_session, require_password_change
 from portal.assets import bp as assets_bp
 from portal.farmer import bp as farmer_bp
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sheets_bp)
     app.register_blueprint(field_bp)
     app.register_blueprint(office_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(register_bp)
     app.register_blueprint(api_bp)

@@ -47,6 +47,7 @@ def build_world() -> World:
     specs = [
         ("county", "county_staff", county.code, None),
         ("admin", "admin", county.code, None),
+        ("auditor", "auditor", county.code, None),
         ("dept", "department", county.code, "civil_affairs"),
         ("township", "township_staff", township.code, None),
         ("village_a", "village_staff", village_a.code, None),

@@ -21,12 +21,16 @@ ITEMS = [
     ("portal.home", "工作台", _EVERYONE),
     ("office.inbox", "线索受理", _DESK),
     ("office.households", "农户台账", _DESK),
-    ("office.overdue", "逾期", _DESK + (R.PAIR_CADRE, R.DEPARTMENT)),
+    ("office.overdue", "逾期", _DESK + (R.PAIR_CADRE, R.DEPARTMENT, R.CITY_STAFF, R.PROVINCE_STAFF)),
     ("office.tasks", "部门任务", (R.DEPARTMENT, R.COUNTY_STAFF)),
     ("office.lookback", "回头看", _DESK),
-    ("office.dashboard", "统计", _DESK + (R.DEPARTMENT, R.ADMIN)),
+    ("office.dashboard", "统计", _DESK + (R.DEPARTMENT, R.ADMIN, R.CITY_STAFF, R.PROVINCE_STAFF)),
     ("office.measures", "措施库", (R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.VILLAGE_STAFF, R.DEPARTMENT)),
     ("register.upload_form", "导入档案", (R.COUNTY_STAFF, R.TOWNSHIP_STAFF)),
+    ("admin.users", "账号", (R.ADMIN, R.COUNTY_STAFF)),
+    ("admin.regions", "区划", (R.ADMIN, R.COUNTY_STAFF)),
+    ("admin.settings", "参数设置", (R.ADMIN, R.COUNTY_STAFF, R.TOWNSHIP_STAFF)),
+    ("admin.audit", "审计日志", (R.ADMIN, R.AUDITOR)),
     ("office.notifications", "消息", _EVERYONE),
 ]
 

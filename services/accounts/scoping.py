@@ -56,7 +56,10 @@ class Reach(Enum):
     - PAIRED: only the households paired with them and the cases assigned to them (pair cadres);
     - DEPARTMENT: only the households and cases carrying a measure handed to their department,
       in their county (department officers), and never as full records (``FULL_RECORD``);
-    - NOTHING: no household, member or case at all (admins administer accounts and regions).
+    - NOTHING: no household, member or case at all (admins administer accounts and regions;
+      auditors read the audit log).
+    City and province staff see their area (the counties below them) read-only: no step of the
+    procedure names their roles.
     Regions and staff accounts are always the region subtree.
     """
 
@@ -68,7 +71,7 @@ class Reach(Enum):
 
 
 _REACH = {Role.GRID_WORKER: Reach.OWN_CASES, Role.PAIR_CADRE: Reach.PAIRED, Role.DEPARTMENT: Reach.DEPARTMENT,
-          Role.ADMIN: Reach.NOTHING}
+          Role.ADMIN: Reach.NOTHING, Role.AUDITOR: Reach.NOTHING}
 # Who may read a household's or a case's full record (decrypted numbers, health, income).
 FULL_RECORD = frozenset({Reach.AREA, Reach.OWN_CASES, Reach.PAIRED})
 

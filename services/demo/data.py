@@ -7,6 +7,9 @@ from domain.enums import Department, HelpKind, RiskType
 
 DEMO_PASSWORD = "shoudi-demo-2026"
 
+# The county lies in a real province and city, so the roll-up to 地市 and 省 can be shown.
+PROVINCE = ("340000000000", "安徽省")
+CITY = ("341500000000", "六安市")
 COUNTY = ("341599000000", "守底示范县")
 TOWNSHIPS = [
     ("341599101000", "青山镇", [("341599101001", "青山村"), ("341599101002", "石门村")]),
@@ -18,7 +21,10 @@ HOUSEHOLDS_PER_VILLAGE = 50
 # (username, name, role, region code, department, phone). Phones are fictitious (170 numbers);
 # village staff and grid workers appear with them on the policy page as tap-to-call contacts.
 STAFF = [
-    ("admin", "系统管理员", "admin", "341599000000", None, None),
+    ("admin", "系统管理员", "admin", "340000000000", None, None),
+    ("province", "省乡村振兴局 何静", "province_staff", "340000000000", None, None),
+    ("city", "市乡村振兴局 孙伟", "city_staff", "341500000000", None, None),
+    ("auditor", "县纪委监委 林涛", "auditor", "341599000000", None, None),
     ("county", "县乡村振兴局 周明", "county_staff", "341599000000", None, None),
     ("minzheng", "县民政局 吴芳", "department", "341599000000", Department.CIVIL_AFFAIRS.value, None),
     ("township", "青山镇工作站 郑强", "township_staff", "341599101000", None, None),

@@ -34,7 +34,7 @@ from services.households import incomes, records
 from services.regions import tree
 from services.workflow import cases
 from services.workflow.cases import Evidence, StepInput
-from services.demo.data import (COUNTY, DEMO_PASSWORD, GIVEN, GRIDS_PER_VILLAGE,
+from services.demo.data import (CITY, COUNTY, DEMO_PASSWORD, GIVEN, GRIDS_PER_VILLAGE, PROVINCE,
                                 HOUSEHOLDS_PER_VILLAGE, MEASURES, STAFF, SURNAMES, TOWNSHIPS)
 from services.help.plans import PlanChoice
 from services.households.records import MemberInput
@@ -77,7 +77,9 @@ def seed(today: date | None = None, seed_value: int = 2026) -> str:
 
 
 def _regions() -> Region:
-    county = tree.create_region(COUNTY[0], COUNTY[1], RegionLevel.COUNTY, None)
+    province = tree.create_region(PROVINCE[0], PROVINCE[1], RegionLevel.PROVINCE, None)
+    city = tree.create_region(CITY[0], CITY[1], RegionLevel.CITY, province)
+    county = tree.create_region(COUNTY[0], COUNTY[1], RegionLevel.COUNTY, city)
     for t_code, t_name, villages in TOWNSHIPS:
         township = tree.create_region(t_code, t_name, RegionLevel.TOWNSHIP, county)
         for v_code, v_name in villages:

@@ -62,7 +62,7 @@ class MyWork:
 
 
 def current_round(actor: User, today: date) -> ScreeningRound | None:
-    county_id = actor.region.ancestor_ids[0]
+    county_id = actor.region.county_id
     return db.session.execute(
         select(ScreeningRound).where(ScreeningRound.county_id == county_id,
                                      ScreeningRound.starts_on <= today, ScreeningRound.ends_on >= today)

@@ -52,6 +52,8 @@ def county_of(region: Region) -> Region:
     """The county whose library serves ``region`` (the county node above it, or itself)."""
     if region.level == RegionLevel.COUNTY.value:
         return region
+    if region.level_enum.above_county:
+        raise PermissionDenied("帮扶措施库由各县维护，地市和省级账号没有自己的措施库")
     query = select(Region).where(Region.id.in_(region.ancestor_ids),
                                  Region.level == RegionLevel.COUNTY.value)
     county = db.session.execute(query).scalars().first()

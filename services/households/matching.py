@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
-from domain.enums import RegionLevel, Role
+from domain.enums import Role
 from domain.masking import mask_phone
 from domain.validation import InvalidIdNumber, normalize_id_number, parse_id_number
 from domain.workflow import CaseState
@@ -32,7 +32,6 @@ from services.workflow import cases
 MATCH_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF})
 SUGGESTION_LIMIT = 10
 SEARCH_LIMIT = 20
-_VILLAGE_DEPTH = RegionLevel.VILLAGE.depth
 
 # Why a household is suggested, strongest first.
 SAME_ID = "身份证号相同"
@@ -179,10 +178,10 @@ def linked_place(case: Case) -> tuple[str, str]:
 # --- internals ---------------------------------------------------------------------------------
 
 def _village(region: Region) -> Region | None:
-    ids = region.ancestor_ids
-    if len(ids) <= _VILLAGE_DEPTH:
+    village_id = region.village_id
+    if village_id is None:
         return None
-    return region if len(ids) == _VILLAGE_DEPTH + 1 else db.session.get(Region, ids[_VILLAGE_DEPTH])
+    return region if village_id == region.id else db.session.get(Region, village_id)
 
 
 def _clue_conditions(case: Case) -> list:
@@ -257,9 +256,9 @@ def _candidates(actor: User, case: Case, members: list[Member]) -> tuple[Candida
 
 def _places(regions: list[Region]) -> dict[int, str]:
     """Each region's village and grid names ("青山村 / 青山村一组")."""
-    ids = {i for r in regions for i in r.ancestor_ids[_VILLAGE_DEPTH:]}
+    ids = {i for r in regions for i in r.from_village_ids}
     names = dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all()) if ids else {}
-    return {r.id: " / ".join(names[i] for i in r.ancestor_ids[_VILLAGE_DEPTH:] if i in names) or r.name
+    return {r.id: " / ".join(names[i] for i in r.from_village_ids if i in names) or r.name
             for r in regions}
 
 

@@ -25,6 +25,7 @@ from domain.workflow import Action, CaseState, actions_for_role
 from domain import numbers
 from models import Case, Household, Member, Region, User
 from models.personal import ID_NUMBER, PHONE, tail_index
+from models.region import village_id_in
 from services.accounts import scoping
 from services.errors import PermissionDenied, ValidationFailed
 from services.platform import audit
@@ -32,7 +33,6 @@ from services.platform import audit
 DESK_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF})
 PAGE_SIZE = 50
 OPEN_STATES = tuple(s for s in CaseState if s.is_open)
-_VILLAGE_DEPTH = RegionLevel.VILLAGE.depth
 _ID_TAIL = re.compile(r"^\d{3}[0-9Xx]$")
 _NUMBERISH = re.compile(r"^\d+[Xx]?$")
 # States in which a case is given to a verifier (a new clue is accepted on the way).
@@ -257,13 +257,8 @@ def page_window(page: int, pages: int) -> list[int]:
     return sorted({1, pages, *range(max(1, page - 3), min(pages, page + 3) + 1)})
 
 
-def _village_id(region: Region) -> int | None:
-    ids = region.ancestor_ids
-    return ids[_VILLAGE_DEPTH] if len(ids) > _VILLAGE_DEPTH else None
-
-
 def _village_names(found: list[Case]) -> dict[int, str]:
-    ids = {v for c in found if (v := _village_id(c.region)) is not None}
+    ids = {v for c in found if (v := c.region.village_id) is not None}
     if not ids:
         return {}
     return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all())
@@ -272,12 +267,11 @@ def _village_names(found: list[Case]) -> dict[int, str]:
 def open_clue_facts(actor: User) -> dict[int, ClueFacts]:
     """The facts the duplicate rule needs, for every open case in scope."""
     query = (scoping.cases(actor).where(Case.state.in_([s.value for s in OPEN_STATES]))
-             .with_only_columns(Case.id, Region.path, Case.household_id, Case.claimed_id_number_index,
+             .with_only_columns(Case.id, Region.path, Region.level, Case.household_id, Case.claimed_id_number_index,
                                 Case.claimed_phone_index, Case.claimed_name).order_by(None))
     facts = {}
-    for case_id, path, household_id, id_index, phone_index, name in db.session.execute(query):
-        ids = [int(p) for p in path.strip("/").split("/") if p]
-        village = ids[_VILLAGE_DEPTH] if len(ids) > _VILLAGE_DEPTH else None
+    for case_id, path, level, household_id, id_index, phone_index, name in db.session.execute(query):
+        village = village_id_in([int(p) for p in path.strip("/").split("/") if p], level)
         facts[case_id] = ClueFacts(case_id, village, household_id, id_index, phone_index, name)
     return facts
 
@@ -307,7 +301,7 @@ def _row(actor: User, case: Case, today: date, village_names: dict[int, str],
         targets = tuple(t for t in others if may_merge(facts[case.id], facts[t]))
         hint = "" if targets else _WEAK_MATCH
     clock, clock_class = _clock(case, today)
-    village = _village_id(case.region)
+    village = case.region.village_id
     return InboxRow(
         case_id=case.id, village=village_names.get(village, case.region.name) if village else case.region.name,
         name=head.name if head else (case.claimed_name or ""),

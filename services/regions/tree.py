@@ -166,7 +166,7 @@ def import_csv(text: str, actor: User | None = None) -> ImportReport:
             report.errors.append((row.line, f"代码 {row.code} 与第{seen[row.code]}行重复"))
         seen.setdefault(row.code, row.line)
     file_rows = {row.code: row for row in rows}
-    depth_order = sorted(rows, key=lambda r: r.level.depth)
+    depth_order = sorted(rows, key=lambda r: list(RegionLevel).index(r.level))
     savepoint = db.session.begin_nested()
     for row in depth_order:
         message = _import_row(row, file_rows, report)

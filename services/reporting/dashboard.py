@@ -30,7 +30,8 @@ TREND_MONTHS = 12
 TREND_SERIES = (("opened", "新增线索"), ("included", "纳入监测"), ("eliminated", "风险消除"))
 _TREND_ACTIONS = {Action.COUNTY_CONFIRM.value: "included", Action.ANNOUNCE.value: "eliminated"}
 # Regions are listed by the level below the person's own node.
-_CHILD_TITLE = {RegionLevel.COUNTY: "乡镇", RegionLevel.TOWNSHIP: "村", RegionLevel.VILLAGE: "网格/村民组",
+_CHILD_TITLE = {RegionLevel.PROVINCE: "地市", RegionLevel.CITY: "县", RegionLevel.COUNTY: "乡镇",
+                RegionLevel.TOWNSHIP: "村", RegionLevel.VILLAGE: "网格/村民组",
                 RegionLevel.GRID: "网格/村民组"}
 
 

@@ -1,0 +1,4 @@
+"""Administration screens. Importing the route modules registers them on ``bp``."""
+from portal.admin.blueprint import bp
+
+__all__ = ["bp"]
