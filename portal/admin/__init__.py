@@ -2,3 +2,4 @@
 from portal.admin.blueprint import bp
 
 __all__ = ["bp"]
+from portal.admin import regions  # noqa: F401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,19 @@ from services.platform import audit
 CSV_COLUMNS = ("code", "name", "parent_code", "level")
 CSV_HEADER_ALIASES = {"代码": "code", "区划代码": "code", "名称": "name", "上级代码": "parent_code",
                       "层级": "level", "级别": "level"}
+MAX_NAME_LENGTH = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` (already stripped) cannot name a region, or None when it can."""
+    if not name:
+        return "名称不能为空"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"名称不超过{MAX_NAME_LENGTH}个字"
+    if _CONTROL.search(name):
+        return "名称含有无法识别的字符"
+    return None
 
 
 # Built once: every self-report and every scan of a printed sheet looks its village up by code.
@@ -84,6 +98,9 @@ def resolve_code(code: str) -> Region | None:
 
 
 def create_region(code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
+    name = name.strip()
+    if name_problem(name):
+        raise ValidationFailed({"name": name_problem(name)})
     problem = code_problem(code, level) or parent_problem(
         level, code, parent.level_enum if parent else None, parent.code if parent else None)
     if problem:
@@ -125,6 +142,14 @@ class _Row:
 
 
 def _read_rows(text: str, report: ImportReport) -> list[_Row]:
+    try:
+        return _read_csv(text, report)
+    except csv.Error as exc:  # a stray quote or a NUL: the line the reader stopped at
+        report.errors.append((0, f"文件无法按CSV读取：{exc}"))
+        return []
+
+
+def _read_csv(text: str, report: ImportReport) -> list[_Row]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
     if header is None:
@@ -147,16 +172,25 @@ def _read_rows(text: str, report: ImportReport) -> list[_Row]:
         if not record.get("code") or not record.get("name"):
             report.errors.append((line_no, "代码和名称不能为空"))
             continue
+        problem = name_problem(record["name"])
+        if problem:
+            report.errors.append((line_no, problem))
+            continue
         rows.append(_Row(line_no, record["code"], record["name"], record.get("parent_code", ""), level))
     return rows
 
 
-def import_csv(text: str, actor: User | None = None) -> ImportReport:
+def import_csv(text: str, actor: User | None = None, *, within: Region | None = None,
+               dry_run: bool = False) -> ImportReport:
     """Import (code, name, parent code, level) rows. All or nothing: any bad row, nothing saved.
 
     Rows may come in any order; parents are created before children. An existing code with a
     new name is renamed; an existing code under another parent or level is an error (moves are
-    not done by import).
+    not done by import). A province, a city or a county may start a tree (no parent code), but
+    a row whose parent is already known (in the file or the database) must name it.
+
+    ``within``: every row must lie under this node (the importing person's own part of the
+    tree). ``dry_run``: check everything and report, then change nothing (and audit nothing).
     """
     report = ImportReport()
     rows = _read_rows(text, report)
@@ -169,12 +203,15 @@ def import_csv(text: str, actor: User | None = None) -> ImportReport:
     depth_order = sorted(rows, key=lambda r: list(RegionLevel).index(r.level))
     savepoint = db.session.begin_nested()
     for row in depth_order:
-        message = _import_row(row, file_rows, report)
+        message = _import_row(row, file_rows, report, within)
         if message:
             report.errors.append((row.line, message))
     report.errors.sort()
-    if report.errors:
+    if report.errors or dry_run:
         savepoint.rollback()
+        if dry_run and not report.errors:
+            return report
+
         report.created.clear()
         report.renamed.clear()
         report.unchanged = 0
@@ -185,7 +222,17 @@ def import_csv(text: str, actor: User | None = None) -> ImportReport:
     return report
 
 
-def _import_row(row: _Row, file_rows: dict[str, _Row], report: ImportReport) -> str | None:
+def _expected_parent_code(row: _Row) -> str | None:
+    """The division code a province-coded node's parent must have (12-digit codes only)."""
+    if row.level is RegionLevel.CITY:
+        return row.code[:2] + "0" * 10
+    if row.level is RegionLevel.COUNTY:
+        return row.code[:4] + "0" * 8
+    return None
+
+
+def _import_row(row: _Row, file_rows: dict[str, _Row], report: ImportReport,
+                within: Region | None = None) -> str | None:
     problem = code_problem(row.code, row.level)
     if problem:
         return problem
@@ -194,11 +241,20 @@ def _import_row(row: _Row, file_rows: dict[str, _Row], report: ImportReport) -> 
         if row.parent_code in file_rows:
             return f"上级区划 {row.parent_code} 有误，本行无法导入"
         return f"上级区划 {row.parent_code} 不存在"
+    expected = _expected_parent_code(row) if not row.parent_code else None
+    if expected and (expected in file_rows or by_code(expected) is not None):
+        return f"上级代码为空，但上级区划 {expected} 已有，请填写上级代码"
+    existing_row = by_code(row.code)
+    if within is not None:
+        inside = (within.contains(existing_row) if existing_row is not None
+                  else parent is not None and within.contains(parent))
+        if not inside:
+            return f"区划 {row.code} 不在您管理的范围（{within.name}）内"
     problem = parent_problem(row.level, row.code, parent.level_enum if parent else None,
                              parent.code if parent else None)
     if problem:
         return problem
-    existing = by_code(row.code)
+    existing = existing_row
     if existing is not None:
         if existing.level != row.level.value or existing.parent_id != (parent.id if parent else None):
             return f"代码 {row.code} 已存在，但层级或上级不同（导入不移动区划）"
@@ -219,10 +275,16 @@ def rename(actor: User | None, region: Region, new_name: str, new_code: str | No
            on: date | None = None) -> Region:
     """Rename a region (and optionally give it a new code); the old code stays resolvable."""
     new_name = new_name.strip()
-    if not new_name:
-        raise ValidationFailed({"name": "名称不能为空"})
+    new_code = (new_code or "").strip() or None
+    if name_problem(new_name):
+        raise ValidationFailed({"name": name_problem(new_name)})
+    if new_name == region.name and (not new_code or new_code == region.code):
+        raise ValidationFailed({"name": "名称和代码都没有变化"})
+    old = f"{region.code} {region.name}"
     if new_code and new_code != region.code:
-        problem = code_problem(new_code, region.level_enum)
+        parent = region.parent
+        problem = code_problem(new_code, region.level_enum) or parent_problem(
+            region.level_enum, new_code, parent.level_enum if parent else None, parent.code if parent else None)
         if problem:
             raise ValidationFailed({"code": problem})
         if resolve_code(new_code) is not None:
@@ -233,7 +295,7 @@ def rename(actor: User | None, region: Region, new_name: str, new_code: str | No
     region.name = new_name
     db.session.flush()
     forget_village_codes()
-    audit.record(actor, "rename", "region", region.id)
+    audit.record(actor, "rename", "region", region.id, f"from={old}")
     return region
 
 
