@@ -23,3 +23,8 @@ def now() -> datetime:
     a test can move the clock forward instead of sleeping: session lifetimes and account locks
     are measured with it."""
     return datetime.now(timezone.utc)
+
+
+def local_text(moment: datetime) -> str:
+    """A stored time as people read it: Beijing time, to the minute."""
+    return moment.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M")

@@ -17,8 +17,8 @@ from flask import current_app
 from core.clock import WORK_TZ
 from core.extensions import limiter
 from core.ratelimit import login_name_digest
-from domain.enums import Role
 from domain.lockout import LockoutPolicy, LoginState, lock_message, seconds_left
+from domain.staff_accounts import may_grant
 from models import User
 from services.accounts import scoping
 from services.errors import PermissionDenied
@@ -92,15 +92,11 @@ def save_unknown(login: object, state: LoginState) -> None:
 # --- unlocking ---------------------------------------------------------------------------------
 
 def may_manage(actor: User, user: User) -> bool:
-    """Admins manage the accounts of their region; county staff those of their county, except
-    administrators' accounts."""
-    if not actor.active:
+    """Admins manage the accounts of their region; county staff the working accounts of their
+    county (``domain.staff_accounts``)."""
+    if not actor.active or not may_grant(actor.role_enum, user.role_enum):
         return False
-    if actor.role == Role.ADMIN.value:
-        return scoping.in_scope(actor, user.region)
-    if actor.role == Role.COUNTY_STAFF.value:
-        return user.role != Role.ADMIN.value and scoping.in_scope(actor, user.region)
-    return False
+    return scoping.in_scope(actor, user.region)
 
 
 def require_manager(actor: User | None, user: User) -> None:

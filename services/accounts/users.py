@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -21,7 +22,7 @@ from domain.enums import ROLE_REGION_LEVELS, Department, Role
 from domain.lockout import LoginState, after_failure, is_locked, just_locked
 from domain.passwords import password_expired, password_problems
 from domain.validation import InvalidPhone, normalize_mobile
-from models import User
+from models import Region, User
 from models.personal import PHONE, blind_index
 from services.accounts import lockout, tokens
 from services.accounts.lockout import AccountLocked
@@ -74,22 +75,53 @@ def create_user(username: str, full_name: str, password: str, role: str, region_
     """A new staff account. ``must_change_password``: the password was chosen by someone else
     (``flask create-user``, an administrator), so its owner changes it at the first login."""
     errors: dict[str, str] = {}
+    username = check_username(username, errors)
+    problems = password_problems(password or "", username)
+    if problems:
+        errors["password"] = "；".join(problems)
+    fields = check_fields(full_name, role, tree.resolve_code(region_code or ""), department, phone, errors)
+    user = User(username=username, full_name=fields.full_name, role=fields.role.value,
+                region=fields.region, department=fields.department,
+                password_hash=_hash(password), password_changed_at=clock.now(),
+                must_change_password=must_change_password)
+    user.phone = fields.phone
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "create", "user", user.id, f"role={user.role}")
+    return user
+
+
+def check_username(username: str, errors: dict[str, str]) -> str:
+    """The login name, stripped; a refusal goes into ``errors``."""
     username = (username or "").strip()
     if not username or len(username) > 64:
         errors["username"] = "用户名不能为空，且不超过64个字符"
     elif db.session.execute(select(User.id).where(User.username == username)).first():
         errors["username"] = "该用户名已被使用"
-    if not (full_name or "").strip():
-        errors["full_name"] = "姓名不能为空"
-    problems = password_problems(password or "", username)
-    if problems:
-        errors["password"] = "；".join(problems)
+    return username
+
+
+@dataclass(frozen=True)
+class AccountFields:
+    full_name: str
+    role: Role
+    region: Region
+    department: str | None
+    phone: str | None  # normalised mobile number
+
+
+def check_fields(full_name: str, role: str, region: Region | None, department: str | None,
+                 phone: str | None, errors: dict[str, str], *, account_id: int | None = None) -> AccountFields:
+    """The checked fields of an account (``account_id``: the account being changed, whose own
+    phone is no clash); raises ``ValidationFailed`` with ``errors`` and any found here."""
+    full_name = (full_name or "").strip()
+    if not full_name or len(full_name) > 64:
+        errors["full_name"] = "姓名不能为空，且不超过64个字符"
     try:
         role_enum = Role(role)
     except ValueError:
         role_enum = None
         errors["role"] = "角色无效，可选：" + "、".join(f"{r.value}（{r.label}）" for r in Role)
-    region = tree.resolve_code(region_code or "")
     if region is None:
         errors["region"] = "所属区划不存在"
     elif role_enum is not None and region.level_enum not in ROLE_REGION_LEVELS[role_enum]:
@@ -107,20 +139,14 @@ def create_user(username: str, full_name: str, password: str, role: str, region_
         except InvalidPhone as exc:
             errors["phone"] = str(exc)
         else:
-            if db.session.execute(select(User.id).where(
-                    User.phone_index == blind_index(PHONE, normalized_phone))).first():
+            clash = select(User.id).where(User.phone_index == blind_index(PHONE, normalized_phone))
+            if account_id is not None:
+                clash = clash.where(User.id != account_id)
+            if db.session.execute(clash).first():
                 errors["phone"] = "该手机号已绑定其他账号"
     if errors:
         raise ValidationFailed(errors)
-    user = User(username=username, full_name=full_name.strip(), role=role_enum.value,
-                region=region, department=department or None,
-                password_hash=_hash(password), password_changed_at=clock.now(),
-                must_change_password=must_change_password)
-    user.phone = normalized_phone
-    db.session.add(user)
-    db.session.flush()
-    audit.record(actor, "create", "user", user.id, f"role={user.role}")
-    return user
+    return AccountFields(full_name, role_enum, region, department or None, normalized_phone)
 
 
 def find_by_login(login: str) -> User | None:
