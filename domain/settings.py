@@ -11,7 +11,7 @@ caller applies them in that order with ``with_overrides`` so the nearest level w
 """
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Mapping
@@ -83,13 +83,22 @@ SETTING_FIELDS: dict[str, tuple[str, int | Decimal, int | Decimal]] = {
 }
 
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，％＋－　", "0123456789.,%+- ")
+
+
+def _ascii(text: str) -> str:
+    """Full-width digits and signs as their ASCII twins; every other character unchanged (so a
+    superscript ² stays what it is and is refused, where NFKC would make it a 2)."""
+    return text.translate(_FULL_WIDTH)
+
+
 def parse_setting(name: str, raw: str) -> int | Decimal:
     """Parse one stored string value for ``name``; raise ``InvalidSetting`` with a Chinese message."""
     if name not in SETTING_FIELDS:
         raise InvalidSetting(name, f"未知的设置项：{name}")
     label, low, high = SETTING_FIELDS[name]
-    # NFKC turns full-width digits typed with a Chinese input method into ASCII.
-    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip()
+    # Full-width digits typed with a Chinese input method count as ASCII ones; ² and ① do not.
+    text = _ascii("" if raw is None else str(raw)).strip()
     if not text:
         raise InvalidSetting(name, f"“{label}”不能为空")
     if isinstance(low, Decimal):
@@ -122,3 +131,164 @@ DEFAULT_MONITORING_LINES: dict[int, Decimal] = {
     2020: Decimal("6000"),  # seed 003: 河南 2020, 1.5 × the national line
     2022: Decimal("7000"),  # seed 004: 六安 2022
 }
+
+
+# --- where each default comes from ----------------------------------------------------------
+
+SEED_FOLDER = "/work/shared/seeds"  # the policy documents the defaults are read from
+
+
+@dataclass(frozen=True)
+class SettingSource:
+    """Where a default value comes from: a clause of a seed document, quoted as written (parts
+    of one clause joined by "……"), and a note where the seed gives no number."""
+
+    seed: str | None  # file name in SEED_FOLDER; None: the seeds say nothing, the project chose
+    clause: str
+    quote: str = ""
+    note: str = ""
+
+    @property
+    def seed_number(self) -> str:
+        return self.seed.split("_", 1)[0] if self.seed else ""
+
+    @property
+    def label(self) -> str:
+        """"默认值（依据：seed 004 / 004_….txt 三、（二））", or the project's reason."""
+        if self.seed is None:
+            return f"默认值（依据：{self.clause}）"
+        return f"默认值（依据：seed {self.seed_number} / {self.seed} {self.clause}）"
+
+    @property
+    def quote_parts(self) -> list[str]:
+        return [part for part in self.quote.split("……") if part]
+
+
+_S000 = "000_b8ef52531082bb4c.txt"  # a town's notice on routine monitoring and help
+_S001 = "001_f2cd2ef516be7814.txt"  # 阳朔县 2021 work plan
+_S003 = "003_714cbcc78f441a80.txt"  # 郑州市 / 河南省 2020
+_S004 = "004_60f78604919f5d04.txt"  # 马店镇 2022 concentrated screening plan
+
+SETTING_SOURCES: dict[str, SettingSource] = {
+    "identification_days": SettingSource(
+        _S004, "四、（二）", "确保监测对象识别从发现风险线索之日起，15天之内完成监测对象识别认定"),
+    "pairing_days": SettingSource(_S000, "三、（一）", "完成监测对象识别认定后3天内要明确结对帮扶干部"),
+    "first_visit_days": SettingSource(_S000, "三、（一）", "结对帮扶干部7天以内开展入户走访"),
+    "help_plan_days": SettingSource(
+        _S000, "二、", "监测对象识别纳入后10天内……从县级帮扶措施库中选取切实可行的帮扶措施，形成帮扶计划"),
+    "notice_min_days": SettingSource(
+        _S004, "三、（二）", "履行入户核实、民主评议公示、审核确认公告等程序",
+        "种子文件要求公示，但没有规定天数；5天是本地惯例的最少天数"),
+    "min_monitoring_months": SettingSource(
+        _S004, "三、（二）", "收入持续稳定原则上不低于半年",
+        "seed 001（001_f2cd2ef516be7814.txt 二、（一）3.）写的是“对跟踪管理1年以上经过帮扶风险已经稳定消除的"
+        "监测对象”，按该文件执行的地区可设为12个月"),
+    "unresolved_years": SettingSource(
+        _S000, "三、（四）", "重点对纳入2年以上未消除风险、不是整户无劳动能力的监测对象帮扶情况进行分析"),
+    "lookback_months": SettingSource(
+        _S004, "三、（三）", "重点排查家庭收入在不少于半年的时间内是否持续稳定"),
+    "income_drop_ratio": SettingSource(
+        _S003, "一、", "刚性支出明显超过上年度收入和收入大幅缩减的家庭纳入监测范围",
+        "种子文件没有量化“大幅缩减”；较上年度减少30%是本系统的默认值，各地按本地口径设置"),
+    "visit_max_delay_days": SettingSource(
+        None, "种子文件没有规定；本系统为没有信号时先存在手机上的走访记录设定的上传期限"),
+}
+
+LINE_SOURCES: dict[int, SettingSource] = {
+    2020: SettingSource(_S003, "一、", "将人均可支配收入低于6000元（即低于2020年国家扶贫标准的1.5倍）的家庭"),
+    2022: SettingSource(_S004, "三、（一）", "2022年六安市确定监测范围为7000元"),
+}
+
+
+def format_setting(name: str, value) -> str:
+    """A value as the settings page shows it: a ratio also as a percentage (0.30（30%）)."""
+    if isinstance(SETTING_FIELDS[name][1], Decimal):
+        ratio = Decimal(value)
+        percent = (ratio * 100).normalize()
+        return f"{ratio}（{percent:f}%）"
+    return str(value)
+
+
+def range_text(name: str) -> str:
+    label, low, high = SETTING_FIELDS[name]
+    return f"{low}～{high}"
+
+
+# --- the yearly monitoring line --------------------------------------------------------------
+
+FIRST_LINE_YEAR, LAST_LINE_YEAR = 2015, 2100
+MAX_LINE = Decimal("1000000")  # yuan per person and year; anything larger is a typing slip
+_SEPARATORS = re.compile(r"[,\s\u3000]")
+_AMOUNT = re.compile(r"([0-9]{1,7})(?:\.([0-9]{1,2}))?")
+
+
+def parse_line_year(raw) -> int:
+    """A line's year as typed (full-width digits allowed). Raises ``InvalidSetting("year", …)``."""
+    text = _ascii("" if raw is None else str(raw)).strip().removesuffix("年")
+    if not text:
+        raise InvalidSetting("year", "请填写年份")
+    if not numbers.is_digits(text, 4) or not FIRST_LINE_YEAR <= int(text) <= LAST_LINE_YEAR:
+        raise InvalidSetting("year", f"年份应在{FIRST_LINE_YEAR}至{LAST_LINE_YEAR}之间")
+    return int(text)
+
+
+def parse_line_amount(raw) -> Decimal:
+    """A line in yuan as typed: "7000", "7,000", "７０００元", "7000.5". Raises
+    ``InvalidSetting("amount", …)``; NaN, Infinity, exponents and ² are not numbers here."""
+    if isinstance(raw, Decimal):
+        raw = format(raw, "f") if raw.is_finite() else "NaN"
+    text = _SEPARATORS.sub("", _ascii("" if raw is None else str(raw)))
+    text = text.removesuffix("元")
+    if not text:
+        raise InvalidSetting("amount", "请填写监测范围（元）")
+    found = _AMOUNT.fullmatch(text)
+    if found is None:
+        raise InvalidSetting("amount", "监测范围应为数字（元），最多两位小数，例如7000")
+    whole, cents = found.groups()
+    value = Decimal(f"{whole}.{cents or '0'}").quantize(Decimal("0.01"))
+    if not Decimal(0) < value <= MAX_LINE:
+        raise InvalidSetting("amount", "监测范围应大于0且不超过100万元")
+    return value
+
+
+@dataclass(frozen=True)
+class LineYear:
+    """One year of the monitoring line as a region sees it: its own line, or the latest earlier
+    year's carried over (``line_for_year``), or none at all before the first line."""
+
+    year: int
+    amount: Decimal | None
+    from_year: int | None  # the year whose line applies (== year when the year has its own)
+
+    @property
+    def own(self) -> bool:
+        return self.from_year == self.year
+
+    @property
+    def missing(self) -> bool:
+        return self.amount is None
+
+
+def line_years(lines: Mapping[int, Decimal], through: int) -> list[LineYear]:
+    """Every year from the first line to ``through`` (or the last line, if later), newest first,
+    each with the line that applies to it: a year without its own line keeps the latest
+    earlier one, as ``domain.eligibility.line_for_year`` rules."""
+    if not lines:
+        return [LineYear(through, None, None)]
+    first, last = min(lines), max(max(lines), through)
+    shown: list[LineYear] = []
+    latest: int | None = None
+    for year in range(min(first, through), last + 1):
+        if year in lines:
+            latest = year
+        shown.append(LineYear(year, Decimal(lines[latest]) if latest is not None else None, latest))
+    return shown[::-1]
+
+
+def carried_line(lines: Mapping[int, Decimal], year: int) -> LineYear:
+    """The line that applies to ``year`` (``own`` when the year has its own line)."""
+    earlier = [y for y in lines if y <= year]
+    if not earlier:
+        return LineYear(year, None, None)
+    source = max(earlier)
+    return LineYear(year, Decimal(lines[source]), source)

@@ -1,24 +1,66 @@
 """Settings per region and year: policy overrides and monitoring lines, inherited down the tree.
 
-A county sets its own values; a township or village may override them for its subtree. The
-nearest node wins. Defaults come from ``domain.settings``.
+A county sets its own values; a township (or, set programmatically, a village) may override them
+for its subtree, and a province or city above may set values for the counties below it. The
+nearest node wins. Defaults come from ``domain.settings`` (each quoting its seed).
+
+Every change through this module keeps its history (``SettingChange``: who, when, the region's own
+value before and after, None meaning "inherited", and a reason) and is audited. The settings page
+(``portal/admin/settings.py``) shows each value with its origin and its history.
+
+A change applies to deadlines computed from then on: each case stores the due date it works
+towards (``Case.due_date``), computed when a step is taken (``services.workflow.cases``), so a
+clock already running keeps its date until the case's next step.
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import event, select
 
+from core.clock import WORK_TZ
 from core.extensions import db
-from domain.eligibility import line_for_year
-from domain.settings import DEFAULT_MONITORING_LINES, InvalidSetting, PolicySettings
-from models import MonitoringLine, Region, RegionPolicy, User
-from services.errors import ValidationFailed
+from domain.eligibility import format_yuan, line_for_year
+from domain.enums import RegionLevel, Role
+from domain.settings import (
+    DEFAULT_MONITORING_LINES,
+    LINE_SOURCES,
+    SETTING_FIELDS,
+    SETTING_SOURCES,
+    InvalidSetting,
+    LineYear,
+    PolicySettings,
+    carried_line,
+    format_setting,
+    line_years,
+    parse_line_amount,
+    parse_line_year,
+    parse_setting,
+    range_text,
+)
+from models import MonitoringLine, Region, RegionPolicy, SettingChange, User
+from services.accounts import scoping
+from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.platform import audit
+
+LINE_KEY = "monitoring_line"  # SettingChange.key of a yearly line
+REASON_MAX = 255              # SettingChange.reason
+# The levels whose settings the page shows and changes. Villages and grids follow their township
+# (a village override set programmatically is still applied, nearest node first).
+SETTINGS_LEVELS = (RegionLevel.PROVINCE.value, RegionLevel.CITY.value, RegionLevel.COUNTY.value,
+                   RegionLevel.TOWNSHIP.value)
+EDITORS = frozenset({Role.ADMIN, Role.COUNTY_STAFF})
+VIEWERS = EDITORS | {Role.TOWNSHIP_STAFF}
+NOT_A_VIEWER = "参数设置由县级工作人员和系统管理员维护，乡镇工作人员可以查看本乡镇的设置"
+NOT_AN_EDITOR = "只有县级工作人员和系统管理员可以修改参数设置，乡镇工作人员只能查看"
+_LEVEL_SETTING = {RegionLevel.PROVINCE.value: "省级设置", RegionLevel.CITY.value: "市级设置",
+                  RegionLevel.COUNTY.value: "县级设置", RegionLevel.TOWNSHIP.value: "乡镇设置",
+                  RegionLevel.VILLAGE.value: "村级设置", RegionLevel.GRID.value: "网格设置"}
 
 
 def _chain(region: Region) -> list[int]:
-    """Ids from the county down to ``region`` itself."""
+    """Ids from the top of the tree down to ``region`` itself."""
     return region.ancestor_ids
 
 
@@ -48,7 +90,7 @@ def _read_policy(chain: list[int]) -> PolicySettings:
     for row in rows:
         by_region.setdefault(row.region_id, {})[row.key] = row.value
     settings = PolicySettings()
-    for region_id in chain:  # county first, so nearer nodes override
+    for region_id in chain:  # top first, so nearer nodes override
         if region_id in by_region:
             settings = settings.with_overrides(by_region[region_id])
     return settings
@@ -58,9 +100,13 @@ def monitoring_lines_for(region: Region) -> dict[int, Decimal]:
     chain = _chain(region)
     rows = db.session.execute(
         select(MonitoringLine).where(MonitoringLine.region_id.in_(chain))).scalars().all()
+    return _lines_along(chain, rows)
+
+
+def _lines_along(chain: list[int], rows) -> dict[int, Decimal]:
     depth = {rid: i for i, rid in enumerate(chain)}
     lines = dict(DEFAULT_MONITORING_LINES)
-    for row in sorted(rows, key=lambda r: depth[r.region_id]):
+    for row in sorted((r for r in rows if r.region_id in depth), key=lambda r: depth[r.region_id]):
         lines[row.year] = Decimal(row.amount)
     return lines
 
@@ -69,39 +115,449 @@ def monitoring_line(region: Region, year: int) -> Decimal:
     return line_for_year(monitoring_lines_for(region), year)
 
 
-def set_policy(actor: User, region: Region, key: str, value: str) -> RegionPolicy:
+# --- who may see and change what ---------------------------------------------------------------
+
+def may_view(user: User) -> bool:
+    return user.role_enum in VIEWERS
+
+
+def may_change(user: User) -> bool:
+    return user.role_enum in EDITORS
+
+
+def regions_for(user: User) -> list[Region]:
+    """The regions whose settings this person may open: county staff their county and its
+    townships, township staff their township, admins every province, city, county and township
+    of their subtree. 403 for other roles."""
+    if not may_view(user):
+        raise PermissionDenied(NOT_A_VIEWER)
+    query = (scoping.regions(user).where(Region.level.in_(SETTINGS_LEVELS), Region.active.is_(True))
+             .order_by(Region.path))
+    return list(db.session.execute(query).scalars())
+
+
+def region_for(user: User, region_id: int) -> Region:
+    """A region whose settings this person may open: 403 for the wrong role, 404 outside their
+    subtree or for a village or grid (their settings are their township's)."""
+    if not may_view(user):
+        raise PermissionDenied(NOT_A_VIEWER)
+    region = scoping.get(user, Region, region_id)
+    if region.level not in SETTINGS_LEVELS or not region.active:
+        raise NotFound("no settings for this region")
+    return region
+
+
+def home_region(user: User) -> Region:
+    """The region the page opens on: the person's own (their county, their township)."""
+    if not may_view(user):
+        raise PermissionDenied(NOT_A_VIEWER)
+    if user.region.level in SETTINGS_LEVELS:
+        return user.region
+    found = regions_for(user)
+    if not found:
+        raise NotFound("no settings region in scope")
+    return found[0]
+
+
+def _editable(user: User, region: Region) -> None:
+    if not may_change(user):
+        raise PermissionDenied(NOT_AN_EDITOR)
+    if not scoping.in_scope(user, region) or region.level not in SETTINGS_LEVELS or not region.active:
+        raise NotFound("region outside scope")
+
+
+# --- changes -------------------------------------------------------------------------------------
+
+def _reason(raw) -> str:
+    text = " ".join(("" if raw is None else str(raw)).split())
+    if not text:
+        raise ValidationFailed({"reason": "请填写修改原因（例如依据的文件和文号）"})
+    if len(text) > REASON_MAX:
+        raise ValidationFailed({"reason": f"修改原因不超过{REASON_MAX}个字"})
+    return text
+
+
+def _own_policy(region: Region, key: str) -> RegionPolicy | None:
+    return db.session.execute(select(RegionPolicy).filter_by(region_id=region.id, key=key)).scalar_one_or_none()
+
+
+def _own_line(region: Region, year: int) -> MonitoringLine | None:
+    return db.session.execute(select(MonitoringLine).filter_by(region_id=region.id, year=year)).scalar_one_or_none()
+
+
+def _history(actor: User | None, region: Region, key: str, year: int | None, old: str | None, new: str | None,
+             reason: str) -> SettingChange:
+    change = SettingChange(region_id=region.id, key=key, year=year, old_value=old, new_value=new, reason=reason,
+                           user_id=actor.id if actor is not None else None)
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def _policy_value(key: str, value) -> str:
     try:
-        PolicySettings().with_overrides({key: value})
+        return str(parse_setting(key, value))
     except InvalidSetting as exc:
         raise ValidationFailed({key: str(exc)}) from exc
-    row = _upsert(RegionPolicy, {"region_id": region.id, "key": key}, {"value": value})
-    db.session.info.pop(_CACHE, None)
-    audit.record(actor, "update", "region_policy", row.id, f"region={region.code} key={key}")
-    return row
 
 
-def set_monitoring_line(actor: User, region: Region, year: int, amount: str | Decimal) -> MonitoringLine:
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation as exc:
-        raise ValidationFailed({"amount": "监测范围应为数字（元）"}) from exc
-    if value <= 0 or value > Decimal("1000000"):
-        raise ValidationFailed({"amount": "监测范围应大于0且不超过100万元"})
-    if not 2015 <= year <= 2100:
-        raise ValidationFailed({"year": "年份应在2015至2100之间"})
-    row = _upsert(MonitoringLine, {"region_id": region.id, "year": year}, {"amount": value})
-    audit.record(actor, "update", "monitoring_line", row.id, f"region={region.code} year={year}")
-    return row
-
-
-def _upsert(model, keys: dict, values: dict):
-    """The one row of ``model`` matching ``keys``, created or updated with ``values``."""
-    row = db.session.execute(select(model).filter_by(**keys)).scalar_one_or_none()
-    if row is None:
-        row = model(**keys, **values)
+def _write_policy(actor: User | None, region: Region, key: str, new: str | None, reason: str) -> SettingChange | None:
+    """Set (``new``) or remove (None) the region's own value of ``key``; None when unchanged."""
+    row = _own_policy(region, key)
+    old = row.value if row is not None else None
+    if old == new:
+        return None
+    if new is None:
+        row_id = row.id
+        db.session.delete(row)
+    elif row is None:
+        row = RegionPolicy(region_id=region.id, key=key, value=new)
         db.session.add(row)
     else:
-        for name, value in values.items():
-            setattr(row, name, value)
+        row.value = new
     db.session.flush()
-    return row
+    db.session.info.pop(_CACHE, None)
+    change = _history(actor, region, key, None, old, new, reason)
+    audit.record(actor, "delete" if new is None else "update", "region_policy",
+                 row_id if new is None else row.id,
+                 f"region={region.code} key={key} {old or '-'}->{new or '-'} change={change.id}")
+    return change
+
+
+def _write_line(actor: User | None, region: Region, year: int, new: Decimal | None,
+                reason: str) -> SettingChange | None:
+    row = _own_line(region, year)
+    old = str(Decimal(row.amount).quantize(Decimal("0.01"))) if row is not None else None
+    new_text = str(new) if new is not None else None
+    if old == new_text:
+        return None
+    if new is None:
+        row_id = row.id
+        db.session.delete(row)
+    elif row is None:
+        row = MonitoringLine(region_id=region.id, year=year, amount=new)
+        db.session.add(row)
+    else:
+        row.amount = new
+    db.session.flush()
+    change = _history(actor, region, LINE_KEY, year, old, new_text, reason)
+    audit.record(actor, "delete" if new is None else "update", "monitoring_line",
+                 row_id if new is None else row.id,
+                 f"region={region.code} year={year} {old or '-'}->{new_text or '-'} change={change.id}")
+    return change
+
+
+def change_policy(actor: User, region: Region, key: str, value, reason) -> SettingChange:
+    """Set the region's own value of a policy setting (the settings page)."""
+    _editable(actor, region)
+    errors: dict[str, str] = {}
+    try:
+        new = _policy_value(key, value)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        new = None
+    try:
+        why = _reason(reason)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    row = _own_policy(region, key)
+    if row is not None and row.value == new:
+        raise ValidationFailed({key: f"本级已设置为{format_setting(key, parse_setting(key, new))}，无需修改"})
+    return _write_policy(actor, region, key, new, why)
+
+
+def clear_policy(actor: User, region: Region, key: str, reason) -> SettingChange:
+    """Remove the region's own value: it inherits again (the settings page)."""
+    _editable(actor, region)
+    if key not in SETTING_FIELDS:
+        raise ValidationFailed({key: f"未知的设置项：{key}"})
+    why = _reason(reason)
+    if _own_policy(region, key) is None:
+        raise ValidationFailed({key: "本级没有单独设置这一项，已在沿用上级或默认值"})
+    return _write_policy(actor, region, key, None, why)
+
+
+def change_line(actor: User, region: Region, year, amount, reason) -> SettingChange:
+    """Set the region's own monitoring line for a year (the settings page)."""
+    _editable(actor, region)
+    errors: dict[str, str] = {}
+    parsed_year = parsed_amount = None
+    try:
+        parsed_year = parse_line_year(year)
+    except InvalidSetting as exc:
+        errors[exc.field] = exc.message
+    try:
+        parsed_amount = parse_line_amount(amount)
+    except InvalidSetting as exc:
+        errors[exc.field] = exc.message
+    try:
+        why = _reason(reason)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    row = _own_line(region, parsed_year)
+    if row is not None and Decimal(row.amount) == parsed_amount:
+        raise ValidationFailed({"amount": f"本级{parsed_year}年已设置为{format_yuan(parsed_amount)}元，无需修改"})
+    return _write_line(actor, region, parsed_year, parsed_amount, why)
+
+
+def clear_line(actor: User, region: Region, year, reason) -> SettingChange:
+    """Remove the region's own line for a year: the year inherits again."""
+    _editable(actor, region)
+    errors: dict[str, str] = {}
+    parsed_year = None
+    try:
+        parsed_year = parse_line_year(year)
+    except InvalidSetting as exc:
+        errors[exc.field] = exc.message
+    try:
+        why = _reason(reason)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    if _own_line(region, parsed_year) is None:
+        raise ValidationFailed({"year": f"本级没有单独设置{parsed_year}年的监测范围"})
+    return _write_line(actor, region, parsed_year, None, why)
+
+
+# Programmatic settings (demo data, tests, scripts): no role check, and a reason is optional.
+PROGRAM_REASON = "（程序设置，未填写原因）"
+
+
+def set_policy(actor: User | None, region: Region, key: str, value: str, reason: str | None = None
+               ) -> RegionPolicy | None:
+    new = _policy_value(key, value)
+    _write_policy(actor, region, key, new, _reason(reason) if reason is not None else PROGRAM_REASON)
+    return _own_policy(region, key)
+
+
+def set_monitoring_line(actor: User | None, region: Region, year: int, amount: str | Decimal,
+                        reason: str | None = None) -> MonitoringLine:
+    errors: dict[str, str] = {}
+    parsed_year = parsed_amount = None
+    for parse, raw in ((parse_line_year, year), (parse_line_amount, amount)):
+        try:
+            value = parse(raw)
+        except InvalidSetting as exc:
+            errors[exc.field] = exc.message
+        else:
+            if parse is parse_line_year:
+                parsed_year = value
+            else:
+                parsed_amount = value
+    if errors:
+        raise ValidationFailed(errors)
+    _write_line(actor, region, parsed_year, parsed_amount,
+                _reason(reason) if reason is not None else PROGRAM_REASON)
+    return _own_line(region, parsed_year)
+
+
+# --- the settings page ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value comes from: the default (with its seed) or a region's own setting."""
+
+    text: str                 # 默认值（依据：…） / 县级设置（示范县）
+    quote: str = ""           # the seed's words, for a default
+    note: str = ""
+    region_id: int | None = None  # the region whose setting it is
+    here: bool = False        # set on the region shown
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: str
+    who: str
+    old: str
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    key: str
+    label: str
+    value: str         # the effective value, as shown
+    raw: str           # the effective value, as typed back into the form
+    range: str
+    origin: Origin
+    own: str | None    # this region's own value, None when inherited
+    history: list[HistoryRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LineRow:
+    year: int
+    amount: str | None      # "7,000", None before the first line
+    raw: str                # for the form
+    from_year: int | None
+    origin: Origin | None   # of the line that applies (its own year's or the carried one)
+    own_here: bool          # this region set this year itself
+    history: list[HistoryRow] = field(default_factory=list)
+
+    @property
+    def carried(self) -> bool:
+        return self.from_year is not None and self.from_year != self.year
+
+
+@dataclass(frozen=True)
+class PickerItem:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class SettingsPage:
+    region_id: int
+    region_name: str
+    region_level: str
+    chain: str
+    editable: bool
+    rows: list[SettingRow]
+    lines: list[LineRow]
+    year: int
+    gap: LineRow | None        # this year has no line of its own: the carried one
+    picker: list[PickerItem]
+    removed_line_years: list[LineRow]  # years whose line this region set and removed (history only)
+
+
+def _origin_of_region(region: Region, shown: Region) -> Origin:
+    prefix = _LEVEL_SETTING.get(region.level, "设置")
+    return Origin(f"{prefix}（{region.name}）", region_id=region.id, here=region.id == shown.id)
+
+
+def _default_origin(key: str) -> Origin:
+    source = SETTING_SOURCES[key]
+    return Origin(source.label, quote=source.quote, note=source.note)
+
+
+def _format_own(key: str, value: str | None) -> str:
+    if value is None:
+        return "（沿用上级或默认值）"
+    if key == LINE_KEY:
+        return f"{format_yuan(Decimal(value))}元"
+    try:
+        return format_setting(key, parse_setting(key, value))
+    except InvalidSetting:
+        return value
+
+
+def _history_rows(region: Region) -> dict[tuple[str, int | None], list[HistoryRow]]:
+    query = (select(SettingChange, User.full_name, User.role).outerjoin(User, SettingChange.user_id == User.id)
+             .where(SettingChange.region_id == region.id)
+             .order_by(SettingChange.at.desc(), SettingChange.id.desc()))
+    found: dict[tuple[str, int | None], list[HistoryRow]] = {}
+    for change, name, role in db.session.execute(query):
+        who = f"{name}（{Role(role).label}）" if name else "系统"
+        found.setdefault((change.key, change.year), []).append(HistoryRow(
+            at=change.at.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M"), who=who,
+            old=_format_own(change.key, change.old_value), new=_format_own(change.key, change.new_value),
+            reason=change.reason))
+    return found
+
+
+def page(user: User, region: Region, year: int) -> SettingsPage:
+    """Every setting of ``region`` with its effective value, its origin and its history, and
+    the monitoring line of every year up to ``year``."""
+    region = region_for(user, region.id)
+    chain_regions = {r.id: r for r in db.session.execute(
+        select(Region).where(Region.id.in_(region.ancestor_ids))).scalars()}
+    chain = [rid for rid in region.ancestor_ids if rid in chain_regions]
+    history = _history_rows(region)
+
+    overrides = db.session.execute(select(RegionPolicy).where(RegionPolicy.region_id.in_(chain))).scalars().all()
+    nearest: dict[str, RegionPolicy] = {}
+    depth = {rid: i for i, rid in enumerate(chain)}
+    for row in sorted(overrides, key=lambda r: depth[r.region_id]):
+        nearest[row.key] = row
+    effective = policy_for(region)
+    rows = []
+    for key, (label, _low, _high) in SETTING_FIELDS.items():
+        value = getattr(effective, key)
+        set_at = nearest.get(key)
+        origin = _origin_of_region(chain_regions[set_at.region_id], region) if set_at else _default_origin(key)
+        own = set_at.value if set_at is not None and set_at.region_id == region.id else None
+        rows.append(SettingRow(key=key, label=label, value=format_setting(key, value), raw=str(value),
+                               range=range_text(key), origin=origin, own=own, history=history.get((key, None), [])))
+
+    line_rows = db.session.execute(select(MonitoringLine).where(MonitoringLine.region_id.in_(chain))).scalars().all()
+    line_origin: dict[int, Origin] = {y: Origin(s.label, quote=s.quote, note=s.note) for y, s in LINE_SOURCES.items()}
+    for row in sorted(line_rows, key=lambda r: depth[r.region_id]):
+        line_origin[row.year] = _origin_of_region(chain_regions[row.region_id], region)
+    own_years = {row.year for row in line_rows if row.region_id == region.id}
+    lines = _lines_along(chain, line_rows)
+    shown = [_line_row(y, line_origin, own_years, history) for y in line_years(lines, year)]
+    shown_years = {r.year for r in shown}
+    removed = [_line_row(LineYear(y, None, None), line_origin, own_years, history)
+               for (key, y) in history if key == LINE_KEY and y not in shown_years]
+    gap_year = carried_line(lines, year)
+    gap = None if gap_year.own else _line_row(gap_year, line_origin, own_years, history)
+    picker = _picker(regions_for(user)) if may_change(user) else []
+    return SettingsPage(region_id=region.id, region_name=region.name, region_level=region.level_enum.label,
+                        chain=" / ".join(chain_regions[rid].name for rid in chain), editable=may_change(user),
+                        rows=rows, lines=shown, year=year, gap=gap, picker=picker,
+                        removed_line_years=sorted(removed, key=lambda r: -r.year))
+
+
+def _line_row(line: LineYear, origins: dict[int, Origin], own_years: set[int],
+              history: dict[tuple[str, int | None], list[HistoryRow]]) -> LineRow:
+    amount = format_yuan(line.amount) if line.amount is not None else None
+    return LineRow(year=line.year, amount=amount, raw=format(line.amount, "f") if line.amount is not None else "",
+                   from_year=line.from_year, origin=origins.get(line.from_year) if line.from_year else None,
+                   own_here=line.year in own_years, history=history.get((LINE_KEY, line.year), []))
+
+
+def _picker(regions: list[Region]) -> list[PickerItem]:
+    """The regions in tree order, each indented under the one above it."""
+    top = min((len(r.ancestor_ids) for r in regions), default=0)
+    return [PickerItem(r.id, f"{'　' * (len(r.ancestor_ids) - top)}{r.name}（{r.level_enum.label}）")
+            for r in regions]
+
+
+# --- a year without its own line ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LineGap:
+    """A county whose line for ``year`` is carried over from ``from_year`` (or missing)."""
+
+    region_id: int
+    region_name: str
+    year: int
+    from_year: int | None
+    amount: str | None  # "7,000"
+
+
+GAP_ROLES = frozenset({Role.COUNTY_STAFF, Role.ADMIN})
+
+
+def line_gaps(user: User, year: int) -> list[LineGap]:
+    """The counties of this person (county staff: theirs; admins: every county of their subtree,
+    or the county they are bound to) whose monitoring line for ``year`` is not set: the year
+    uses the latest earlier line until someone sets it."""
+    if user.role_enum not in GAP_ROLES:
+        return []
+    region = user.region
+    if region.level_enum.above_county:
+        counties = list(db.session.execute(
+            scoping.regions(user).where(Region.level == RegionLevel.COUNTY.value, Region.active.is_(True))
+            .order_by(Region.path)).scalars())
+    else:
+        county_id = region.county_id
+        counties = [region] if county_id == region.id else [r for r in [db.session.get(Region, county_id)] if r]
+    if not counties:
+        return []
+    ids = {rid for county in counties for rid in county.ancestor_ids}
+    rows = db.session.execute(select(MonitoringLine).where(MonitoringLine.region_id.in_(ids),
+                                                           MonitoringLine.year <= year)).scalars().all()
+    gaps = []
+    for county in counties:
+        line = carried_line(_lines_along(county.ancestor_ids, rows), year)
+        if not line.own:
+            gaps.append(LineGap(county.id, county.name, year, line.from_year,
+                                format_yuan(line.amount) if line.amount is not None else None))
+    return gaps

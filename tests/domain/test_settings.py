@@ -73,3 +73,123 @@ def test_parse_setting_and_round_trip_through_strings():
     assert parse_setting("unresolved_years", "3") == 3
     s = PolicySettings(first_visit_days=5, income_drop_ratio=Decimal("0.5"))
     assert PolicySettings().with_overrides(s.as_strings()) == s
+
+
+# --- where each default comes from, and the yearly line ----------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from domain.settings import (  # noqa: E402
+    LINE_SOURCES,
+    SEED_FOLDER,
+    SETTING_SOURCES,
+    LineYear,
+    carried_line,
+    format_setting,
+    line_years,
+    parse_line_amount,
+    parse_line_year,
+)
+
+
+def test_every_default_names_its_source():
+    assert list(SETTING_SOURCES) == list(SETTING_FIELDS)
+    assert set(LINE_SOURCES) == set(DEFAULT_MONITORING_LINES)
+    for name, source in SETTING_SOURCES.items():
+        assert source.label.startswith("默认值（依据："), name
+        assert source.seed is None or (source.quote and source.clause), name
+    # Where the seed gives the number itself, the quote says it (half a year: six months).
+    stated = {"identification_days": "15天", "pairing_days": "3天", "first_visit_days": "7天",
+              "help_plan_days": "10天", "min_monitoring_months": "半年", "unresolved_years": "2年",
+              "lookback_months": "半年"}
+    for name, words in stated.items():
+        assert words in SETTING_SOURCES[name].quote, name
+    # The others say so: the seeds give no number, the default is the project's or local custom.
+    unstated = {n for n, s in SETTING_SOURCES.items() if s.seed is None or "没有" in s.note}
+    assert unstated == set(SETTING_FIELDS) - set(stated) == {"notice_min_days", "income_drop_ratio",
+                                                              "visit_max_delay_days"}
+    for year, source in LINE_SOURCES.items():
+        assert f"{DEFAULT_MONITORING_LINES[year]:f}" in source.quote and str(year) in source.quote
+    seed_004 = SETTING_SOURCES["identification_days"]
+    assert seed_004.label == "默认值（依据：seed 004 / 004_60f78604919f5d04.txt 四、（二））"
+    assert SETTING_SOURCES["visit_max_delay_days"].seed is None
+    assert SETTING_SOURCES["unresolved_years"].seed_number == "000"
+
+
+@pytest.mark.skipif(not Path(SEED_FOLDER).is_dir(), reason="the seed documents are not on this machine")
+def test_quotes_are_the_seeds_own_words():
+    texts = {p.name: p.read_text(encoding="utf-8") for p in Path(SEED_FOLDER).glob("*.txt")}
+    for source in [*SETTING_SOURCES.values(), *LINE_SOURCES.values()]:
+        if source.seed is None:
+            continue
+        assert source.seed in texts, source.seed
+        for part in source.quote_parts:
+            assert part in texts[source.seed], part
+
+
+@pytest.mark.parametrize("raw, year", [("2026", 2026), ("２０２６", 2026), (" 2015 ", 2015), ("2100年", 2100),
+                                       (2030, 2030)])
+def test_line_years_as_typed(raw, year):
+    assert parse_line_year(raw) == year
+
+
+@pytest.mark.parametrize("raw, message", [("", "请填写年份"), (None, "请填写年份"), ("2014", "年份应在2015至2100之间"),
+                                          ("2101", "年份应在2015至2100之间"), ("²⁰²⁶", "年份应在2015至2100之间"),
+                                          ("20 26", "年份应在2015至2100之间"), ("-2026", "年份应在2015至2100之间"),
+                                          ("9" * 40, "年份应在2015至2100之间")])
+def test_bad_line_years(raw, message):
+    with pytest.raises(InvalidSetting) as exc:
+        parse_line_year(raw)
+    assert (exc.value.field, exc.value.message) == ("year", message)
+
+
+@pytest.mark.parametrize("raw, amount", [("7000", "7000.00"), ("7,000", "7000.00"), ("７０００元", "7000.00"),
+                                         (" 7 500.5 ", "7500.50"), (Decimal("7600"), "7600.00"),
+                                         ("1000000", "1000000.00"), ("0.01", "0.01")])
+def test_line_amounts_as_typed(raw, amount):
+    assert parse_line_amount(raw) == Decimal(amount)
+
+
+@pytest.mark.parametrize("raw", ["七千", "NaN", "Infinity", "1e4", "7000.555", "-7000", "²", "7000元整",
+                                 Decimal("NaN"), "0x1F", "7.000.0"])
+def test_unreadable_line_amounts(raw):
+    with pytest.raises(InvalidSetting) as exc:
+        parse_line_amount(raw)
+    assert exc.value.field == "amount" and "数字" in exc.value.message
+
+
+@pytest.mark.parametrize("raw, message", [("", "请填写监测范围（元）"), ("0", "监测范围应大于0且不超过100万元"),
+                                          ("1000000.01", "监测范围应大于0且不超过100万元"),
+                                          ("99999999", "监测范围应为数字（元），最多两位小数，例如7000")])
+def test_line_amounts_out_of_range(raw, message):
+    with pytest.raises(InvalidSetting) as exc:
+        parse_line_amount(raw)
+    assert exc.value.message == message
+
+
+def test_a_year_without_its_own_line_keeps_the_latest_earlier_one():
+    lines = {2020: Decimal("6000"), 2022: Decimal("7000")}
+    shown = line_years(lines, 2026)
+    assert [y.year for y in shown] == [2026, 2025, 2024, 2023, 2022, 2021, 2020]  # newest first
+    assert shown[0] == LineYear(2026, Decimal("7000"), 2022) and not shown[0].own
+    assert shown[4].own and shown[5].from_year == 2020 and shown[5].amount == Decimal("6000")
+    assert [y.year for y in line_years(lines, 2021)] == [2022, 2021, 2020]  # a later line still shows
+    assert line_years(lines, 2019)[-1] == LineYear(2019, None, None) and line_years(lines, 2019)[-1].missing
+    assert line_years({}, 2026) == [LineYear(2026, None, None)]
+    assert carried_line(lines, 2026) == LineYear(2026, Decimal("7000"), 2022)
+    assert carried_line(lines, 2022).own
+    assert carried_line(lines, 2019).missing
+
+
+def test_values_as_shown():
+    assert format_setting("income_drop_ratio", Decimal("0.30")) == "0.30（30%）"
+    assert format_setting("income_drop_ratio", Decimal("0.255")) == "0.255（25.5%）"
+    assert format_setting("unresolved_years", 2) == "2"
+
+
+@pytest.mark.parametrize("raw", ["²", "①", "٣", "3²"])
+def test_digits_that_only_look_like_digits_are_refused(raw):
+    with pytest.raises(InvalidSetting) as exc:
+        parse_setting("pairing_days", raw)
+    assert exc.value.message == "“明确结对帮扶干部时限（天，自识别认定之日起）”应为整数"
+    assert parse_setting("pairing_days", "＋５") == 5
