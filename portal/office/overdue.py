@@ -1,6 +1,6 @@
 """The overdue list (逾期): GET /overdue shows, within the person's scope, open cases past their
 deadline and those due within three days, and plan measures past their date; GET /overdue.csv
-downloads the same rows for Excel. Filters (village, deadline kind) travel in the query string:
+downloads the same rows for Excel. Filters (village, or county for city and province staff; deadline kind) travel in the query string:
 they are not personal.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _filters() -> tuple[service.Filters, dict[str, str]]:
 def overdue():
     filters, errors = _filters()
     view = service.build(current_user, today(), filters)
-    args = {k: request.args.get(k, "") for k in ("village", "kind") if request.args.get(k)}
+    args = {k: request.args.get(k, "") for k in ("village", "county", "kind") if request.args.get(k)}
     html = render_template("office/overdue.html", view=view, args=args, errors=errors)
     return html, 400 if errors else 200
 

@@ -31,17 +31,22 @@ from services.notifications.reminders import NON_TERMINAL
 from services.platform import audit
 
 CASE_ROLES = (Role.GRID_WORKER, Role.PAIR_CADRE, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF)
+# City and province staff read the list rolled up over the counties below them (they take no step).
+ROLLUP_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+_ABOVE_COUNTY = (RegionLevel.PROVINCE.value, RegionLevel.CITY.value)
 CSV_HEADER = ["区段", "案件编号", "户主", "村", "当前环节", "期限类型", "到期日", "逾期天数（负数为尚余天数）", "责任人"]
+ROLLUP_CSV_HEADER = ["县"] + CSV_HEADER
 
 
 @dataclass(frozen=True)
 class Filters:
     village_id: int | None = None
     kind: str | None = None
+    county_id: int | None = None  # above the county: one county's rows
 
     @property
     def active(self) -> bool:
-        return self.village_id is not None or self.kind is not None
+        return self.village_id is not None or self.kind is not None or self.county_id is not None
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class CaseRow:
     due: str
     days: int  # days overdue (positive) or days left (0 or more) in the due-soon section
     responsible: str
+    county: str = ""  # filled above the county, where several counties share the list
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,16 @@ class MeasureRow:
     status: str
     due: str
     days: int
+    county: str = ""
+
+
+@dataclass(frozen=True)
+class CountyRow:
+    """Above the county: one county's counts (overdue, due soon, overdue measures)."""
+    name: str
+    overdue: int
+    due_soon: int
+    measures: int
 
 
 @dataclass
@@ -79,22 +95,50 @@ class OverdueView:
     villages: list[tuple[int, str]] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)
     filters: Filters = Filters()
+    counties: list[tuple[int, str]] = field(default_factory=list)  # above the county, the filter's places
+    by_county: list[CountyRow] = field(default_factory=list)
+    rolled_up: bool = False  # above the county: a county column, a county filter, counts per county
 
 
 def _check_role(user: User) -> None:
-    if user.role_enum not in CASE_ROLES + (Role.DEPARTMENT,):
-        raise PermissionDenied("逾期清单供办理案件的工作人员和行业部门使用")
+    if user.role_enum not in CASE_ROLES + ROLLUP_ROLES + (Role.DEPARTMENT,):
+        raise PermissionDenied("逾期清单供办理案件的工作人员、行业部门和市、省级工作人员使用")
+
+
+def above_county(user: User) -> bool:
+    return user.region.level in _ABOVE_COUNTY
 
 
 def villages(user: User) -> list[tuple[int, str]]:
+    """The villages to filter by; none above the county (a province has thousands: its list is
+    filtered by county)."""
+    if above_county(user):
+        return []
     query = scoping.regions(user).where(Region.level == RegionLevel.VILLAGE.value).order_by(Region.code)
     return [(r.id, r.name) for r in db.session.execute(query).scalars()]
 
 
+def counties(user: User) -> list[tuple[int, str]]:
+    """Above the county, the counties below the person's node (name, and its city for a province)."""
+    if not above_county(user):
+        return []
+    rows = db.session.execute(scoping.regions(user).where(Region.level == RegionLevel.COUNTY.value)
+                              .order_by(Region.code)).scalars().all()
+    return [(r.id, r.name) for r in rows]
+
+
 def parse_filters(user: User, args) -> Filters:
-    """Read ``village`` and ``kind`` from the query string; unknown values are refused."""
+    """Read ``village`` (or ``county`` above the county) and ``kind`` from the query string;
+    unknown values are refused."""
     errors: dict[str, str] = {}
-    village_id = kind = None
+    village_id = kind = county_id = None
+    raw_county = (args.get("county") or "").strip()
+    if raw_county:
+        allowed = {cid for cid, _ in counties(user)}
+        if numbers.whole(raw_county) in allowed:
+            county_id = numbers.whole(raw_county)
+        else:
+            errors["county"] = "所选县不在您的管辖范围内"
     raw_village = (args.get("village") or "").strip()
     if raw_village:
         allowed = {vid for vid, _ in villages(user)}
@@ -110,15 +154,17 @@ def parse_filters(user: User, args) -> Filters:
             errors["kind"] = "期限类型无效"
     if errors:
         raise ValidationFailed(errors)
-    return Filters(village_id, kind)
+    return Filters(village_id, kind, county_id)
 
 
 def build(user: User, today: date, filters: Filters = Filters()) -> OverdueView:
     _check_role(user)
     view = OverdueView(today=today.isoformat(), soon_days=DUE_SOON_DAYS,
-                       show_cases=user.role_enum in CASE_ROLES, villages=villages(user),
-                       kinds=DeadlineKind.choices(), filters=filters)
+                       show_cases=user.role_enum in CASE_ROLES + ROLLUP_ROLES, villages=villages(user),
+                       kinds=DeadlineKind.choices(), filters=filters, counties=counties(user),
+                       rolled_up=above_county(user))
     names = _Names()
+    county = names.county if view.rolled_up else (lambda region: "")
     if view.show_cases:
         for case in _cases(user, today, filters):
             overdue = case.due_date < today
@@ -127,7 +173,7 @@ def build(user: User, today: date, filters: Filters = Filters()) -> OverdueView:
                           deadline=DeadlineKind(case.deadline_kind).label if case.deadline_kind else "",
                           due=case.due_date.isoformat(),
                           days=(today - case.due_date).days if overdue else (case.due_date - today).days,
-                          responsible=names.responsible(case))
+                          responsible=names.responsible(case), county=county(case.region))
             (view.overdue if overdue else view.due_soon).append(row)
     # A deadline-kind filter asks about case clocks; measures have none of those kinds.
     for measure in (() if filters.kind else _measures(user, today, filters)):
@@ -137,8 +183,21 @@ def build(user: User, today: date, filters: Filters = Filters()) -> OverdueView:
             measure=measure.measure.name,
             department=Department(measure.department).label if measure.department else "村级",
             status=MeasureStatus(measure.status).label, due=measure.due_on.isoformat(),
-            days=(today - measure.due_on).days))
+            days=(today - measure.due_on).days, county=county(case.region)))
+    if view.rolled_up:
+        view.by_county = _by_county(view)
     return view
+
+
+def _by_county(view: OverdueView) -> list[CountyRow]:
+    """The rows counted per county, in the order of the counties (those with nothing too)."""
+    shown = [name for cid, name in view.counties
+             if view.filters.county_id is None or cid == view.filters.county_id]
+    counts = {name: [0, 0, 0] for name in shown}
+    for i, rows in enumerate((view.overdue, view.due_soon, view.measures)):
+        for row in rows:
+            counts.setdefault(row.county, [0, 0, 0])[i] += 1
+    return [CountyRow(name, *numbers_) for name, numbers_ in counts.items()]
 
 
 def _cases(user: User, today: date, filters: Filters) -> list[Case]:
@@ -149,9 +208,7 @@ def _cases(user: User, today: date, filters: Filters) -> list[Case]:
                       selectinload(Case.original_verifier), selectinload(Case.pair_cadre),
                       selectinload(Case.household).selectinload(Household.members))
              .order_by(Case.due_date, Case.id))
-    if filters.village_id is not None:
-        village = db.session.get(Region, filters.village_id)
-        query = query.where(Region.path.startswith(village.path, autoescape=True))
+    query = _place_filter(query, filters)
     if filters.kind is not None:
         query = query.where(Case.deadline_kind == filters.kind)
     return list(db.session.execute(query).scalars())
@@ -169,10 +226,16 @@ def _measures(user: User, today: date, filters: Filters) -> list[PlanMeasure]:
              .order_by(PlanMeasure.due_on, PlanMeasure.id))
     if user.role_enum is Role.DEPARTMENT:
         query = query.where(PlanMeasure.department == user.department)
-    if filters.village_id is not None:
-        village = db.session.get(Region, filters.village_id)
-        query = query.where(Region.path.startswith(village.path, autoescape=True))
+    query = _place_filter(query, filters)
     return list(db.session.execute(query).scalars())
+
+
+def _place_filter(query, filters: Filters):
+    for place_id in (filters.village_id, filters.county_id):
+        if place_id is not None:
+            place = db.session.get(Region, place_id)
+            query = query.where(Region.path.startswith(place.path, autoescape=True))
+    return query
 
 
 class _Names:
@@ -196,6 +259,10 @@ class _Names:
             if node is not None and node.level == level.value:
                 return node
         return None
+
+    def county(self, region: Region) -> str:
+        found = self._ancestor(region, RegionLevel.COUNTY)
+        return found.name if found else ""
 
     def village(self, region: Region) -> str:
         found = self._ancestor(region, RegionLevel.VILLAGE)
@@ -223,10 +290,14 @@ def csv_rows(view: OverdueView) -> list[list]:
     for section, items in (("已逾期", view.overdue), ("即将到期", view.due_soon)):
         for r in items:
             days = r.days if section == "已逾期" else -r.days
-            rows.append([section, r.case_id, r.head, r.village, r.state, r.deadline, r.due, days, r.responsible])
+            rows.append([section, r.case_id, r.head, r.village, r.state, r.deadline, r.due, days, r.responsible]
+                        if not view.rolled_up else
+                        [r.county, section, r.case_id, r.head, r.village, r.state, r.deadline, r.due, days,
+                         r.responsible])
     for m in view.measures:
-        rows.append(["措施逾期", m.case_id, m.head, m.village, f"{m.measure}（{m.status}）", "帮扶措施",
-                     m.due, m.days, m.department])
+        row = ["措施逾期", m.case_id, m.head, m.village, f"{m.measure}（{m.status}）", "帮扶措施",
+               m.due, m.days, m.department]
+        rows.append([m.county] + row if view.rolled_up else row)
     return rows
 
 
@@ -234,7 +305,7 @@ def export(user: User, today: date, filters: Filters) -> bytes:
     view = build(user, today, filters)
     rows = csv_rows(view)
     audit.record(user, "export", "overdue_list", None, f"rows={len(rows)}")
-    return csv_bytes(CSV_HEADER, rows)
+    return csv_bytes(ROLLUP_CSV_HEADER if view.rolled_up else CSV_HEADER, rows)
 
 
 def csv_bytes(header: list[str], rows: list[list]) -> bytes:
