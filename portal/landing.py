@@ -8,7 +8,7 @@ from domain.enums import Department, Role
 from models import User
 from services.farmer import policy
 from services.households import records
-from services.regions import tree
+from services.regions import settings, tree
 from services.workflow import cases
 
 # Roles that visit households and use the field app first.
@@ -41,6 +41,10 @@ class Landing:
     scans_30_days: int
     may_edit_policy: bool
     field_work: bool
+    # Counties whose monitoring line for this year is not set yet (county staff and admins):
+    # the year silently uses the latest earlier line until someone sets it.
+    line_gaps: tuple[settings.LineGap, ...] = ()
+    may_set_lines: bool = False
 
 
 def landing_for(user: User, today: date) -> Landing:
@@ -52,4 +56,5 @@ def landing_for(user: User, today: date) -> Landing:
         duties=ROLE_DUTIES[user.role_enum], department=department,
         scans_30_days=policy.scans_in_scope(user, today),
         may_edit_policy=policy.may_edit_texts(user),
-        field_work=user.role in FIELD_ROLES)
+        field_work=user.role in FIELD_ROLES,
+        line_gaps=tuple(settings.line_gaps(user, today.year)), may_set_lines=settings.may_change(user))

@@ -1,0 +1,77 @@
+"""参数设置: policy settings and monitoring lines per region, with where each value comes from
+and its history. County staff change their county and its townships, admins any region of their
+subtree; township staff read their township's values. The rules live in
+``services.regions.settings``; this module reads forms and shows pages."""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from core.clock import today
+from core.extensions import db
+from domain import numbers
+from domain.settings import SETTING_FIELDS
+from portal.admin.blueprint import bp
+from services.errors import NotFound, ValidationFailed
+from services.regions import settings
+
+
+def _render(region, *, errors: dict | None = None, posted: str = "", typed: dict | None = None,
+            saved: str = ""):
+    page = settings.page(current_user, region, today().year)
+    status = 400 if errors else 200
+    return render_template("admin/settings.html", page=page, errors=errors or {}, posted=posted,
+                           typed=typed or {}, saved=saved), status
+
+
+@bp.route("/settings", endpoint="settings")
+@login_required
+def settings_page():
+    raw = request.args.get("region", "")
+    if raw:
+        region_id = numbers.whole(raw, 1)
+        if region_id is None:
+            raise NotFound("region")
+        region = settings.region_for(current_user, region_id)
+    else:
+        region = settings.home_region(current_user)
+    saved = request.args.get("saved", "")
+    return _render(region, saved=saved if saved in SETTING_FIELDS or saved == "line" else "")
+
+
+@bp.route("/settings/<int:region_id>/policy", methods=["POST"])
+@login_required
+def settings_policy(region_id: int):
+    region = settings.region_for(current_user, region_id)
+    key = request.form.get("key", "")
+    if key not in SETTING_FIELDS:
+        raise NotFound("setting")
+    typed = {"value": request.form.get("value", ""), "reason": request.form.get("reason", "")}
+    try:
+        if request.form.get("op") == "clear":
+            settings.clear_policy(current_user, region, key, typed["reason"])
+        else:
+            settings.change_policy(current_user, region, key, typed["value"], typed["reason"])
+    except ValidationFailed as exc:
+        db.session.rollback()
+        errors = {("value" if name == key else name): message for name, message in exc.fields.items()}
+        return _render(region, errors=errors, posted=key, typed=typed)
+    return redirect(url_for("admin.settings", region=region.id, saved=key) + f"#s-{key}")
+
+
+@bp.route("/settings/<int:region_id>/line", methods=["POST"])
+@login_required
+def settings_line(region_id: int):
+    region = settings.region_for(current_user, region_id)
+    typed = {name: request.form.get(name, "") for name in ("year", "amount", "reason")}
+    clear = request.form.get("op") == "clear"
+    try:
+        if clear:
+            settings.clear_line(current_user, region, typed["year"], typed["reason"])
+        else:
+            settings.change_line(current_user, region, typed["year"], typed["amount"], typed["reason"])
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render(region, errors=dict(exc.fields), posted=f"line-{typed['year']}" if clear else "line",
+                       typed=typed)
+    return redirect(url_for("admin.settings", region=region.id, saved="line") + "#lines")
