@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Mapping
 
+from domain import audit_retention
+
 ENV_PREFIX = "SHOUDI_"
 INSTANCE_ENV_FILE = "shoudi.env"
 
@@ -142,6 +144,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         # Per client address. Farmers behind one carrier NAT share an address: keep them generous.
         "SHOUDI_REPORT_RATE_LIMIT": get("REPORT_RATE_LIMIT", "20 per minute;300 per day"),
         "SHOUDI_TRACK_RATE_LIMIT": get("TRACK_RATE_LIMIT", "10 per minute;100 per hour"),
+        # Days an audit entry stays in the live table before the nightly job archives it to the
+        # file store (archives are kept): at least 180 (网络安全法第二十一条, six months).
+        "SHOUDI_AUDIT_RETENTION_DAYS": _int(get("AUDIT_RETENTION_DAYS"), audit_retention.DEFAULT_DAYS),
         "SHOUDI_CJK_FONT": get("CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
         "TESTING": env == "testing",
     }
@@ -186,6 +191,10 @@ def validate(cfg: dict[str, object]) -> None:
             problems.append(f"{key} 应为正整数")
     if not isinstance(cfg.get("SHOUDI_PASSWORD_MAX_DAYS"), int) or cfg["SHOUDI_PASSWORD_MAX_DAYS"] < 0:
         problems.append("SHOUDI_PASSWORD_MAX_DAYS 应为 0（不限）或正整数")
+
+    retention = audit_retention.retention_problem(cfg.get("SHOUDI_AUDIT_RETENTION_DAYS"))
+    if retention:
+        problems.append(retention)
 
     if not cfg.get("SQLALCHEMY_DATABASE_URI"):
         problems.append("SHOUDI_DATABASE_URL 不能为空")

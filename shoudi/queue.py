@@ -72,6 +72,12 @@ def init_queue(app: Flask):
         scheduled.start(JobKind.FILE_SWEEP, clock.today())
         db.session.commit()
 
+    @queue.periodic_task(crontab(hour="18", minute="40"), name="audit.archive")  # 02:40 Beijing
+    @in_app
+    def archive_audit_log() -> None:
+        scheduled.start(JobKind.AUDIT_ARCHIVE, clock.today())
+        db.session.commit()
+
     app.extensions[outbox.DISPATCH_EXTENSION] = lambda ids: [dispatch_outbox(i) for i in ids]
     app.extensions[jobs.RUN_JOB_EXTENSION] = run_job
     return queue

@@ -5,3 +5,4 @@ __all__ = ["bp"]
 from portal.admin import regions  # noqa: F401
 from portal.admin import users  # noqa: F401
 from portal.admin import settings  # noqa: F401
+from portal.admin import audit  # noqa: F401

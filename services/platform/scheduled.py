@@ -1,4 +1,5 @@
-"""The work the queue's scheduler starts on its own: daily reminders and the file sweep.
+"""The work the queue's scheduler starts on its own: daily reminders, the file sweep and the
+audit log's retention (archiving entries older than ``SHOUDI_AUDIT_RETENTION_DAYS``).
 
 Each is a job (with a row to watch and a result message), started by ``start``; the
 schedule itself is in ``shoudi.queue``.
@@ -7,11 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
+
 from domain.jobs import JobKind
 from models import Job
 from models.types import utcnow
 from services.notifications import reminders
-from services.platform import files, jobs
+from services.platform import audit_log, files, jobs
 from services.platform.jobs import JobResult, Progress
 
 
@@ -30,3 +33,16 @@ def _reminders(job: Job, progress: Progress) -> JobResult:
 def _file_sweep(job: Job, progress: Progress) -> JobResult:
     removed = files.sweep_orphans(utcnow(), progress=progress)
     return JobResult(message=f"已清理无主文件 {removed} 个")
+
+
+@jobs.runner(JobKind.AUDIT_ARCHIVE)
+def _audit_archive(job: Job, progress: Progress) -> JobResult:
+    """The job row, with its message, records every run, also one that found nothing to
+    archive. The archive file is the job's result too: a file a row names is never swept."""
+    try:
+        run = audit_log.archive(utcnow(), current_app.config["SHOUDI_AUDIT_RETENTION_DAYS"], progress=progress)
+    except audit_log.ArchiveConflict:
+        raise jobs.JobFailed("归档期间审计日志被另一次归档处理，本次未做任何改动，请稍后重试") from None
+    if run.file_key:
+        job.result_key, job.result_name, job.result_type = run.file_key, run.filename, audit_log.GZIP
+    return JobResult(message=run.summary())
