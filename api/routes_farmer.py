@@ -6,10 +6,11 @@ from __future__ import annotations
 
 
 from flask import jsonify
+from marshmallow import validate
 
 from api import schemas
-from api.errors import ApiError
-from api.fields import shared
+from api.errors import ApiError, invalid
+from api.fields import ApiSchema, String, shared
 from api.registry import Answer, api
 from core import clock
 from core.unit_of_work import keep_on_refusal
@@ -21,11 +22,31 @@ from services.farmer import policy, selfreport, tracking
 TAG = "农户"
 
 
-@api.route("/villages", "GET", summary="村列表", tag=TAG, auth=False,
-           answers={200: Answer("可选的村，按代码排序", schemas.Village, many=True)})
-def villages():
+class VillageQuery(ApiSchema):
+    county = String(load_default="", validate=validate.Length(max=20, error="县的代码不超过20位"),
+                    **schemas.d("县的代码（见 /counties；县内任一地方的代码、改名前的旧代码也可以）。"
+                                "系统里只有一个县时可以不填"))
+
+
+@api.route("/counties", "GET", summary="县列表", tag=TAG, auth=False,
+           answers={200: Answer("可选的县（区），按代码排序；label 为“地市 县”", schemas.Village, many=True)})
+def counties():
     return jsonify(shared(schemas.Village, many=True).dump(
-        [{"code": code, "label": label} for code, label in policy.village_choices()]))
+        [{"code": code, "label": label} for code, label in policy.county_choices()]))
+
+
+@api.route("/villages", "GET", summary="村列表", tag=TAG, auth=False, query=VillageQuery, errors=(404,),
+           answers={200: Answer("一个县的村，按代码排序", schemas.Village, many=True)},
+           description="只列出所选县的村，不是全部的村。系统里有多个县而未指定 county 时答 400；"
+                       "county 不是已有的县（或县内的地方）时答 404。")
+def villages(query):
+    picker = policy.picker(county_code=query["county"])
+    if picker.county_unknown:
+        raise ApiError(404, "not_found", "没有找到这个县")
+    if not picker.county_code:
+        raise invalid({"county": "请先选择县（见 /counties）"})
+    return jsonify(shared(schemas.Village, many=True).dump(
+        [{"code": code, "label": label} for code, label in picker.villages]))
 
 
 @api.route("/policy/<village_code>", "GET", summary="政策明白纸", tag=TAG, auth=False, errors=(404,),

@@ -46,10 +46,15 @@ def scan(code: str):
     return render_template("farmer/policy.html", page=policy.policy_page(village, clock.today()))
 
 
-def _form_page(raw: ReportInput, token: str, errors: dict | None = None, status: int = 200):
-    villages = policy.village_choices()
+def _form_page(raw: ReportInput, token: str, errors: dict | None = None, status: int = 200,
+               county_code: str = ""):
+    """The form, its village picker offering the villages of one county: the county of the
+    village the QR code (or the form) names, else the county chosen first (step by step, so
+    it works without JavaScript)."""
+    picker = policy.picker(raw.village_code, county_code)
     return render_template(
-        "farmer/report.html", raw=raw, token=token, errors=errors or {}, villages=villages,
+        "farmer/report.html", raw=raw, token=token, errors=errors or {}, picker=picker,
+        villages=picker.villages, selected=picker.village_code or raw.village_code,
         hardships=policy.hardship_choices(), consent_text=CONSENT_TEXT, proxy_consent_text=PROXY_CONSENT_TEXT,
         consent_version=CONSENT_VERSION, notice=NOTICE, green_question=GREEN_CHANNEL_QUESTION, max_photos=MAX_PHOTOS,
         kept_photos=selfreport.pending_photo_count(token), proxy=_proxy_user()), status
@@ -66,8 +71,8 @@ def _raw_from_form() -> ReportInput:
 @limiter.limit(_report_limit, methods=["POST"])
 def report():
     if request.method == "GET":
-        raw = ReportInput(village_code=request.args.get("village", ""))
-        return _form_page(raw, selfreport.new_form_token())
+        raw = ReportInput(village_code=request.args.get("village", "")[:20])
+        return _form_page(raw, selfreport.new_form_token(), county_code=request.args.get("county", "")[:20])
     raw = _raw_from_form()
     token = request.form.get("token", "")
     uploads = [f.read() for f in request.files.getlist("photos") if f and f.filename]
@@ -76,7 +81,7 @@ def report():
     except ValidationFailed as exc:
         db.session.rollback()
         token = token if selfreport.valid_token(token) else selfreport.new_form_token()
-        return _form_page(raw, token, exc.fields, status=400)
+        return _form_page(raw, token, exc.fields, status=400, county_code=request.form.get("county", "")[:20])
     session["report_token"] = token
     return redirect(url_for("farmer.done"))
 
@@ -93,7 +98,8 @@ def too_many(exc):
     """Over the limit: say so, but give the farmer their typed form back."""
     if request.endpoint == "farmer.report" and request.method == "POST":
         return _form_page(_raw_from_form(), request.form.get("token", ""),
-                          {"": "提交太频繁了，请过一会儿再点提交，填好的内容都还在"}, status=429)
+                          {"": "提交太频繁了，请过一会儿再点提交，填好的内容都还在"}, status=429,
+                          county_code=request.form.get("county", "")[:20])
     return render_template("farmer/message.html", title="操作太频繁",
                            message="请过一会儿再试。"), 429
 

@@ -3,6 +3,17 @@
    Plain ES5 so that older WeChat browsers run it. */
 (function () {
   "use strict";
+  // The county comes first: choosing it reloads the page with that county's villages (the
+  // button does the same without JavaScript).
+  var countyPick = document.getElementById("county-pick");
+  if (countyPick) {
+    var county = document.getElementById("county");
+    county.addEventListener("change", function () { if (county.value) { countyPick.submit(); } });
+  }
+}());
+
+(function () {
+  "use strict";
   var form = document.getElementById("report");
   if (!form) { return; }
   var MAX_SIDE = 1600, QUALITY = 0.82;

@@ -113,11 +113,73 @@ def contacts_for(village: Region) -> list[Contact]:
     return [Contact(Role(u.role).label, u.full_name, u.phone) for u in rows]
 
 
-def village_choices() -> list[tuple[str, str]]:
-    """(code, "乡镇 村") for the village picker, ordered by code."""
+def counties() -> list[Region]:
+    """The counties a farmer may choose from, ordered by code."""
+    return list(db.session.execute(select(Region).where(
+        Region.level == RegionLevel.COUNTY.value, Region.active.is_(True)).order_by(Region.code)).scalars())
+
+
+def county_choices(found: list[Region] | None = None) -> list[tuple[str, str]]:
+    """(code, "地市 县") for the first choice of the picker: the city's name too, since two
+    provinces may each have a 城关区-like name."""
+    found = counties() if found is None else found
+    parents = {r.id: r.name for r in db.session.execute(select(Region).where(
+        Region.id.in_({c.parent_id for c in found if c.parent_id}))).scalars()}
+    return [(c.code, f"{parents[c.parent_id]} {c.name}" if c.parent_id in parents else c.name) for c in found]
+
+
+def county_of(code: str) -> Region | None:
+    """The county a code names (a county's code, or the code of any place in it; old codes too)."""
+    region = tree.resolve_code((code or "").strip()[:20]) if code and code.strip() else None
+    if region is None:
+        return None
+    county_id = region.county_id
+    if county_id is None:
+        return None
+    return region if county_id == region.id else db.session.get(Region, county_id)
+
+
+def village_choices(county: Region) -> list[tuple[str, str]]:
+    """(code, "乡镇 村") for the village picker: the villages of one county, ordered by code."""
     villages = db.session.execute(select(Region).where(
-        Region.level == RegionLevel.VILLAGE.value, Region.active.is_(True)).order_by(Region.code)).scalars()
-    return [(v.code, f"{v.parent.name} {v.name}" if v.parent else v.name) for v in villages]
+        Region.level == RegionLevel.VILLAGE.value, Region.active.is_(True),
+        Region.path.startswith(county.path, autoescape=True)).order_by(Region.code)).scalars().all()
+    townships = {r.id: r.name for r in db.session.execute(select(Region).where(
+        Region.id.in_({v.parent_id for v in villages if v.parent_id}))).scalars()}
+    return [(v.code, f"{townships[v.parent_id]} {v.name}" if v.parent_id in townships else v.name)
+            for v in villages]
+
+
+@dataclass(frozen=True)
+class VillagePicker:
+    """What the self-report form offers: the villages of one county, the county named by the
+    QR code's village, or chosen first (a list of counties when the system holds several)."""
+    county_code: str  # "" while no county is chosen
+    county_name: str
+    counties: list[tuple[str, str]]  # the first choice; empty when there is only one county
+    villages: list[tuple[str, str]]  # the chosen county's villages; empty before the choice
+    village_code: str  # today's code of the village the QR code (or the form) named, else ""
+    county_unknown: bool = False  # a county was asked for that does not exist
+
+
+def picker(village_code: str = "", county_code: str = "") -> VillagePicker:
+    """The county comes from the village code (the printed sheet's, old codes too), else from
+    ``county_code``, else it is the only county there is; the villages offered are its own."""
+    village = tree.resolve_code(village_code.strip()[:20]) if village_code and village_code.strip() else None
+    if village is not None and village.level != RegionLevel.VILLAGE.value:
+        village = None
+    county = county_of(village.code) if village is not None else None
+    unknown = False
+    if county is None and county_code and county_code.strip():
+        county = county_of(county_code)
+        unknown = county is None
+    all_counties = counties()
+    if county is None and len(all_counties) == 1 and not unknown:
+        county = all_counties[0]
+    offered = county_choices(all_counties) if len(all_counties) > 1 else []
+    return VillagePicker(county_code=county.code if county else "", county_name=county.name if county else "",
+                         counties=offered, villages=village_choices(county) if county else [],
+                         village_code=village.code if village is not None else "", county_unknown=unknown)
 
 
 def hardship_choices() -> list[tuple[str, str]]:
