@@ -244,3 +244,24 @@ def test_the_page_fits_a_phone_and_carries_no_inline_script(app, world):
     html = text_of(signed_in(app, "auditor").get("/audit"))
     assert "<script>" not in html and "style=" not in html
     assert 'name="csrf_token"' in html and 'type="date"' in html
+
+
+def test_above_the_county_an_auditor_reads_the_counties_below_and_staff_are_refused(app, world):
+    """A province with a city and a county of its own: its auditor sees the county's accounts
+    (not the separate demo county), its city and province staff may not read the log."""
+    province = tree.create_region("350000000000", "某省", RegionLevel.PROVINCE, None)
+    city = tree.create_region("350100000000", "某市", RegionLevel.CITY, province)
+    county = tree.create_region("350102000000", "某县", RegionLevel.COUNTY, city)
+    made = {name: users.create_user(name, name.upper(), factories.PASSWORD, role, region.code)
+            for name, role, region in [("p_auditor", "auditor", province), ("c_auditor", "auditor", city),
+                                       ("p_staff", "province_staff", province), ("c_staff", "city_staff", city),
+                                       ("k_staff", "county_staff", county)]}
+    db.session.commit()
+    below, elsewhere = _entry(made["k_staff"]), _entry(world.users["village_a"])
+    for name in ("p_auditor", "c_auditor"):
+        shown = _shown(text_of(signed_in(app, name).get("/audit")))
+        assert below in shown and elsewhere not in shown
+    for name in ("p_staff", "c_staff"):
+        staff = signed_in(app, name)
+        assert staff.get("/audit").status_code == 403
+        assert staff.post("/audit/export", data={}).status_code == 403
