@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.filestore import FileMissing, is_key, store
-from models import EventEvidence, Job, PhotoUpload, Visit
+from models import AuditArchive, EventEvidence, Job, PhotoUpload, Visit
 from services.errors import NotFound
 from services.platform import outbox
 
@@ -41,7 +41,7 @@ DELETE_KIND = "file.delete"
 SWEEP_AGE = timedelta(days=1)
 _BATCH = 500
 # Every column that holds a file-store key.
-KEY_COLUMNS = (PhotoUpload.stored_name, PhotoUpload.thumb_name, Visit.signature_file,
+KEY_COLUMNS = (PhotoUpload.stored_name, PhotoUpload.thumb_name, Visit.signature_file, AuditArchive.file_key,
                EventEvidence.stored_name, Job.result_key)
 
 

@@ -17,7 +17,7 @@ from core.extensions import db
 from core.filestore import new_key, store
 from domain.enums import CaseSource
 from domain.selfreport import ReportInput
-from models import Case, Job, OutboxItem
+from models import AuditArchive, Case, Job, OutboxItem
 from s3_support import s3_config, s3_server  # noqa: F401
 from services.errors import ValidationFailed
 from services.farmer import selfreport
@@ -75,16 +75,19 @@ def _referring_rows(today) -> set[str]:
     store().put(result, b"%PDF-1.4", "application/pdf")
     db.session.add(Job(kind="township_sheets", state="done", params={}, done=1, total=1, result_key=result,
                        result_name="乡镇明白纸.pdf", result_type="application/pdf"))
+    archive = new_key("audit", ".gz")  # named by its archive run only, no job
+    store().put(archive, b"\x1f\x8b", "application/gzip")
+    db.session.add(AuditArchive(first_id=1, last_id=1, entries=1, cutoff=NOW, file_key=archive))
     db.session.commit()
     [evidence] = case.events[0].evidence
-    return {photo.stored_name, photo.thumb_name, visit.signature_file, evidence.stored_name, result}
+    return {photo.stored_name, photo.thumb_name, visit.signature_file, evidence.stored_name, result, archive}
 
 
 # --- the sweep -----------------------------------------------------------------------------------
 
 def test_sweep_keeps_referred_files_and_new_orphans_and_deletes_old_orphans(app, today):
     referred = _referring_rows(today)
-    assert len(referred) == 5 and referred <= _stored()
+    assert len(referred) == 6 and referred <= _stored()
     old_orphans = {new_key("photos", ".jpg"), new_key("evidence", ".pdf"), "pending/0f3c/0.jpg"}
     new_orphan = new_key("thumbs", ".jpg")
     for key in old_orphans | {new_orphan}:
@@ -99,7 +102,7 @@ def test_sweep_keeps_referred_files_and_new_orphans_and_deletes_old_orphans(app,
 
     assert deleted == 3
     assert _stored() == referred | {new_orphan, "README.TXT"}
-    assert calls[0] == (0, 8) and calls[-1] == (8, 8)
+    assert calls[0] == (0, 9) and calls[-1] == (9, 9)
     assert not os.path.exists(os.path.join(app.config["SHOUDI_UPLOAD_FOLDER"], "pending"))
     # The referred files are still served.
     assert all(store().get(key) for key in referred)
