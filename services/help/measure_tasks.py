@@ -64,11 +64,16 @@ class TaskFilters:
     overdue_only: bool = False
 
 
+# Who follows no measure: administrators and auditors see no records; city and province staff
+# follow the counties through the dashboard and the overdue list.
+_NOT_FOLLOWING = frozenset({Role.ADMIN, Role.AUDITOR, Role.CITY_STAFF, Role.PROVINCE_STAFF})
+
+
 def _responsible(actor: User, query, department: str = ""):
     """Restrict ``query`` (over PlanMeasure) to the measures this person follows."""
     role = actor.role_enum
-    if role is Role.ADMIN:
-        raise PermissionDenied("系统管理员不跟踪帮扶措施落实")
+    if role in _NOT_FOLLOWING:
+        raise PermissionDenied(f"{role.label}不跟踪帮扶措施落实")
     if role is Role.DEPARTMENT:
         return query.where(PlanMeasure.department == actor.department)
     if role is Role.COUNTY_STAFF:

@@ -123,7 +123,7 @@ def test_a_case_of_another_city_is_not_found(app, pw):
 @pytest.mark.parametrize("who", ["city", "province"])
 def test_the_desks_of_the_procedure_refuse_city_and_province_staff(app, pw, who):
     client = signed_in(app, who)
-    for url in ("/inbox", "/households", "/lookback"):
+    for url in ("/inbox", "/households", "/lookback", "/tasks"):
         assert client.get(url).status_code == 403, url
     case_id = db.session.execute(select(Case.id).order_by(Case.id)).scalars().first()
     page = text_of(client.get(f"/cases/{case_id}"))
