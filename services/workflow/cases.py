@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain.deadlines import CaseDates, current_deadline
+from domain.deadlines import CaseDates, DeadlineKind, current_deadline
 from domain.elimination import EliminationFacts, elimination_blockers
 from domain.enums import CaseSource, LabourCapacity, MonitoringCategory, RiskType
 from domain.evidence import ELIMINATION_PAPERS
@@ -329,5 +329,10 @@ def _set_deadline(case: Case) -> None:
                       last_evaluation_on=case.last_evaluation_on, notice_start=case.notice_start,
                       eliminated_on=case.eliminated_on, lookback_on=case.lookback_on)
     deadline = current_deadline(case.state_enum, dates, policy)
+    if (deadline is not None and deadline.kind is DeadlineKind.IDENTIFICATION and case.due_date is not None
+            and case.deadline_kind == DeadlineKind.IDENTIFICATION.value):
+        # The identification clock runs across verification, review and notice: a clock already
+        # running keeps its date, and a changed setting counts only for clocks started after it.
+        return
     case.due_date = deadline.due if deadline else None
     case.deadline_kind = deadline.kind.value if deadline else None

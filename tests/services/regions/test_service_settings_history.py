@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import select
 
 import factories
+from domain.workflow import Action
+from services.workflow.cases import StepInput
 from core.extensions import db
 from domain.enums import CaseSource, RegionLevel
 from models import AuditLog, MonitoringLine, RegionPolicy, SettingChange
@@ -195,6 +197,11 @@ def test_a_change_applies_to_deadlines_computed_from_then_on(app, today):
     settings.change_policy(world.users["county"], world.county, "identification_days", "20", "县里放宽")
     db.session.expire_all()
     assert running.due_date == today + timedelta(days=15)  # the clock already running keeps its date
+    village = world.users["village_a"]
+    cases.perform(village, running.id, Action.ACCEPT, StepInput(), today=today + timedelta(days=1))
+    cases.perform(village, running.id, Action.ASSIGN_VERIFIER,
+                  StepInput(assignee_id=world.users["grid_a1"].id), today=today + timedelta(days=1))
+    assert running.due_date == today + timedelta(days=15)  # and keeps it through its next steps
     later = cases.open_case(None, world.village_a, CaseSource.SELF_REPORT, today=today,
                             household=factories.household(world.village_a, today))
     assert later.due_date == today + timedelta(days=20)
