@@ -16,12 +16,15 @@ from models.types import UTCDateTime, utcnow
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
-    # "Who viewed it" on a household page reads the log by object.
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+    # "Who viewed it" on a household page reads the log by object, the audit search by person or
+    # object, newest first: the id closes each index, so PostgreSQL reads them in order without
+    # a sort (SQLite's indexes end with the rowid anyway).
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id", "id"),
+                      Index("ix_audit_log_user", "user_id", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: logs outlive accounts
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no FK: logs outlive accounts
     role: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     object_type: Mapped[str] = mapped_column(String(32), nullable=False)

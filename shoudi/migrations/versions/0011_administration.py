@@ -1,6 +1,7 @@
 """administration: province and city levels above the county, city/province staff and auditor
 roles, the history of each setting change, the audit log's export and archive jobs and its
-archive runs (an archived entry is the only one the append-only trigger lets leave the table)
+archive runs (an archived entry is the only one the append-only trigger lets leave the table),
+and the audit log's person and object indexes ending with the id
 
 Revision ID: 0011
 Revises: 0010
@@ -101,9 +102,18 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_archive')),
     )
     _delete_rule('archived')
+    # The audit search reads by person or object, newest first.
+    op.drop_index('ix_audit_log_object', table_name='audit_log')
+    op.create_index('ix_audit_log_object', 'audit_log', ['object_type', 'object_id', 'id'], unique=False)
+    op.drop_index('ix_audit_log_user_id', table_name='audit_log')
+    op.create_index('ix_audit_log_user', 'audit_log', ['user_id', 'id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_audit_log_user', table_name='audit_log')
+    op.create_index('ix_audit_log_user_id', 'audit_log', ['user_id'], unique=False)
+    op.drop_index('ix_audit_log_object', table_name='audit_log')
+    op.create_index('ix_audit_log_object', 'audit_log', ['object_type', 'object_id'], unique=False)
     _delete_rule('never')
     op.drop_table('audit_archive')
     op.drop_index('ix_setting_change_region_key', table_name='setting_change')
