@@ -75,3 +75,12 @@ def household(region: Region, today: date, *, size: int = 2, id_number: str | No
         incomes.record_income(None, made, year=today.year, measured_on=today, net_total=net_income,
                               source=IncomeSource.STAFF, today=today)
     return made
+
+
+def with_a_neighbour(world: World) -> World:
+    """Adds 邻县, a county beside the world's, with its own county staff and auditor
+    (``other_county``, ``other_auditor``): someone just outside every account's reach."""
+    other = tree.create_region("341598000000", "邻县", RegionLevel.COUNTY, None)
+    world.users["other_county"] = users.create_user("other_county", "邻县干部", PASSWORD, "county_staff", other.code)
+    world.users["other_auditor"] = users.create_user("other_auditor", "邻县审计", PASSWORD, "auditor", other.code)
+    return world

@@ -7,6 +7,7 @@ import io
 import struct
 import zlib
 
+from openpyxl import Workbook
 from PIL import Image, ImageDraw
 
 
@@ -118,3 +119,13 @@ def signature_png(size=(600, 240), *, blank: bool = False, mode: str = "RGB", **
 
 def data_url(raw: bytes, prefix: str = "data:image/png;base64,") -> str:
     return prefix + base64.b64encode(raw).decode()
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    """A workbook whose first sheet holds ``rows``, as an official's spreadsheet would."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

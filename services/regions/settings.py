@@ -204,23 +204,11 @@ def _policy_value(key: str, value) -> str:
 def _write_policy(actor: User | None, region: Region, key: str, new: str | None, reason: str) -> SettingChange | None:
     """Set (``new``) or remove (None) the region's own value of ``key``; None when unchanged."""
     row = _own_policy(region, key)
-    old = row.value if row is not None else None
-    if old == new:
-        return None
-    if new is None:
-        row_id = row.id
-        db.session.delete(row)
-    elif row is None:
-        row = RegionPolicy(region_id=region.id, key=key, value=new)
-        db.session.add(row)
-    else:
-        row.value = new
-    db.session.flush()
+    change = _write_own(actor, region, row, row.value if row is not None else None, new, reason,
+                        create=lambda: RegionPolicy(region_id=region.id, key=key, value=new),
+                        assign=lambda found: setattr(found, "value", new),
+                        key=key, year=None, object_type="region_policy", subject=f"key={key}")
     db.session.info.pop(_CACHE, None)
-    change = _history(actor, region, key, None, old, new, reason)
-    audit.record(actor, "delete" if new is None else "update", "region_policy",
-                 row_id if new is None else row.id,
-                 f"region={region.code} key={key} {old or '-'}->{new or '-'} change={change.id}")
     return change
 
 
@@ -228,22 +216,30 @@ def _write_line(actor: User | None, region: Region, year: int, new: Decimal | No
                 reason: str) -> SettingChange | None:
     row = _own_line(region, year)
     old = str(Decimal(row.amount).quantize(Decimal("0.01"))) if row is not None else None
-    new_text = str(new) if new is not None else None
-    if old == new_text:
+    return _write_own(actor, region, row, old, str(new) if new is not None else None, reason,
+                      create=lambda: MonitoringLine(region_id=region.id, year=year, amount=new),
+                      assign=lambda found: setattr(found, "amount", new),
+                      key=LINE_KEY, year=year, object_type="monitoring_line", subject=f"year={year}")
+
+
+def _write_own(actor: User | None, region: Region, row, old: str | None, new: str | None, reason: str, *,
+               create, assign, key: str, year: int | None, object_type: str, subject: str) -> SettingChange | None:
+    """Create, change (``assign``) or remove (``new`` None) a region's own row, then keep the
+    change in the history and the audit log; None when the value is what it was."""
+    if old == new:
         return None
+    row_id = row.id if row is not None else None
     if new is None:
-        row_id = row.id
         db.session.delete(row)
     elif row is None:
-        row = MonitoringLine(region_id=region.id, year=year, amount=new)
+        row = create()
         db.session.add(row)
     else:
-        row.amount = new
+        assign(row)
     db.session.flush()
-    change = _history(actor, region, LINE_KEY, year, old, new_text, reason)
-    audit.record(actor, "delete" if new is None else "update", "monitoring_line",
-                 row_id if new is None else row.id,
-                 f"region={region.code} year={year} {old or '-'}->{new_text or '-'} change={change.id}")
+    change = _history(actor, region, key, year, old, new, reason)
+    audit.record(actor, "delete" if new is None else "update", object_type, row_id if new is None else row.id,
+                 f"region={region.code} {subject} {old or '-'}->{new or '-'} change={change.id}")
     return change
 
 

@@ -25,12 +25,7 @@ AT = datetime(2026, 11, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in China
 
 @pytest.fixture
 def world(app):
-    world = factories.build_world()
-    other = tree.create_region("341598000000", "邻县", RegionLevel.COUNTY, None)
-    world.users["other_county"] = users.create_user("other_county", "邻县干部", factories.PASSWORD, "county_staff",
-                                                    other.code)
-    world.users["other_auditor"] = users.create_user("other_auditor", "邻县审计", factories.PASSWORD, "auditor",
-                                                     other.code)
+    world = factories.with_a_neighbour(factories.build_world())
     db.session.commit()
     return world
 

@@ -7,10 +7,10 @@ import io
 import re
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 import factories
+from files_support import xlsx
 from core import clock
 from core.extensions import db
 from domain.enums import CaseSource
@@ -142,14 +142,6 @@ def _upload(client, name: str, content: bytes):
                        content_type="multipart/form-data")
 
 
-def _xlsx(rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
 
 def test_import_checks_first_then_imports(app, world):
     client = signed_in(app, "county")
@@ -167,10 +159,10 @@ def test_import_checks_first_then_imports(app, world):
 
 def test_an_xlsx_goes_through_the_same_checks(app, world):
     client = signed_in(app, "admin")
-    good = _xlsx([["区划代码", "名称", "上级代码", "层级"], [341599102000, "柳溪乡", "341599000000", "乡镇"],
+    good = xlsx([["区划代码", "名称", "上级代码", "层级"], [341599102000, "柳溪乡", "341599000000", "乡镇"],
                   ["341599102001", "柳溪村", 341599102000, "村"]])
     assert "将新建 2 个" in text_of(_upload(client, "regions.xlsx", good))
-    bad = _xlsx([["code", "name", "parent_code", "level"], ["341599102000", "柳溪乡", "341599000000", "乡镇"],
+    bad = xlsx([["code", "name", "parent_code", "level"], ["341599102000", "柳溪乡", "341599000000", "乡镇"],
                  ["341599102001", "柳溪村", "341599102000", "星球"], ["341598102000", "别乡", "341599000000", "乡镇"]])
     answer = _upload(client, "regions.xlsx", bad)
     assert answer.status_code == 400

@@ -8,10 +8,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select
 
 import factories
+from files_support import xlsx
 from core import clock
 from core.extensions import db
 from domain.enums import RegionLevel
@@ -194,21 +194,13 @@ def test_deactivate_reactivate_reset_and_unlock(app, world):
 
 # --- from a spreadsheet --------------------------------------------------------------------------
 
-def _xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
 
 HEADER = ["姓名", "用户名", "手机号", "角色", "区划", "部门"]
 
 
 def test_accounts_from_a_spreadsheet_all_or_nothing_with_errors_by_line(app, world):
     client = signed_in(app, "county")
-    bad = _xlsx([HEADER, ["钱一", "qian1", 13900000001, "网格员", "青山镇/青山村/青山村一组", None],
+    bad = xlsx([HEADER, ["钱一", "qian1", 13900000001, "网格员", "青山镇/青山村/青山村一组", None],
                  ["孙二", "sun2", None, "村级工作人员", "341599101099", None],
                  ["李三", "qian1", None, "网格员", "B1", None],
                  ["周四", "zhou4", None, "系统管理员", "341599000000", None]])
@@ -218,7 +210,7 @@ def test_accounts_from_a_spreadsheet_all_or_nothing_with_errors_by_line(app, wor
     assert "第3行" in html and "第4行：用户名与第2行重复" in html and "第5行" in html and "您不能设置系统管理员账号" in html
     assert db.session.execute(select(User).where(User.username == "qian1")).first() is None
 
-    good = _xlsx([HEADER, ["钱一", "qian1", 13900000001, "网格员", "青山镇/青山村/青山村一组", None],
+    good = xlsx([HEADER, ["钱一", "qian1", 13900000001, "网格员", "青山镇/青山村/青山村一组", None],
                   ["孙二", "sun2", None, "行业部门", "341599000000", "医保"]])
     checked = client.post("/users/import", data={"file": (io.BytesIO(good), "staff.xlsx"), "commit": "0"})
     assert checked.status_code == 200 and "检查通过" in text_of(checked)

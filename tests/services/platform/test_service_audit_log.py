@@ -17,7 +17,6 @@ from conftest import TODAY
 from core.config import ConfigError, load_config
 from core.extensions import db
 from core.filestore import store
-from domain.enums import RegionLevel
 from domain.jobs import JobKind, JobState
 from models import AuditArchive, AuditLog, Job
 from models.types import utcnow
@@ -25,19 +24,13 @@ from services.accounts import users
 from services.errors import NotFound, PermissionDenied
 from services.platform import audit_log, files, jobs, scheduled
 from services.platform.audit_log import Filters
-from services.regions import tree
 
 CST = timezone(timedelta(hours=8))
 
 
 @pytest.fixture
 def world(app):
-    world = factories.build_world()
-    other = tree.create_region("341598000000", "邻县", RegionLevel.COUNTY, None)
-    world.users["other_county"] = users.create_user("other_county", "邻县干部", factories.PASSWORD, "county_staff",
-                                                    other.code)
-    world.users["other_auditor"] = users.create_user("other_auditor", "邻县审计", factories.PASSWORD, "auditor",
-                                                     other.code)
+    world = factories.with_a_neighbour(factories.build_world())
     db.session.commit()
     _clear_log()  # the accounts' creation: start each test from an empty log
     return world
