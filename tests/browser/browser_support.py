@@ -103,3 +103,20 @@ def wait_until(page, expression: str, arg=None, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"still false after {timeout} s: {expression[:80]}")
         time.sleep(0.1)
+
+
+def small_text(page) -> dict[str, float]:
+    """Visible elements holding text of their own below the minimum size."""
+    return page.evaluate(
+        """min => {
+          const small = {};
+          for (const e of document.querySelectorAll('body *')) {
+            const own = Array.from(e.childNodes).some(
+              n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+            const box = e.getBoundingClientRect();
+            const size = parseFloat(getComputedStyle(e).fontSize);
+            if (own && box.width > 0 && box.height > 0 && size < min)
+              small[`${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 20)}`] = size;
+          }
+          return small;
+        }""", MIN_TEXT_PX)

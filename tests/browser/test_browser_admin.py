@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 import factories
-from browser_support import MIN_TAP_HEIGHT, PHONE_WIDTH, serving
+from browser_support import MIN_TAP_HEIGHT, PHONE_WIDTH, serving, small_text
 from browser_support import browser, phones, shot  # noqa: F401  (fixtures)
 from conftest import TODAY
 from core.extensions import db
@@ -96,3 +96,22 @@ def test_an_admin_creates_a_village_clerk_who_changes_the_password_then_works(ph
     shot(admin, "06-list-shows-the-login")
     box = row.get_by_role("link").bounding_box()
     assert box is not None and box["height"] >= MIN_TAP_HEIGHT
+
+
+@pytest.mark.parametrize("login, path, heading", [
+    ("county", "/users", "账号管理"), ("county", "/users/import", "从表格批量建账号"),
+    ("county", "/regions", None), ("county", "/regions/import", None),
+    ("county", "/settings", None), ("township", "/settings", None),
+    ("admin", "/audit", "审计日志"), ("auditor", "/audit", "审计日志"),
+])
+def test_the_administration_pages_fit_a_phone_and_are_readable(phones, site, shot, login, path, heading):
+    page = phones()
+    _log_in(page, site, login, factories.PASSWORD)
+    page.wait_for_url(site + "/")
+    response = page.goto(site + path)
+    assert response is not None and response.status == 200
+    if heading:
+        expect(page.locator("h1")).to_have_text(heading)
+    shot(page, "page")
+    _fits_the_phone(page)
+    assert small_text(page) == {}

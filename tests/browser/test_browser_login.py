@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 import factories
-from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, WECHAT_ANDROID_UA, serving
+from browser_support import MIN_TAP_HEIGHT, MIN_TEXT_PX, PHONE_WIDTH, WECHAT_ANDROID_UA, serving, small_text
 from browser_support import browser, phone, phones, shot  # noqa: F401  (fixtures)
 from conftest import TODAY
 from core.extensions import db
@@ -64,23 +64,6 @@ def _font_sizes(page, selector: str) -> dict[str, float]:
         """sel => Object.fromEntries(Array.from(document.querySelectorAll(sel)).map((e, i) =>
              [`${i}:${e.tagName.toLowerCase()}.${e.className}`,
               parseFloat(getComputedStyle(e).fontSize)]))""", selector)
-
-
-def _small_text(page) -> dict[str, float]:
-    """Visible elements holding text of their own below the minimum size."""
-    return page.evaluate(
-        """min => {
-          const small = {};
-          for (const e of document.querySelectorAll('body *')) {
-            const own = Array.from(e.childNodes).some(
-              n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-            const box = e.getBoundingClientRect();
-            const size = parseFloat(getComputedStyle(e).fontSize);
-            if (own && box.width > 0 && box.height > 0 && size < min)
-              small[`${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 20)}`] = size;
-          }
-          return small;
-        }""", MIN_TEXT_PX)
 
 
 def _assert_login_form_is_thumb_friendly(page) -> None:
@@ -176,7 +159,7 @@ def test_household_page_text_is_at_least_16px(phone, site, shot):
     page.goto(f"{site.url}/households/{site.household_a}")
     shot(page, "01-household")
 
-    assert _small_text(page) == {}
+    assert small_text(page) == {}
 
 
 def test_a_password_someone_else_chose_is_changed_first_on_a_phone(phone, site, shot):
