@@ -33,6 +33,9 @@ class CaseState(LabelledEnum):
     ELIMINATED = ("eliminated", "风险已消除")
     REJECTED = ("rejected", "未纳入")
     MERGED = ("merged", "已合并")
+    # 清退 (seed 004): a household included by mistake, removed by the county with a reason.
+    # Not a risk elimination: nothing was eliminated, the inclusion itself was wrong.
+    CLEARED = ("cleared", "已清退")
 
     @property
     def is_terminal(self) -> bool:
@@ -66,7 +69,7 @@ def _span(first: CaseState, last: CaseState) -> frozenset[CaseState]:
     return frozenset(_ORDER[_ORDER.index(first): _ORDER.index(last) + 1])
 
 
-_TERMINAL = frozenset({CaseState.REJECTED, CaseState.MERGED})
+_TERMINAL = frozenset({CaseState.REJECTED, CaseState.MERGED, CaseState.CLEARED})
 _IDENTIFICATION = _span(CaseState.REPORTED, CaseState.COUNTY_REVIEW)
 _MONITORED = _span(CaseState.MONITORED, CaseState.ELIM_APPROVED)
 _ELIMINATION = _span(CaseState.ELIM_PROPOSED, CaseState.ELIM_APPROVED)
@@ -112,3 +115,8 @@ class Action(LabelledEnum):
     LOOKBACK_STABLE = ("lookback_stable", "回头看：稳定")
     LOOKBACK_REVERT = ("lookback_revert", "回头看：回退")
     REIDENTIFY = ("reidentify", "重新识别")
+    # corrections
+    CLEAR_OUT = ("clear_out", "县级清退")
+    # the farmer's re-review of a refusal (申请复核)
+    REVIEW_UPHOLD = ("review_uphold", "复核：维持不纳入")
+    REVIEW_REOPEN = ("review_reopen", "复核：重新核实")

@@ -143,6 +143,7 @@ class DeadlineKind(LabelledEnum):
     EVALUATION = ("evaluation", "季度评估")
     NOTICE = ("notice", "公示期")
     LOOKBACK = ("lookback", "回头看")
+    REVIEW = ("review", "复核")
 
 
 @dataclass(frozen=True)

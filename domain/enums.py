@@ -213,7 +213,10 @@ class CaseSource(LabelledEnum):
     PROXY_REPORT = ("proxy_report", "代申报")
     GRID_VISIT = ("grid_visit", "干部排查/网格反馈")
     DEPARTMENT_WARNING = ("department_warning", "部门筛查预警")
-    PETITION_MEDIA = ("petition_media", "媒体/信访/舆情")
+    PETITION_MEDIA = ("petition_media", "媒体/信访/舆情（旧分类）")
+    PETITION = ("petition", "信访")
+    MEDIA = ("media", "媒体/舆情")
+    HOTLINE = ("hotline", "12317热线")
 
 
 class HelpKind(LabelledEnum):

@@ -128,6 +128,16 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     t[S.ELIMINATED, A.LOOKBACK_STABLE] = _rule(_VILLAGE_OR_TOWNSHIP, S.ELIMINATED)
     t[S.ELIMINATED, A.LOOKBACK_REVERT] = _rule((R.TOWNSHIP_STAFF, R.COUNTY_STAFF), S.HELPING, g.need_reason)
     t[S.ELIMINATED, A.REIDENTIFY] = _rule(_VILLAGE_OR_TOWNSHIP, S.RECEIVED, g.need_reason)
+
+    # --- 清退 (seed 004: "排查发现需要对……监测对象清退的，上报镇乡村振兴工作站汇总，由镇乡村振兴
+    # 工作站统一提出申请"): the township applies, the county removes a household included by
+    # mistake, with the reason on record. Not a risk elimination.
+    for state in (*MONITORED_STATES, S.ELIMINATED):
+        t[state, A.CLEAR_OUT] = _rule((R.COUNTY_STAFF,), S.CLEARED, g.need_reason)
+
+    # --- the farmer's re-review of a refusal (申请复核): the township decides ----------------
+    t[S.REJECTED, A.REVIEW_UPHOLD] = _rule((R.TOWNSHIP_STAFF,), S.REJECTED, g.need_reason)
+    t[S.REJECTED, A.REVIEW_REOPEN] = _rule((R.TOWNSHIP_STAFF,), S.RECEIVED, g.need_reason)
     return t
 
 

@@ -1,7 +1,7 @@
 """Database models. Importing this package registers every table on ``db.metadata``."""
 from models.audit import AuditArchive, AuditLog
 from models.case import Case, CaseEvent, EventEvidence
-from models.farmer import ConsentWording, FormSubmission, PolicyText, ScanCount
+from models.farmer import ConsentWording, FormSubmission, PolicyText, ReviewRequest, ScanCount
 from models.fieldwork import ApiToken, PhotoUpload, ScreeningRound, Visit
 from models.help import Evaluation, PlanMeasure
 from models.household import Household, HouseholdIncome, Member
@@ -14,6 +14,6 @@ from models.user import User
 
 __all__ = [
     "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "Evaluation", "EventEvidence", "FormSubmission", "Household", "HouseholdIncome", "Job", "Member",
-    "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ScanCount", "SettingChange",
+    "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ReviewRequest", "ScanCount", "SettingChange",
     "ScreeningRound", "User", "Visit",
 ]

@@ -86,3 +86,25 @@ class ConsentWording(db.Model):
     version: Mapped[str] = mapped_column(String(32), primary_key=True)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ReviewRequest(db.Model):
+    """A farmer's request for a re-review (申请复核) of a refusal, from ``/track``: it reaches the
+    township with a deadline and ends in a decision the farmer sees."""
+
+    __tablename__ = "review_request"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'upheld', 'reopened')", name="state_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), nullable=False, index=True)
+    reason = mapped_column(EncryptedText("review_request.reason"), nullable=False)  # the farmer's words
+    requested_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    due_on = mapped_column(Date, nullable=False, index=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="open", index=True)
+    decided_at = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)  # shown to the farmer: no personal data
+
+    case: Mapped[Case] = relationship()

@@ -50,7 +50,7 @@ def test_cases_that_ended_carry_no_measures_even_after_a_green_channel(state):
 def test_every_state_is_decided():
     carried = {s for s in S if case_carries_measures(s, green_channel_started=True)}
     assert carried == set(MONITORED_STATES) | set(IDENTIFICATION_STATES)
-    assert set(S) - carried == {S.REJECTED, S.MERGED, S.ELIMINATED}
+    assert set(S) - carried == {S.REJECTED, S.MERGED, S.CLEARED, S.ELIMINATED}
 
 
 def test_overdue_once_the_due_date_has_passed():

@@ -49,7 +49,9 @@ def test_admin_and_department_have_no_actions_anywhere():
 def test_terminal_states_have_no_actions_and_open_states_have_some():
     for state in CaseState:
         outgoing = [a for a in Action if (state, a) in TRANSITIONS]
-        if state.is_terminal:
+        if state is CaseState.REJECTED:  # only the farmer's re-review (申请复核) reopens a refusal
+            assert outgoing == [Action.REVIEW_UPHOLD, Action.REVIEW_REOPEN]
+        elif state.is_terminal:
             assert outgoing == [], state
         else:
             assert outgoing, state
@@ -58,7 +60,7 @@ def test_terminal_states_have_no_actions_and_open_states_have_some():
 
 
 def test_state_properties():
-    assert {s for s in CaseState if s.is_terminal} == {CaseState.REJECTED, CaseState.MERGED}
+    assert {s for s in CaseState if s.is_terminal} == {CaseState.REJECTED, CaseState.MERGED, CaseState.CLEARED}
     assert not CaseState.ELIMINATED.is_open and not CaseState.ELIMINATED.is_terminal
     assert CaseState.HELPING.is_open
     assert [s for s in CaseState if s.in_identification] == list(CaseState)[:7]
