@@ -242,6 +242,7 @@ def in_scope(user: User, region: Region) -> bool:
 
 
 def may_report_at(user: User, region: Region) -> bool:
-    """A clue may be recorded for a region in the user's subtree, or for the village that
-    contains the user's grid (a grid worker reporting for a family of their village)."""
-    return user.region.contains(region) or region.contains(user.region)
+    """A clue may be recorded for a region in the user's subtree; a grid worker (bound to a grid)
+    for any region of the grid's village: the village itself, their own grid or another grid's
+    family (代申报, 干部排查). Never beyond that village, nor above it."""
+    return user.region.village.contains(region)

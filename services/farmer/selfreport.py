@@ -40,6 +40,8 @@ from services.workflow import cases
 from services.workflow.cases import Evidence
 
 PROXY_ROLES = (Role.GRID_WORKER.value, Role.VILLAGE_STAFF.value)
+# 代申报 names a village of the worker's own village (scoping.may_report_at).
+OUTSIDE_VILLAGE = "只能为自己负责的村代申报"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -100,7 +102,7 @@ def submit(raw: ReportInput, uploads: list[bytes] | None, token: str, today: dat
     village_id = _village_id(raw.village_code, errors)
     if actor is not None and village_id is not None and not (
             actor.role in PROXY_ROLES and scoping.may_report_at(actor, db.session.get(Region, village_id))):
-        errors["village_code"] = "只能为自己负责的村代申报"
+        errors["village_code"] = OUTSIDE_VILLAGE
     if errors:
         earlier = result_for_token(token)  # a resend of an accepted form is not re-checked
         if earlier is not None:
@@ -182,6 +184,11 @@ def record(row: FormSubmission) -> None:
     given = consent.of_submission(row)
     report_data = {"consent": given.as_data()} if given else {}
     household = _household_of(clean.id_number)
+    if actor is not None and not _may_report_for(actor, household):
+        # 代申报 naming the ID number of a household registered beyond the worker's village: the
+        # worker is answered as for any new report (no oracle), and never reaches that record.
+        # The clue stays in the village the form named, unlinked, for staff above to link.
+        household = None
     open_case = cases.find_open_case(household=household) if household else None
     open_case = open_case or cases.find_open_case(id_number=clean.id_number)
     if open_case is None:
@@ -226,6 +233,11 @@ def _village_of(row: FormSubmission, clean: CleanReport) -> Region:
     """The row's village; if it was merged away after the request took its id from a process's
     memory (a database that checks no foreign keys kept the row), the village its code names now."""
     return row.region or tree.resolve_code(clean.village_code)
+
+
+def _may_report_for(actor: User, household: Household | None) -> bool:
+    """Whether a worker's 代申报 may name this registered household (None: not registered)."""
+    return household is None or scoping.may_report_at(actor, household.region)
 
 
 def _household_of(id_number: str) -> Household | None:
