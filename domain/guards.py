@@ -50,6 +50,8 @@ class TransitionContext:
     # The household's income and spending, measured against the year's line, give no reason to
     # monitor it (domain.eligibility.assess found none); None when it could not be measured.
     assessed_out_of_scope: bool = False
+    # The farmer asked for a re-review (申请复核) of the refusal and it awaits the township.
+    review_open: bool = False
 
 
 # --- who -----------------------------------------------------------------------------------
@@ -148,6 +150,11 @@ def notice_long_enough(ctx: TransitionContext) -> str | None:
     if ctx.today is not None and ctx.notice_end > ctx.today:
         return "公示尚未到结束日期"
     return None
+
+
+def need_open_review(ctx: TransitionContext) -> str | None:
+    # A refusal is looked at again only when the farmer asked for it (申请复核, from /track).
+    return None if ctx.review_open else "农户没有待答复的复核申请（农户在进度查询页申请复核后才能办理）"
 
 
 def need_target_case(ctx: TransitionContext) -> str | None:

@@ -136,8 +136,8 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
         t[state, A.CLEAR_OUT] = _rule((R.COUNTY_STAFF,), S.CLEARED, g.need_reason)
 
     # --- the farmer's re-review of a refusal (申请复核): the township decides ----------------
-    t[S.REJECTED, A.REVIEW_UPHOLD] = _rule((R.TOWNSHIP_STAFF,), S.REJECTED, g.need_reason)
-    t[S.REJECTED, A.REVIEW_REOPEN] = _rule((R.TOWNSHIP_STAFF,), S.RECEIVED, g.need_reason)
+    t[S.REJECTED, A.REVIEW_UPHOLD] = _rule((R.TOWNSHIP_STAFF,), S.REJECTED, g.need_open_review, g.need_reason)
+    t[S.REJECTED, A.REVIEW_REOPEN] = _rule((R.TOWNSHIP_STAFF,), S.RECEIVED, g.need_open_review, g.need_reason)
     return t
 
 

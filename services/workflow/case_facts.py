@@ -14,7 +14,7 @@ from core.extensions import db
 from domain.eligibility import Assessment, NoMonitoringLine
 from domain.evidence import missing_papers
 from domain.workflow import Action
-from models import Case, CaseEvent, Evaluation
+from models import Case, CaseEvent, Evaluation, ReviewRequest
 from services.errors import ValidationFailed
 from services.households import records
 from services.workflow.case_events import StepInput
@@ -30,6 +30,12 @@ def proposed_at_evaluation(case: Case) -> bool:
     """The latest quarterly evaluation judged the risk gone and put the household on the list."""
     latest = latest_evaluation(case)
     return bool(latest and latest.risk_gone and latest.propose_elimination)
+
+
+def review_open(case: Case) -> bool:
+    """The farmer's re-review (申请复核) of the case's refusal awaits the township's decision."""
+    query = select(ReviewRequest.id).where(ReviewRequest.case_id == case.id, ReviewRequest.state == "open")
+    return db.session.execute(query.limit(1)).first() is not None
 
 
 def _events_of_current_elimination(case: Case) -> list[CaseEvent]:

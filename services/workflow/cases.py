@@ -277,6 +277,7 @@ def _context(actor: User, case: Case, action: Action, step: StepInput, today: da
         onsite_check_done=step.onsite_check_done,
         already_recorded=case.national_recorded_at is not None,
         assessed_out_of_scope=_out_of_scope(case, action, step, today),
+        review_open=action in (Action.REVIEW_UPHOLD, Action.REVIEW_REOPEN) and case_facts.review_open(case),
     )
 
 

@@ -72,6 +72,9 @@ CASES = [
     (S.ELIM_COUNTY_REVIEW, A.ELIM_RETURN, R.COUNTY_STAFF, {"reason": ""}, "请填写理由"),
     (S.ELIMINATED, A.LOOKBACK_REVERT, R.COUNTY_STAFF, {"reason": ""}, "请填写理由"),
     (S.ELIMINATED, A.REIDENTIFY, R.VILLAGE_STAFF, {"reason": " "}, "请填写理由"),
+    (S.REJECTED, A.REVIEW_UPHOLD, R.TOWNSHIP_STAFF, {"review_open": False},
+     "农户没有待答复的复核申请（农户在进度查询页申请复核后才能办理）"),
+    (S.REJECTED, A.REVIEW_REOPEN, R.TOWNSHIP_STAFF, {"reason": ""}, "请填写理由"),
 ]
 
 

@@ -43,4 +43,5 @@ def satisfying_context() -> TransitionContext:
         doubts_remain=False,
         onsite_check_done=False,
         already_recorded=False,
+        review_open=True,
     )
