@@ -5,6 +5,8 @@ fields are checked as the farmer types.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 
 from flask import (Blueprint, current_app, redirect, render_template, request, session, url_for)
 from flask_login import current_user
@@ -16,8 +18,10 @@ from domain.lookup import format_lookup_code
 from domain.consent import CONSENT_TEXT, CONSENT_VERSION, NOTICE, NOTICE_TITLE, PROXY_CONSENT_TEXT
 from domain.enums import RegionLevel
 from domain.selfreport import GREEN_CHANNEL_QUESTION, MAX_PHOTOS, ReportInput
+from domain.tracking import REVIEW_REASON_MAX
+from domain.validation import normalize_id_number
 from services.errors import NotFound, ValidationFailed
-from services.farmer import policy, selfreport, tracking
+from services.farmer import policy, reviews, selfreport, tracking
 
 bp = Blueprint("farmer", __name__)
 FORM_FIELDS = ("name", "id_number", "phone", "village_code", "description", "urgent",
@@ -112,6 +116,14 @@ def too_many(exc):
         return _form_page(_raw_from_form(), request.form.get("token", ""),
                           {"": "提交太频繁了，请过一会儿再点提交，填好的内容都还在"}, status=429,
                           county_code=request.form.get("county", "")[:20])
+    if request.endpoint == "farmer.recover":
+        typed = {"id_number": request.form.get("id_number", "")[:40], "phone": request.form.get("phone", "")[:40]}
+        return render_template("farmer/recover.html", typed=typed, found=None,
+                               errors={"": "查询太频繁了，请过一段时间再试，或联系村干部"}), 429
+    if request.endpoint == "farmer.ask_review":
+        return _track_page(request.form.get("code", "")[:40], request.form.get("phone_tail", "")[:10], None,
+                           errors={"": "操作太频繁了，请过一会儿再试"},
+                           reason=request.form.get("reason", "")[:REVIEW_REASON_MAX * 2], status=429)
     return render_template("farmer/message.html", title="操作太频繁",
                            message="请过一会儿再试。"), 429
 
@@ -131,13 +143,75 @@ def done():
     return render_template("farmer/done.html", result=result, code=code)
 
 
+# Looking up progress, asking for a re-review and recovering a lost code share one limit per
+# address: together they are what someone guessing codes or numbers would use.
+LOOKUP_SCOPE = "farmer-lookup"
+# Recovering a code is also limited per ID number typed (a keyed hash in the limiter's storage),
+# so one family's code cannot be found by trying phone numbers from many addresses.
+RECOVER_ID_LIMIT = "5 per hour;10 per day"
+
+
+def _recover_id_limit() -> str:
+    return current_app.config.get("SHOUDI_RECOVER_ID_RATE_LIMIT", RECOVER_ID_LIMIT)
+
+
+def _typed_id_number() -> str:
+    """The limiter's key for the ID number typed on /track/recover: a keyed digest, never the number."""
+    text = normalize_id_number(request.form.get("id_number", "")[:40])
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, b"recover-id\x00" + text.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return "recover-id:" + digest.hexdigest()[:32]
+
+
+def _track_page(code: str, tail: str, view, *, failed: bool = False, errors: dict | None = None,
+                reason: str = "", asked: bool = False, status: int = 200):
+    html = render_template("farmer/track.html", code=code, tail=tail, view=view, failed=failed,
+                           errors=errors or {}, reason=reason, asked=asked, reason_max=REVIEW_REASON_MAX)
+    return html, status
+
+
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_track_limit, methods=["POST"])
+@limiter.shared_limit(_track_limit, scope=LOOKUP_SCOPE, methods=["POST"])
 def track():
     if request.method == "GET":
-        return render_template("farmer/track.html", code=request.args.get("code", ""), view=None, failed=False)
-    code, tail = request.form.get("code", ""), request.form.get("phone_tail", "")
+        return _track_page(request.args.get("code", "")[:20], "", None)
+    code, tail = request.form.get("code", "")[:40], request.form.get("phone_tail", "")[:10]
     view = tracking.track(code, tail)
     keep_on_refusal()  # the audit entry of the lookup
-    status = 200 if view else 404
-    return render_template("farmer/track.html", code=code, view=view, failed=view is None), status
+    return _track_page(code, tail, view, failed=view is None, status=200 if view else 404)
+
+
+@bp.post("/track/review")
+@limiter.shared_limit(_track_limit, scope=LOOKUP_SCOPE)
+def ask_review():
+    """申请复核: the code and phone digits travel again with the form (no session), checked as a lookup."""
+    code, tail = request.form.get("code", "")[:40], request.form.get("phone_tail", "")[:10]
+    reason = request.form.get("reason", "")[:REVIEW_REASON_MAX * 2]
+    try:
+        asked = reviews.ask(code, tail, reason, clock.today())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        view = tracking.track(code, tail)
+        keep_on_refusal()  # the audit entry of the lookup that shows the page again
+        return _track_page(code, tail, view, errors=exc.fields, reason=reason, status=400)
+    if asked is None:
+        return _track_page(code, tail, None, failed=True, status=404)
+    return _track_page(code, tail, tracking.track(code, tail), asked=True)
+
+
+@bp.route("/track/recover", methods=["GET", "POST"])
+@limiter.shared_limit(_track_limit, scope=LOOKUP_SCOPE, methods=["POST"])
+@limiter.limit(_recover_id_limit, key_func=_typed_id_number, methods=["POST"])
+def recover():
+    """找回查询码: the ID number and the phone given with the report; the codes on the answer
+    page only (a POST answer, never in a URL). No match reads as a plain "not found"."""
+    if request.method == "GET":
+        return render_template("farmer/recover.html", typed={}, errors={}, found=None)
+    typed = {"id_number": request.form.get("id_number", "")[:40], "phone": request.form.get("phone", "")[:40]}
+    try:
+        found = tracking.recover(typed["id_number"], typed["phone"], clock.today())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_template("farmer/recover.html", typed=typed, errors=exc.fields, found=None), 400
+    keep_on_refusal()  # the audit entry of the attempt, found or not
+    return render_template("farmer/recover.html", typed={}, errors={}, found=found), 200 if found else 404
