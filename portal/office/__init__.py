@@ -12,6 +12,7 @@ from portal.office import (  # noqa: F401  (each module registers its routes or 
     notices,
     notifications,
     overdue,
+    reviews,
     steps_elimination,
     steps_help,
     steps_identification,

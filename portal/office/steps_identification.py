@@ -1,6 +1,6 @@
 """Step forms of identification (识别纳入): triage, verification, village review and notice,
 township review, county confirmation, green channel and entry in the national system
-(seed 003, seed 004).
+(seed 003, seed 004), and the township's answer to a farmer's re-review of a refusal.
 
 Each handler reads its fields (every problem collected under the field's name), calls
 ``form.done()``, then ``services.workflow.cases.perform``, which checks the workflow and records the
@@ -20,6 +20,7 @@ from models import Case, User
 from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
 from services.accounts import people
+from services.farmer import reviews
 from services.identification import panels
 from services.regions import settings
 from services.workflow import case_facts, cases
@@ -272,6 +273,25 @@ def _record_entry(actor: User, case: Case, form: FormReader, today: date) -> Non
     cases.perform(actor, case.id, Action.RECORD_ENTRY, StepInput(comment=comment), today=today)
 
 
+# --- the farmer's re-review of a refusal (申请复核) ---------------------------------------------
+
+def _review_decision(action: Action):
+    """维持不纳入 / 重新核实: the township's answer, which the farmer reads on /track."""
+    def handle(actor: User, case: Case, form: FormReader, today: date) -> None:
+        note = _reason(form, "复核意见")
+        form.done()
+        reviews.decide(actor, case.id, action, note, today=today)
+    return handle
+
+
+def _review_panel(actor: User, case: Case, today: date) -> Panel | None:
+    """The farmer's re-review requests of the case, the open one with its countdown."""
+    rows = reviews.requests_shown(case, today)
+    if not rows:
+        return None
+    return Panel("office/panel_review.html", {"rows": rows})
+
+
 register({
     Action.ACCEPT: StepForm(_accept),
     Action.MERGE: StepForm(_merge, _merge_options),
@@ -289,4 +309,6 @@ register({
     Action.COUNTY_REJECT: StepForm(_decline(Action.COUNTY_REJECT)),
     Action.GREEN_CHANNEL: StepForm(_green_channel),
     Action.RECORD_ENTRY: StepForm(_record_entry),
-}, [_visits_panel, _eligibility_panel])
+    Action.REVIEW_UPHOLD: StepForm(_review_decision(Action.REVIEW_UPHOLD)),
+    Action.REVIEW_REOPEN: StepForm(_review_decision(Action.REVIEW_REOPEN)),
+}, [_visits_panel, _eligibility_panel, _review_panel])
