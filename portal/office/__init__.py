@@ -17,6 +17,7 @@ from portal.office import (  # noqa: F401  (each module registers its routes or 
     steps_help,
     steps_identification,
     tasks,
+    unresolved,
 )
 from portal.office.blueprint import bp
 from portal.office.nav import nav_items

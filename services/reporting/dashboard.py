@@ -22,6 +22,7 @@ from domain.workflow import Action, CaseState
 from models import Case, CaseEvent, Region, User
 from services.accounts import scoping
 from services.notifications.reminders import MONITORED, NON_TERMINAL
+from services.reporting import unresolved
 from services.reporting.overdue import csv_bytes
 
 OPEN_STATES = tuple(s.value for s in CaseState if s.is_open)
@@ -54,13 +55,15 @@ class Dashboard:
 
 
 def build(user: User, today: date) -> Dashboard:
-    """Four queries: states and categories, regions (which also give the totals), risk types,
-    and the trend."""
+    """Five queries: states and categories, regions (which also give the totals), risk types,
+    the trend, and the cases monitored long enough for the two-year analysis
+    (``services.reporting.unresolved``)."""
     board = Dashboard(scope=user.region.name, today=today.isoformat())
     by_state, by_category = _states_and_categories(user)
     by_region, totals = _regions(user, today)
     board.totals = [("在办案件", totals[0], "open"), ("监测户", totals[1], "monitored"),
-                    ("已逾期", totals[2], "overdue"), (f"{DUE_SOON_DAYS}天内到期", totals[3], "due-soon")]
+                    ("已逾期", totals[2], "overdue"), (f"{DUE_SOON_DAYS}天内到期", totals[3], "due-soon"),
+                    ("纳入2年以上未消除", unresolved.count(user, today), "long-unresolved")]
     board.tables = [by_state, by_category, _by_risk(user), by_region, _trend(user, today)]
     return board
 
