@@ -21,7 +21,8 @@ GRANTS: dict[Role, frozenset[Role]] = {
 
 # Fields of an account its owner may not change themselves (the password has its own page).
 GUARDED_OWN_FIELDS = {"role": "不能修改自己的角色", "region": "不能修改自己的所属区划",
-                      "department": "不能修改自己的部门", "active": "不能停用自己的账号"}
+                      "department": "不能修改自己的部门", "head_title": "不能修改自己的职务",
+                      "active": "不能停用自己的账号"}
 
 
 def manages_accounts(role: Role) -> bool:

@@ -2,7 +2,7 @@
 from models.audit import AuditArchive, AuditLog
 from models.case import Case, CaseEvent, EventEvidence
 from models.farmer import ConsentWording, FormSubmission, PolicyText, ReviewRequest, ScanCount
-from models.fieldwork import ApiToken, PhotoUpload, ScreeningRound, Visit
+from models.fieldwork import ApiToken, HeadVisit, PhotoUpload, ScreeningRound, Visit
 from models.help import Evaluation, PlanMeasure
 from models.household import Household, HouseholdIncome, Member
 from models.measure import Measure
@@ -13,7 +13,7 @@ from models.settings import MonitoringLine, RegionPolicy, SettingChange
 from models.user import User
 
 __all__ = [
-    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "Evaluation", "EventEvidence", "FormSubmission", "Household", "HouseholdIncome", "Job", "Member",
+    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "Evaluation", "EventEvidence", "FormSubmission", "HeadVisit", "Household", "HouseholdIncome", "Job", "Member",
     "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ReviewRequest", "ScanCount", "SettingChange",
     "ScreeningRound", "User", "Visit",
 ]

@@ -1,15 +1,17 @@
-"""Field work: screening rounds, visits (入户 or remote checks), their photos, and API tokens.
+"""Field work: screening rounds, visits (入户 or remote checks), their photos, API tokens, and the
+township heads' yearly visits (党政主职遍访).
 
 Visits and photos carry the client's UUID under a unique constraint: a phone that retries a
 send after losing signal can never make a second record.
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from domain.fieldwork import AwayReason, VisitMethod
+from domain.head_visits import HeadTitle
 from models.case import Case
 from models.household import Household
 from models.region import Region
@@ -101,3 +103,26 @@ class PhotoUpload(db.Model):
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     visit: Mapped[Visit | None] = relationship(back_populates="photos")
+
+
+class HeadVisit(db.Model):
+    """党政主职遍访: a visit by the township's 党委书记 or 乡镇长 to a household still at risk
+    (``domain.head_visits``)."""
+
+    __tablename__ = "head_visit"
+    __table_args__ = (
+        enum_check("visitor_title", HeadTitle),
+        Index("ix_head_visit_township_year", "township_id", "visited_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False)
+    visitor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    visitor_title: Mapped[str] = mapped_column(String(16), nullable=False)
+    visited_on = mapped_column(Date, nullable=False)
+    note = mapped_column(EncryptedText("head_visit.note"))  # may speak of health or income
+    created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    visitor: Mapped[User] = relationship()

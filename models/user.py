@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from domain.enums import Department, Role
+from domain.head_visits import HeadTitle
 from models.personal import PHONE, MaskedField, ProtectedField
 from models.region import Region
 from models.types import EncryptedText, UTCDateTime, enum_check, utcnow
@@ -25,6 +26,8 @@ class User(UserMixin, db.Model):
         enum_check("role", Role),
         enum_check("department", Department, nullable=True),
         CheckConstraint("role <> 'department' OR department IS NOT NULL", name="department_named"),
+        enum_check("head_title", HeadTitle, nullable=True),
+        CheckConstraint("head_title IS NULL OR role = 'township_staff'", name="head_is_township_staff"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -34,6 +37,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
     department: Mapped[str | None] = mapped_column(String(32))
+    # 党政主职 (seed 000 遍访): this township account is its 党委书记 or 乡镇长.
+    head_title: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     phone_enc = mapped_column(EncryptedText("user.phone"))
     phone_index: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -9,18 +9,19 @@ from flask_login import current_user, login_required
 from core import clock
 from core.extensions import db
 from domain.enums import Department
+from domain.head_visits import HeadTitle
 from domain.numbers import whole
 from portal.admin.blueprint import bp
 from services.accounts import staff, staff_import
 from services.accounts.staff import AccountFilters, AccountInput
 from services.errors import ValidationFailed
 
-_FIELDS = ("full_name", "username", "phone", "role", "region", "department")
+_FIELDS = ("full_name", "username", "phone", "role", "region", "department", "head_title")
 
 
 def _choices() -> dict:
     return {"role": staff.role_choices(current_user), "department": Department.choices(),
-            "state": list(staff.STATES.items())}
+            "state": list(staff.STATES.items()), "head_title": HeadTitle.choices()}
 
 
 @bp.get("/users", endpoint="users")
@@ -65,8 +66,7 @@ def user(user_id: int):
     account = staff.account(current_user, user_id) if user_id != current_user.id else current_user
     staff.require_manager(current_user)
     errors: dict[str, str] = {}
-    typed = {"full_name": account.full_name, "role": account.role, "region": account.region.code,
-             "department": account.department or "", "phone": ""}
+    typed = _typed_of(account)
     if request.method == "POST":
         typed = {name: request.form.get(name, "") for name in _FIELDS}
         try:
@@ -104,7 +104,7 @@ def user_active(user_id: int):
 
 def _typed_of(account) -> dict:
     return {"full_name": account.full_name, "role": account.role, "region": account.region.code,
-            "department": account.department or "", "phone": ""}
+            "department": account.department or "", "phone": "", "head_title": account.head_title or ""}
 
 
 @bp.post("/users/<int:user_id>/password")

@@ -3,6 +3,7 @@ from portal.office import (  # noqa: F401  (each module registers its routes or 
     case_page,
     clues,
     dashboard,
+    head_visits,
     household_edit,
     households,
     inbox,

@@ -25,6 +25,7 @@ ITEMS = [
     ("office.tasks", "部门任务", (R.DEPARTMENT, R.COUNTY_STAFF)),
     ("office.lookback", "回头看", _DESK),
     ("office.unresolved_list", "两年未消除", _DESK),
+    ("office.head_visits_page", "党政主职遍访", (R.TOWNSHIP_STAFF, R.COUNTY_STAFF)),
     ("office.dashboard", "统计", _DESK + (R.DEPARTMENT, R.ADMIN, R.CITY_STAFF, R.PROVINCE_STAFF)),
     ("office.measures", "措施库", (R.COUNTY_STAFF, R.TOWNSHIP_STAFF, R.VILLAGE_STAFF, R.DEPARTMENT)),
     ("register.upload_form", "导入档案", (R.COUNTY_STAFF, R.TOWNSHIP_STAFF)),

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from core import clock
 from core.extensions import db
 from domain.enums import Department, Role
+from domain.head_visits import HeadTitle
 from domain.staff_accounts import grantable, manages_accounts, may_grant, own_account_problems
 from models import Region, User
 from services.accounts import lockout, scoping, users
@@ -201,6 +202,20 @@ class AccountInput:
     role: str = ""
     region: str = ""
     department: str = ""
+    head_title: str = ""  # 党政主职 of a township (seed 000 遍访): secretary | mayor | ""
+
+
+def _head_title(data: AccountInput, errors: dict[str, str]) -> str | None:
+    """The checked 党政主职 title; a refusal goes into ``errors``."""
+    if not data.head_title:
+        return None
+    if data.head_title not in HeadTitle.codes():
+        errors["head_title"] = "请选择列表中的职务"
+        return None
+    if data.role != Role.TOWNSHIP_STAFF.value:
+        errors["head_title"] = "只有乡镇工作人员账号可以设为党政主职（乡镇党委书记或乡镇长）"
+        return None
+    return data.head_title
 
 
 def _checked_grant(actor: User, data: AccountInput, errors: dict[str, str]) -> Region | None:
@@ -219,6 +234,7 @@ def create(actor: User, data: AccountInput) -> tuple[User, str]:
     require_manager(actor)
     errors: dict[str, str] = {}
     region = _checked_grant(actor, data, errors)
+    head_title = _head_title(data, errors)
     if errors:  # refused before anything is written; the other fields are checked too
         try:
             others: dict[str, str] = {}
@@ -231,6 +247,7 @@ def create(actor: User, data: AccountInput) -> tuple[User, str]:
     password = users.one_time_password(data.username.strip())
     made = users.create_user(data.username, data.full_name, password, data.role, region.code,
                              data.department or None, data.phone or None, actor=actor, must_change_password=True)
+    made.head_title = head_title
     return made, password
 
 
@@ -239,6 +256,7 @@ def update(actor: User, user_id: int, data: AccountInput) -> User:
     user = account(actor, user_id) if user_id != actor.id else _own(actor)
     errors: dict[str, str] = {}
     region = _checked_grant(actor, data, errors)
+    head_title = _head_title(data, errors)
     changed = _changes(user, data, region)
     if user.id == actor.id and own_account_problems(changed):
         raise ValidationFailed(own_account_problems(changed))
@@ -246,6 +264,7 @@ def update(actor: User, user_id: int, data: AccountInput) -> User:
                                 data.phone or None, errors, account_id=user.id)
     user.full_name, user.role, user.region = fields.full_name, fields.role.value, fields.region
     user.department = fields.department
+    user.head_title = head_title
     if fields.phone:
         user.phone = fields.phone
     if changed:
@@ -272,6 +291,8 @@ def _changes(user: User, data: AccountInput, region: Region | None) -> set[str]:
         changed.add("department")
     if data.phone.strip():
         changed.add("phone")
+    if (data.head_title or None) != user.head_title:
+        changed.add("head_title")
     return changed
 
 
