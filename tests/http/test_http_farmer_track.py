@@ -202,3 +202,17 @@ def test_badly_typed_numbers_are_shown_beside_their_field(client, id_number, pho
     world_committed()
     page = client.post("/track/recover", data={"id_number": id_number, "phone": phone})
     assert page.status_code == 400 and f'id="{field}" role="alert"' in page.get_data(as_text=True)
+
+
+def test_recovery_is_limited_per_id_number_whatever_the_address(app, client):
+    world_committed()
+    app.config["SHOUDI_RECOVER_ID_RATE_LIMIT"] = "2 per minute"
+    answers = [client.post("/track/recover", data={"id_number": ID_NUMBER, "phone": f"1390000{n:04d}"},
+                           environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code for n in range(3)]
+    assert answers == [404, 404, 429]
+    page = client.post("/track/recover", data={"id_number": ID_NUMBER.lower(), "phone": PHONE},
+                       environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert page.status_code == 429 and "查询太频繁了" in page.get_data(as_text=True)
+    other = client.post("/track/recover", data={"id_number": factories.new_id(), "phone": PHONE},
+                        environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 404  # another family's number is not held up
