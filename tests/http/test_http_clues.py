@@ -229,3 +229,20 @@ def test_the_recorded_notice_names_only_a_case_the_person_may_read(app, world):
     for value in (str(other.id), "²", "0", "99999999999", "x" * 50):
         page = client.get(f"/clues/new?recorded={value}")
         assert page.status_code == 200 and 'data-testid="clue-recorded"' not in text_of(page)
+
+
+HOSTILE = ["\u00b2", "\u2460", "NaN", "-1e999", "2147483648", "99999999999999999999999", "\uff11\uff12", " ", "",
+           "x" * 5000, "<script>alert(1)</script>", "' OR 1=1 --", "\U0001f600", "\x7f\x1b"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_in_every_field_are_refused_plainly(app, world, value):
+    client = signed_in(app, "township")
+    fields = ("source", "household_id", "region_code", "name", "id_number", "phone", "description", "q")
+    for do in ("record", "search"):
+        answer = client.post("/clues/new", data={**{f: value for f in fields}, "risk_types": [value], "do": do,
+                                                  "urgent": value,
+                                                  "evidence": (io.BytesIO(b"\xff\xd8\xff" + b"<html>" * 10), "p.jpg")},
+                             content_type="multipart/form-data")
+        assert answer.status_code in (200, 400), (do, value, answer.status_code)
+    assert _cases() == []
