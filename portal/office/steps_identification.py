@@ -285,7 +285,11 @@ def _review_decision(action: Action):
 
 
 def _review_panel(actor: User, case: Case, today: date) -> Panel | None:
-    """The farmer's re-review requests of the case, the open one with its countdown."""
+    """The farmer's re-review requests of a refused case, the open one with its countdown. Only a
+    refused case can have them open (a reopened case shows its decision on the timeline), so no
+    other case page pays the query."""
+    if case.state_enum is not CaseState.REJECTED:
+        return None
     rows = reviews.requests_shown(case, today)
     if not rows:
         return None
