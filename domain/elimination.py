@@ -20,9 +20,17 @@
   A yearly record says nothing about single months, so a year above the line counts as the
   whole of its twelve months above it;
 - large rigid spending resolved; 三保障 and safe water secure;
-- a whole household without labour capacity is not marked eliminated after 兜底 measures;
-- risk that vanished by itself (风险自然消除) needs no minimum period and is not held back by
-  the income or the no-labour rule.
+- every measure of the help plan finished: 已落实, or 已取消 with a written reason
+  (``domain.measures.unfinished_measures``; seed 000: the evaluation asks "已制定的帮扶措施是否
+  落实", the papers include "帮扶措施落实情况表");
+- a whole household without labour capacity (``domain.members.whole_household_without_labour``:
+  its present members) is not marked eliminated after 兜底 measures (seed 004: "对整户无劳动能力
+  的监测对象，落实兜底保障措施后，暂不标注风险消除");
+- risk that vanished by itself (风险自然消除) waives only the minimum period (seed 004: "除风险
+  自然消除对象外，收入持续稳定原则上不低于半年"): neither the months of monitoring nor the months
+  of income above the line are asked, but the latest income record must still be above the line
+  of its year (it may predate inclusion: a household included for a spending shock may never
+  have been below the line), and the no-labour, measures, spending and 三保障 rules all apply.
 """
 from __future__ import annotations
 
@@ -44,6 +52,7 @@ class EliminationFacts:
     lines: Mapping[int, Decimal] = field(default_factory=dict, hash=False)  # monitoring line by year
     whole_household_without_labour: bool = False
     natural: bool = False  # 风险自然消除
+    unfinished_measures: tuple[str, ...] = ()  # "名称（已安排）": measures not yet 已落实 or 已取消
     guarantees_secure: bool | None = None  # 三保障和饮水安全; None: not yet assessed
     rigid_spending_resolved: bool | None = None
 
@@ -117,6 +126,25 @@ def income_stability(incomes, lines: Mapping[int, Decimal], monitored_since: dat
     return IncomeStability(latest, line, True, above_since, counted_from, months, True, problem)
 
 
+NO_LABOUR_RULE = "整户无劳动能力的监测对象落实兜底保障后，暂不标注风险消除"
+
+
+def natural_income_problem(incomes, lines: Mapping[int, Decimal], today: date) -> str | None:
+    """For 风险自然消除: the latest record measured by today must be above its year's line (no
+    stable period is asked, and it may have been measured before inclusion)."""
+    records = sorted((r for r in incomes if r.measured_on <= today), key=lambda r: (r.measured_on, r.year))
+    if not records:
+        return "尚无收入记录，无法判断收入是否超过监测范围（风险自然消除的也须收入超过监测范围）"
+    latest = records[-1]
+    line = _line(lines, latest.year)
+    if line is None:
+        return f"未设置{latest.year}年的监测范围，无法判断收入是否超过监测范围"
+    if latest.per_capita <= line:
+        return (f"{latest.year}年家庭人均纯收入{format_yuan_cents(latest.per_capita)}元"
+                f"（{latest.measured_on.isoformat()}核定），未超过当年监测范围{format_yuan(line)}元")
+    return None
+
+
 def elimination_blockers(facts: EliminationFacts, today: date, s: PolicySettings) -> tuple[str, ...]:
     """Every reason the household cannot yet be proposed for elimination (empty: it can)."""
     blockers: list[str] = []
@@ -125,12 +153,17 @@ def elimination_blockers(facts: EliminationFacts, today: date, s: PolicySettings
     earliest = earliest_elimination(facts.monitored_since, s, natural=facts.natural)
     if today < earliest:
         blockers.append(f"纳入监测未满{s.min_monitoring_months}个月，最早可于{earliest.isoformat()}启动风险消除")
-    if not facts.natural:
-        stability = income_stability(facts.incomes, facts.lines, facts.monitored_since, today, s)
-        if stability.problem:
-            blockers.append(stability.problem)
-        if facts.whole_household_without_labour:
-            blockers.append("整户无劳动能力的监测对象落实兜底保障后，暂不标注风险消除")
+    if facts.natural:
+        problem = natural_income_problem(facts.incomes, facts.lines, today)
+    else:
+        problem = income_stability(facts.incomes, facts.lines, facts.monitored_since, today, s).problem
+    if problem:
+        blockers.append(problem)
+    if facts.whole_household_without_labour:
+        blockers.append(NO_LABOUR_RULE + ("（风险自然消除的也不例外）" if facts.natural else ""))
+    if facts.unfinished_measures:
+        blockers.append("帮扶计划中还有措施未落实：" + "、".join(facts.unfinished_measures)
+                        + "（措施须已落实，或写明理由从帮扶计划中取消）")
     if facts.rigid_spending_resolved is False:
         blockers.append("大额刚性支出尚未稳定解决")
     if facts.guarantees_secure is False:

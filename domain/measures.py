@@ -23,6 +23,14 @@ A measure is **open** while both hold:
   - not a case being identified without a green channel (for example one identified again after
     elimination): the old plan's measures wait until the case is monitored again.
 
+A measure is **finished** (``is_finished``) when it is 已落实, or 已取消 — taken out of the plan,
+which ``services.help.plans`` allows only with a written reason (the reason is kept on the
+measure and on the plan's event). Seed 000 asks the quarterly evaluation "已制定的帮扶措施是否
+落实" and the township's papers include "防止返贫监测对象帮扶措施落实情况表": a household is not
+proposed for risk elimination while a measure of its plan is still 已安排 or 落实中
+(``unfinished_measures``, read by ``domain.elimination``), and the evaluation's "措施是否落实到位"
+must agree with the measures' real state (``in_place_answer_problem``).
+
 A measure is **overdue** when it is open, has a due date and that date has passed: on the due
 date itself it is not yet overdue (``deadlines.is_overdue``). It is **due soon** when it is open
 and due within ``DUE_SOON_DAYS`` days, today included — the same horizon as case deadlines.
@@ -30,6 +38,7 @@ and due within ``DUE_SOON_DAYS`` days, today included — the same horizon as ca
 from __future__ import annotations
 
 from datetime import date
+from typing import Iterable
 
 from .case_states import IDENTIFICATION_STATES, MONITORED_STATES, CaseState
 from .deadlines import DUE_SOON_DAYS, days_left, is_due_soon
@@ -38,7 +47,7 @@ from .enums import MeasureStatus
 
 __all__ = [
     "OPEN_STATUSES", "CARRYING_STATES", "GREEN_CHANNEL_STATES", "DUE_SOON_DAYS",
-    "case_carries_measures", "is_open", "is_overdue", "is_due_soon_measure", "measure_days_left",
+    "case_carries_measures", "is_open", "is_finished", "unfinished_measures", "in_place_answer_problem", "is_overdue", "is_due_soon_measure", "measure_days_left",
 ]
 
 # Statuses of a measure still being carried out (seed 000: "跟进落实" until 已落实).
@@ -49,6 +58,36 @@ CARRYING_STATES: frozenset[CaseState] = frozenset(MONITORED_STATES)
 
 # Case states whose measures are followed only once the green channel has started.
 GREEN_CHANNEL_STATES: frozenset[CaseState] = frozenset(IDENTIFICATION_STATES)
+
+
+def is_finished(status: MeasureStatus | str) -> bool:
+    """已落实, or 已取消 with its reason (see the module's docstring)."""
+    return MeasureStatus(status) not in OPEN_STATUSES
+
+
+def unfinished_measures(plan: Iterable[tuple[str, MeasureStatus | str]]) -> tuple[str, ...]:
+    """The plan's measures not yet finished, as "名称（已安排）", in plan order.
+    ``plan``: (measure name, status) pairs."""
+    return tuple(f"{name}（{MeasureStatus(status).label}）" for name, status in plan if not is_finished(status))
+
+
+def in_place_answer_problem(answer: bool | None, plan: Iterable[tuple[str, MeasureStatus | str]]) -> str | None:
+    """Why the evaluation's "帮扶措施是否落实到位" answer disagrees with the measures (None: it
+    agrees, or there is nothing to compare with). "是" while a measure is unfinished names the
+    unfinished ones; "否" while every measure still in the plan is 已落实 is refused too: what is
+    not working is answered by "措施是否见效", and a measure that must change is revised in the plan."""
+    plan = list(plan)
+    if answer is None:
+        return None
+    unfinished = unfinished_measures(plan)
+    if answer and unfinished:
+        return ("帮扶计划中还有措施未落实：" + "、".join(unfinished)
+                + "，“帮扶措施是否落实到位”不能选“是”")
+    kept = [status for _, status in plan if MeasureStatus(status) is not MeasureStatus.CANCELLED]
+    if not answer and kept and not unfinished:
+        return ("帮扶计划中的措施都已落实，“帮扶措施是否落实到位”应选“是”；"
+                "效果不明显的在“帮扶措施是否见效”中选“否”，需要换措施的请调整帮扶计划")
+    return None
 
 
 def case_carries_measures(state: CaseState | str, *, green_channel_started: bool) -> bool:

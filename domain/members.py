@@ -3,6 +3,10 @@
 Who counts: only the members present (在户). People who died, married out or moved out stay on
 record (自然变更) but no longer count in the household's size, labour or welfare.
 
+- ``whole_household_without_labour``: 整户无劳动能力 — present members, none of whom can work
+  (``LabourCapacity.can_work``: 普通、技能、弱劳动力 can; 丧失劳动力、无劳动力 cannot). Seed 004:
+  "对整户无劳动能力的监测对象，落实兜底保障措施后，暂不标注风险消除" and "对风险消除不稳定和整户
+  无劳动力的监测对象进行回退" (``domain.elimination``, the look-back list).
 - ``welfare_labels``: the household is a 低保户 / 特困户 when any present member is covered; the
   national system records 低保 and 特困供养 per person, the household is derived from them.
 - ``joining_problems`` / ``departure_problems``: the dates and reasons of a natural change.
@@ -17,7 +21,7 @@ import unicodedata
 from datetime import date
 from typing import Iterable, Protocol
 
-from domain.enums import JoinReason, MemberStatus
+from domain.enums import JoinReason, LabourCapacity, MemberStatus
 
 MINIMUM_LIVING_HOUSEHOLD = "低保户"
 EXTREME_POVERTY_HOUSEHOLD = "特困户"
@@ -32,6 +36,13 @@ class Person(Protocol):
 
 def is_present(person: Person) -> bool:
     return (person.status or MemberStatus.PRESENT.value) == MemberStatus.PRESENT.value
+
+
+def whole_household_without_labour(people: Iterable) -> bool:
+    """Every present member lacks labour capacity (and someone is present: a household whose
+    people all left is not judged here). Departed members no longer count either way."""
+    present = [p for p in people if is_present(p)]
+    return bool(present) and not any(LabourCapacity(p.labour_capacity).can_work for p in present)
 
 
 def welfare_labels(people: Iterable[Person]) -> tuple[str, ...]:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factories
 from core.extensions import db
-from domain.enums import CaseSource
+from domain.enums import CaseSource, IncomeSource
 from domain.workflow import Action, CaseState
 from office_support import drive, put_on_elimination_list, review
+from services.households import incomes
 from services.workflow import cases
 from services.workflow.cases import StepInput
 
@@ -56,6 +58,9 @@ def _on_elimination_notice(world):
     db.session.commit()  # as between requests: relationships reload from the stored ids
     day = START + timedelta(days=30)
     put_on_elimination_list(world, case, day)
+    # Natural vanishing waives the stable period, not the income above the line (seed 004).
+    incomes.record_income(None, case.household, year=day.year, measured_on=day, net_total=Decimal("30000"),
+                          source=IncomeSource.STAFF, today=day)
     village, grid = world.users["village_a"], world.users["grid_a1"]
     cases.perform(village, case.id, Action.PROPOSE_ELIMINATION,
                   StepInput(natural_elimination=True, guarantees_secure=True, rigid_spending_resolved=True),

@@ -18,6 +18,8 @@ from core.extensions import db
 from domain.case_states import CaseState
 from domain.deadlines import quarter_code
 from domain.fieldwork import VisitMethod
+from domain import measures as measure_rule
+from domain.enums import MeasureStatus
 from domain.workflow import Action, TransitionRefused
 from domain import numbers
 from models import Case, User
@@ -28,7 +30,7 @@ from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
 from services.accounts import people, scoping
 from services.errors import ValidationFailed
-from services.help import evaluations, plans
+from services.help import evaluations, plan_state, plans
 from services.help.evaluations import EvaluationInput
 from services.help.plans import PlanChoice
 from services.workflow import cases
@@ -140,7 +142,11 @@ def _evaluate(actor: User, case: Case, form: FormReader, today: date) -> None:
 
 
 def _evaluation_options(actor: User, case: Case, today: date) -> dict:
-    return {"quarter": quarter_code(today), "done": evaluations.quarter_done(case, today)}
+    """The plan's measures as recorded, beside the "措施是否落实到位" question they decide."""
+    plan = [(name, MeasureStatus(status)) for name, status in plan_state.plan(case)]
+    return {"quarter": quarter_code(today), "done": evaluations.quarter_done(case, today),
+            "measures": [(name, status.label, status.value) for name, status in plan],
+            "unfinished": measure_rule.unfinished_measures(plan)}
 
 
 # --- green channel: 先行帮扶 ----------------------------------------------------------------

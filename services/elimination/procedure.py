@@ -224,6 +224,7 @@ class Conditions:
     income_above: bool | None
     income_since: str          # "2025-11-20起，已满7个月": how long it has stayed above the line
     without_labour: bool
+    unfinished_measures: tuple[str, ...]  # "名称（已安排）": not yet 已落实 or 已取消
     evaluation: str
     on_list: bool
     blockers: tuple[str, ...]
@@ -300,7 +301,8 @@ def conditions(actor: User, case: Case, today: date) -> Conditions | None:
         income_above=stability.above,
         income_since=(f"{stability.counted_from.isoformat()}起，已满{stability.months}个月"
                       if stability.counted_from else ""),
-        without_labour=facts.whole_household_without_labour, evaluation=evaluation, on_list=on_list,
+        without_labour=facts.whole_household_without_labour,
+        unfinished_measures=facts.unfinished_measures, evaluation=evaluation, on_list=on_list,
         blockers=blockers,
         offer_natural=(may_propose and on_list and bool(blockers) and not natural_blockers),
         original_verifier=name_of(case.original_verifier_id),

@@ -1,6 +1,9 @@
 """Quarterly help evaluations (帮扶效果评估, seed 000): are the measures in place, working, is
 the risk gone? The collective judgement that the risk is gone may put the household on the
 risk-elimination list; ``services.workflow.case_facts.proposed_at_evaluation`` reads the latest row.
+
+"措施是否落实到位" is not taken on trust: it must agree with the plan's measures as recorded
+(``domain.measures.in_place_answer_problem``), or the evaluation is refused naming the measures.
 """
 from __future__ import annotations
 
@@ -13,9 +16,11 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from domain.case_states import Action
 from domain.deadlines import quarter_code
+from domain import measures as measure_rule
 from models import Case, Evaluation, User
 from services.accounts import scoping
 from services.errors import ValidationFailed
+from services.help import plan_state
 from services.platform import audit
 from services.workflow import cases
 from services.workflow.case_events import StepInput
@@ -65,8 +70,13 @@ def evaluate(actor: User, case_id: int, data: EvaluationInput, *, today: date) -
         "risk_gone": data.risk_gone, "propose_elimination": data.propose_elimination}})
     cases.check(actor, case, Action.QUARTERLY_EVALUATION, step, today=today)
     errors: dict[str, str] = {}
+    problem = measure_rule.in_place_answer_problem(data.measures_in_place, plan_state.plan(case))
+    if problem:  # the answer must agree with the measures' real state (domain.measures)
+        errors["measures_in_place"] = problem
     if data.propose_elimination and not data.risk_gone:
         errors["propose_elimination"] = "风险尚未消除，不能提出纳入风险消除名单"
+    elif data.propose_elimination and not data.measures_in_place:
+        errors["propose_elimination"] = "帮扶措施尚未落实到位，不能提出纳入风险消除名单"
     if len(data.comment.strip()) > COMMENT_MAX:
         errors["comment"] = f"评估意见不超过{COMMENT_MAX}个字"
     if errors:

@@ -4,7 +4,9 @@ Making or revising a plan: the chosen measures are checked with ``domain.helppla
 problems go to the workflow as ``plan_problems``, so a plan that breaks a rule is refused like
 any other blocked step, and nothing is written. Revising cancels the measures taken out and
 adds the new ones: what was planned stays on record. A measure already done cannot be taken
-out of the plan.
+out of the plan, and one taken out needs a written reason (the plan's comment, kept on the
+event and in the measure's note): a cancelled measure counts as finished for the elimination
+rules (``domain.measures``), so its reason answers for it.
 
 Green channel (seed 000): while identification runs, village or township staff may start
 measures at once (先行帮扶); they become part of the plan made after inclusion.
@@ -149,6 +151,9 @@ def save_plan(actor: User, case_id: int, action: Action, choices: list[PlanChoic
                    and rows[m.id].status != MeasureStatus.DONE.value]
     if action is Action.REVISE_HELP_PLAN and not (added or cancelled or moved_dates):
         raise ValidationFailed({"measure_id": "帮扶计划没有变化：请增减措施或修改完成期限"})
+    if cancelled and not comment.strip():  # a cancelled measure counts as finished: say why
+        names = "、".join(r.measure.name for r in cancelled)
+        raise ValidationFailed({"comment": f"取消措施（{names}）须写明理由"})
     result = check(case, [m for _, m in chosen])
     step = StepInput(comment=comment, plan_problems=result.problem_texts,
                      data=_event_data(chosen, added, cancelled, result))
@@ -170,6 +175,8 @@ def save_plan(actor: User, case_id: int, action: Action, choices: list[PlanChoic
     for row in cancelled:
         row.status = MeasureStatus.CANCELLED.value
         row.updated_by = actor
+        entry = f"{today.isoformat()} {actor.full_name}：从帮扶计划中取消，理由：{comment.strip()}"
+        row.note = f"{row.note}\n{entry}" if row.note else entry
     db.session.flush()
     cases.perform(actor, case.id, action, step, today=today)
     audit.record(actor, "update", "help_plan", case.id,

@@ -19,12 +19,14 @@ from domain.elimination import EliminationFacts, elimination_blockers
 from domain.enums import CaseSource, LabourCapacity, MonitoringCategory, RiskType
 from domain.evidence import ELIMINATION_PAPERS
 from domain.lookup import new_lookup_code
+from domain.members import whole_household_without_labour
 from domain.workflow import Action, CaseState, TransitionContext, TransitionRefused, decide
 from models import Case, CaseEvent, Household, Region, User
 from models.personal import ID_NUMBER, blind_index
 from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
 from services.households.incomes import income_years
+from services.help import plan_state
 from services.notifications import notify
 from services.platform import audit
 from services.regions import settings
@@ -295,13 +297,13 @@ def _elimination_facts(case: Case, step: StepInput, today: date) -> EliminationF
     without_labour = False
     incomes: tuple = ()
     if household is not None:
-        if household.members:
-            without_labour = not any(_can_work(m.labour_capacity) for m in household.members)
+        without_labour = whole_household_without_labour(household.members)  # present members
         incomes = income_years(household)
     return EliminationFacts(
         monitored_since=case.identified_on, incomes=incomes,
         lines=settings.monitoring_lines_for(household.region) if incomes else {},
         whole_household_without_labour=without_labour, natural=step.natural_elimination,
+        unfinished_measures=plan_state.unfinished(case),
         guarantees_secure=step.guarantees_secure, rigid_spending_resolved=step.rigid_spending_resolved)
 
 

@@ -84,11 +84,48 @@ def test_every_precondition_in_one_list():
     assert elimination_blockers(FACTS, date(2026, 7, 10), S) == ()
 
 
-def test_natural_elimination_skips_the_period_income_and_labour_rules_only():
-    facts = replace(FACTS, natural=True, incomes=(), whole_household_without_labour=True)
+def test_natural_elimination_waives_only_the_minimum_period():
+    # Seed 004: "除风险自然消除对象外，收入持续稳定原则上不低于半年" — the exception is the period.
+    # Included on 2026-01-10, proposed the same day: no months of monitoring, no stable months;
+    # the latest income (measured before inclusion here) is above the line.
+    before = IncomeYear(2025, date(2024, 12, 1), date(2025, 11, 30), 2, Decimal("18000"))
+    facts = replace(FACTS, natural=True, incomes=(before,))
     assert elimination_blockers(facts, SINCE, S) == ()
+    assert elimination_blockers(replace(facts, natural=False), SINCE, S) == (
+        "纳入监测未满6个月，最早可于2026-07-10启动风险消除",
+        "纳入监测后尚未重新核定收入（最近一次核定于2025-11-30），无法判断收入是否稳定超过监测范围")
     assert elimination_blockers(replace(facts, guarantees_secure=False), SINCE, S) == (
         "“三保障”和饮水安全尚未持续巩固",)
+
+
+def test_natural_elimination_still_needs_labour_income_above_the_line_and_measures_finished():
+    # Seed 004: "对整户无劳动能力的监测对象，落实兜底保障措施后，暂不标注风险消除" holds for natural
+    # vanishing too: a whole household without labour on 低保兜底 is not eliminated 3.5 months in.
+    spring = IncomeYear(2026, date(2025, 4, 1), date(2026, 3, 31), 2, Decimal("16000"))
+    facts = replace(FACTS, natural=True, incomes=(spring,), whole_household_without_labour=True,
+                    unfinished_measures=("低保兜底（已安排）", "临时救助（落实中）"))
+    assert elimination_blockers(facts, date(2026, 4, 25), S) == (
+        "整户无劳动能力的监测对象落实兜底保障后，暂不标注风险消除（风险自然消除的也不例外）",
+        "帮扶计划中还有措施未落实：低保兜底（已安排）、临时救助（落实中）（措施须已落实，或写明理由从帮扶计划中取消）",
+    )
+    below = IncomeYear(2026, date(2025, 3, 1), date(2026, 2, 28), 2, Decimal("12000"))
+    assert elimination_blockers(replace(FACTS, natural=True, incomes=(below,)), date(2026, 3, 1), S) == (
+        "2026年家庭人均纯收入6,000.00元（2026-02-28核定），未超过当年监测范围7,000元",)
+    assert elimination_blockers(replace(FACTS, natural=True, incomes=()), SINCE, S) == (
+        "尚无收入记录，无法判断收入是否超过监测范围（风险自然消除的也须收入超过监测范围）",)
+    # A record measured after today does not count yet.
+    assert elimination_blockers(replace(FACTS, natural=True), date(2026, 7, 9), S) == (
+        "尚无收入记录，无法判断收入是否超过监测范围（风险自然消除的也须收入超过监测范围）",)
+
+
+def test_unfinished_measures_block_the_proposal():
+    facts = replace(FACTS, unfinished_measures=("帮扶车间就业（已安排）",))
+    assert elimination_blockers(facts, date(2026, 7, 10), S) == (
+        "帮扶计划中还有措施未落实：帮扶车间就业（已安排）（措施须已落实，或写明理由从帮扶计划中取消）",)
+    refused = decide(CaseState.HELPING, Action.PROPOSE_ELIMINATION, R.VILLAGE_STAFF, TransitionContext(
+        from_quarterly_evaluation=True, elimination_blockers=elimination_blockers(facts, date(2026, 7, 10), S)))
+    assert refused.reasons == ("尚不符合风险消除条件：帮扶计划中还有措施未落实：帮扶车间就业（已安排）"
+                               "（措施须已落实，或写明理由从帮扶计划中取消）",)
 
 
 def test_minimum_period_is_a_setting():

@@ -173,12 +173,16 @@ def test_a_record_dated_after_today_is_not_read():
     assert found.latest.year == 2025 and found.problem is None
 
 
-def test_the_minimum_is_a_setting_and_natural_elimination_needs_no_income():
+def test_the_minimum_is_a_setting_and_natural_elimination_needs_no_stable_period():
     records = (year(2025, date(2025, 12, 31), "18000"),)
     year_long = PolicySettings(min_monitoring_months=12)
     assert elimination_blockers(EliminationFacts(date(2025, 3, 1), records, LINES), date(2026, 1, 15), year_long) == (
         "纳入监测未满12个月，最早可于2026-03-01启动风险消除",
         "收入自2025-03-01起稳定超过监测范围，至2025-12-31核定仅10个月，不足12个月",
     )
-    natural = EliminationFacts(date(2026, 1, 10), (), LINES, natural=True)
+    # Seed 004 "除风险自然消除对象外，收入持续稳定原则上不低于半年": natural vanishing waives the
+    # period only; the latest income must still be above the line (it may predate inclusion).
+    natural = EliminationFacts(date(2026, 1, 10), records, LINES, natural=True)
     assert elimination_blockers(natural, date(2026, 1, 10), S) == ()
+    assert elimination_blockers(EliminationFacts(date(2026, 1, 10), (), LINES, natural=True), date(2026, 1, 10), S) == (
+        "尚无收入记录，无法判断收入是否超过监测范围（风险自然消除的也须收入超过监测范围）",)

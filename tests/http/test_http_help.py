@@ -253,10 +253,20 @@ def test_quarterly_evaluation(app, world, lib):
     missing = step(cadre, case.id, "quarterly_evaluation", {"measures_in_place": "1"})
     html = text_of(missing)
     assert missing.status_code == 400 and "请选择措施是否见效" in html and "请选择风险是否已消除" in html
-    bad = step(cadre, case.id, "quarterly_evaluation", {"measures_in_place": "1", "measures_working": "1",
+    bad = step(cadre, case.id, "quarterly_evaluation", {"measures_in_place": "0", "measures_working": "1",
                                                          "risk_gone": "0", "propose_elimination": "1"})
     assert bad.status_code == 400 and "风险尚未消除，不能提出纳入风险消除名单" in text_of(bad)
-    ok = step(cadre, case.id, "quarterly_evaluation", {"measures_in_place": "1", "measures_working": "0",
+    # The form shows the measures as recorded; "是" while both are 已安排 is refused, naming them.
+    form = text_of(cadre.get(f"/cases/{case.id}"))
+    assert 'data-testid="evaluation-unfinished"' in form and "还有 2 项措施未落实" in form
+    claimed = step(cadre, case.id, "quarterly_evaluation", {"measures_in_place": "1", "measures_working": "0",
+                                                             "risk_gone": "0", "comment": "就业还不稳定"})
+    html = text_of(claimed)
+    assert claimed.status_code == 400
+    assert "帮扶计划中还有措施未落实：乡村公益性岗位（已安排）、医疗救助（已安排），“帮扶措施是否落实到位”不能选“是”" in html
+    assert "就业还不稳定" in html  # what was typed is kept
+    assert db.session.execute(select(func.count(Evaluation.id))).scalar_one() == 0
+    ok = step(cadre, case.id, "quarterly_evaluation", {"measures_in_place": "0", "measures_working": "0",
                                                         "risk_gone": "0", "comment": "就业还不稳定"})
     assert ok.status_code == 302
     db.session.expire_all()

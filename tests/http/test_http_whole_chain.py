@@ -180,8 +180,9 @@ def test_from_self_report_to_elimination_and_look_back(app, people, calendar):
     assert response.status_code == 302
 
     calendar.day = date(2027, 2, 10)
+    # 帮扶车间就业 is still 已安排: "措施是否落实到位" is answered as the measures stand.
     take(people, "village_a", "quarterly_evaluation",
-         {"measures_in_place": "1", "measures_working": "1", "risk_gone": "0"}, wrong="township")
+         {"measures_in_place": "0", "measures_working": "1", "risk_gone": "0"}, wrong="township")
 
     # --- risk elimination, five steps ----------------------------------------------------------
     calendar.day = identified_on + timedelta(days=200)
@@ -191,6 +192,10 @@ def test_from_self_report_to_elimination_and_look_back(app, people, calendar):
               "wages": "26000", "business": "2000"}
     assert c["grid_a1"].post(f"/households/{case.household_id}/incomes/edit", data=income).status_code == 403
     assert c["village_a"].post(f"/households/{case.household_id}/incomes/edit", data=income).status_code == 303
+    # No elimination while a measure is unfinished: the county records the workshop job as done.
+    work = db.session.execute(select(PlanMeasure).where(PlanMeasure.measure_id == library["帮扶车间就业"])).scalar_one()
+    assert c["county"].post(f"/tasks/{work.id}", data={"status": "done", "done_on": _day(calendar),
+                                                       "note": "已在帮扶车间稳定就业"}).status_code == 302
     take(people, "village_a", "quarterly_evaluation",
          {"measures_in_place": "1", "measures_working": "1", "risk_gone": "1", "propose_elimination": "1"},
          wrong="township")

@@ -11,7 +11,7 @@ from domain.workflow import CaseState, TransitionRefused
 from help_support import helping_case, library, visited_case
 from models import AuditLog, Evaluation
 from services.errors import NotFound, ValidationFailed
-from services.help import evaluations
+from services.help import evaluations, measure_tasks, plans
 from services.help.evaluations import EvaluationInput
 from services.workflow import case_facts
 
@@ -22,9 +22,17 @@ def count():
     return db.session.execute(select(func.count(Evaluation.id))).scalar_one()
 
 
+def finish_measures(world, case, day=TODAY):
+    """Every measure of the plan carried out, as county staff record it (/tasks)."""
+    for pm in plans.current(case):
+        measure_tasks.update(world.users["county"], pm.id, status="done", done_on=day, note="已落实", today=day)
+    db.session.flush()
+
+
 def test_an_evaluation_is_recorded_with_its_quarter(app):
     world = factories.build_world()
     case = helping_case(world, library(world), START)
+    finish_measures(world, case)
     row = evaluations.evaluate(world.users["cadre_a"], case.id,
                                EvaluationInput(True, True, False, comment="医疗费用已报销一部分"), today=TODAY)
     assert (row.quarter, row.evaluated_on, row.measures_in_place, row.measures_working, row.risk_gone,
@@ -45,6 +53,7 @@ def test_an_evaluation_is_recorded_with_its_quarter(app):
 def test_proposing_elimination_needs_the_risk_gone(app):
     world = factories.build_world()
     case = helping_case(world, library(world), START)
+    finish_measures(world, case)
     with pytest.raises(ValidationFailed) as exc:
         evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(True, True, False, True),
                              today=TODAY)
@@ -58,6 +67,7 @@ def test_proposing_elimination_needs_the_risk_gone(app):
 def test_the_latest_evaluation_counts(app):
     world = factories.build_world()
     case = helping_case(world, library(world), START)
+    finish_measures(world, case)
     evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(True, True, True, True), today=TODAY)
     assert evaluations.quarter_done(case, TODAY) and not evaluations.quarter_done(case, date(2027, 1, 2))
     evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(True, False, False),
@@ -81,3 +91,36 @@ def test_wrong_role_wrong_state_and_out_of_scope_leave_no_row(app):
         evaluations.evaluate(world.users["village_a"], visited.id, EvaluationInput(True, True, True), today=TODAY)
     assert "当前状态" in str(exc.value)
     assert count() == 0
+
+
+def test_the_in_place_answer_is_checked_against_the_measures(app):
+    # Seed 000: the evaluation asks "已制定的帮扶措施是否落实": the answer is the measures' state.
+    world = factories.build_world()
+    lib = library(world)
+    case = helping_case(world, lib, START)
+    with pytest.raises(ValidationFailed) as exc:
+        evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(True, True, True, True), today=TODAY)
+    assert exc.value.fields == {"measures_in_place": "帮扶计划中还有措施未落实：乡村公益性岗位（已安排）、医疗救助（已安排），"
+                                                     "“帮扶措施是否落实到位”不能选“是”"}
+    # "否" agrees, but then the household cannot be put on the elimination list.
+    with pytest.raises(ValidationFailed) as exc:
+        evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(False, True, True, True), today=TODAY)
+    assert exc.value.fields == {"propose_elimination": "帮扶措施尚未落实到位，不能提出纳入风险消除名单"}
+    assert count() == 0
+    evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(False, False, False), today=TODAY)
+    # One done, the other taken out of the plan with a reason: all finished, "否" disagrees now.
+    [work, medical] = plans.current(case)
+    measure_tasks.update(world.users["county"], work.id, status="in_progress", done_on=None, note="", today=TODAY)
+    plans.save_plan(world.users["village_a"], case.id, plans.Action.REVISE_HELP_PLAN,
+                    [plans.PlanChoice(lib["乡村公益性岗位"].id), plans.PlanChoice(lib["农村低保兜底"].id)],
+                    comment="医疗费用已由大病保险报销，改为低保兜底", today=TODAY)
+    with pytest.raises(ValidationFailed) as exc:
+        evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(True, True, True), today=TODAY)
+    assert exc.value.fields["measures_in_place"].startswith(
+        "帮扶计划中还有措施未落实：乡村公益性岗位（落实中）、农村低保兜底（已安排）")
+    finish_measures(world, case)
+    with pytest.raises(ValidationFailed) as exc:
+        evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(False, True, True), today=TODAY)
+    assert exc.value.fields["measures_in_place"].startswith("帮扶计划中的措施都已落实")
+    evaluations.evaluate(world.users["village_a"], case.id, EvaluationInput(True, True, True, True), today=TODAY)
+    assert case_facts.proposed_at_evaluation(case)

@@ -180,6 +180,32 @@ def test_revising_without_change_or_dropping_a_done_measure_is_refused(app):
     assert medical.due_on is None  # a done measure keeps its dates
 
 
+def test_cancelling_a_measure_needs_a_reason_kept_on_the_measure(app):
+    # A cancelled measure counts as finished for risk elimination (domain.measures): its reason
+    # answers for it, so a cancellation without one is refused and nothing changes.
+    world = factories.build_world()
+    lib = library(world)
+    case = helping_case(world, lib, START, "乡村公益性岗位", "医疗救助")
+    events = len(case.events)
+    for blank in ("", "   "):
+        with pytest.raises(ValidationFailed) as exc:
+            plans.save_plan(world.users["village_a"], case.id, Action.REVISE_HELP_PLAN,
+                            choices(lib, "乡村公益性岗位", "先诊疗后付费"), comment=blank, today=DAY)
+        assert exc.value.fields == {"comment": "取消措施（医疗救助）须写明理由"}
+    db.session.expire_all()
+    assert [(r.measure.name, r.status) for r in plan_rows(case.id)] == [
+        ("乡村公益性岗位", "planned"), ("医疗救助", "planned")]
+    assert len(case.events) == events
+    plans.save_plan(world.users["village_a"], case.id, Action.REVISE_HELP_PLAN,
+                    choices(lib, "乡村公益性岗位", "先诊疗后付费"), comment="已纳入大病保险，改为先诊疗后付费", today=DAY)
+    medical = plan_rows(case.id)[1]
+    assert medical.status == "cancelled"
+    assert medical.note == f"{DAY.isoformat()} {world.users['village_a'].full_name}：从帮扶计划中取消，理由：已纳入大病保险，改为先诊疗后付费"
+    # Adding alone needs no reason.
+    plans.save_plan(world.users["village_a"], case.id, Action.REVISE_HELP_PLAN,
+                    choices(lib, "乡村公益性岗位", "先诊疗后付费", "结对关爱走访"), today=DAY)
+
+
 def test_a_revision_breaking_a_rule_changes_nothing(app):
     world = factories.build_world()
     lib = library(world)
