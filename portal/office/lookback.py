@@ -1,5 +1,7 @@
 """Look-back (回头看): the list of eliminated households due for a re-check, and the step forms
-of its three outcomes on the case page (stable, revert to helping, identify again)."""
+of its three outcomes on the case page (stable, revert to helping, identify again). Households
+whose present members all lack labour are flagged for 回退 (seed 004: "对风险消除不稳定和整户无
+劳动力的监测对象进行回退"), on the list and on both forms."""
 from __future__ import annotations
 
 from datetime import date
@@ -50,8 +52,13 @@ def _risk_options(actor: User, case: Case, day: date) -> dict:
     return {"risk_types": RiskType.choices()}
 
 
+def _labour_options(actor: User, case: Case, day: date) -> dict:
+    """整户无劳动力 now: the stable and revert forms say that seed 004 reverts the household."""
+    return {"without_labour": lookback.without_labour(case), "rule": lookback.REVERT_RULE}
+
+
 register({
-    Action.LOOKBACK_STABLE: StepForm(turn(Action.LOOKBACK_STABLE, _stable), multipart=True),
-    Action.LOOKBACK_REVERT: StepForm(turn(Action.LOOKBACK_REVERT, _revert)),
+    Action.LOOKBACK_STABLE: StepForm(turn(Action.LOOKBACK_STABLE, _stable), _labour_options, multipart=True),
+    Action.LOOKBACK_REVERT: StepForm(turn(Action.LOOKBACK_REVERT, _revert), _labour_options),
     Action.REIDENTIFY: StepForm(turn(Action.REIDENTIFY, _reidentify), _risk_options),
 })

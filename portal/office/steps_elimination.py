@@ -1,5 +1,6 @@
 """Step forms of risk elimination (风险消除五步法, seed 000), the conditions panel of the case
-page, and the printable announcement (公告) of households whose risk was eliminated.
+page, the printable announcement (公告) of households whose risk was eliminated, and the
+county's 清退 of a household included by mistake (seed 004; not a risk elimination).
 
 Every handler first makes sure the step is the actor's to take (a wrong role gets 409 with
 who must do it, whatever the form holds), then reads the fields and calls
@@ -17,12 +18,12 @@ from core.extensions import db
 from core.unit_of_work import keep_on_refusal
 from domain.deadlines import notice_earliest_end
 from domain.evidence import ELIMINATION_PAPERS, EvidenceKind
-from domain.workflow import Action
+from domain.workflow import Action, CaseState
 from models import Case, User
 from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
-from services.elimination import procedure
+from services.elimination import clearing, procedure
 from services.errors import ValidationFailed
 from services.regions import settings
 from services.workflow import cases
@@ -124,6 +125,18 @@ def _send_back(actor: User, case: Case, form: FormReader, day: date) -> None:
     procedure.send_back(actor, case.id, reason=reason, today=day)
 
 
+def _clear_out(actor: User, case: Case, form: FormReader, day: date) -> None:
+    reason = form.text("reason", "清退理由", required=True, max_len=clearing.REASON_MAX)
+    application = form.text("application", "乡镇申请", max_len=clearing.APPLICATION_MAX)
+    files = form.evidence("application_file")  # the township's application: not an elimination paper
+    form.done()
+    clearing.clear_out(actor, case.id, reason=reason, application=application, files=files, today=day)
+
+
+def _clear_out_options(actor: User, case: Case, day: date) -> dict:
+    return {"eliminated": case.state_enum is CaseState.ELIMINATED}
+
+
 # --- what each form offers ---------------------------------------------------------------------
 
 def _verify_options(actor: User, case: Case, day: date) -> dict:
@@ -177,6 +190,7 @@ register({
     Action.ELIM_COUNTY_APPROVE: StepForm(turn(Action.ELIM_COUNTY_APPROVE, _county), multipart=True),
     Action.ANNOUNCE: StepForm(turn(Action.ANNOUNCE, _announce), _announce_options, multipart=True),
     Action.ELIM_RETURN: StepForm(turn(Action.ELIM_RETURN, _send_back)),
+    Action.CLEAR_OUT: StepForm(turn(Action.CLEAR_OUT, _clear_out), _clear_out_options, multipart=True),
 }, [_conditions_panel])
 
 

@@ -4,19 +4,26 @@ An eliminated case carries the look-back deadline (eliminated on + ``lookback_mo
 ``domain.deadlines``). The list shows those due or overdue first and those not yet due apart;
 the re-check ends in one of three outcomes, each a workflow step: stable (the deadline is
 cleared), revert to helping (unstable), or identify again from 已受理 (a new risk).
+
+Seed 004: "对风险消除不稳定和整户无劳动力的监测对象进行回退". An eliminated household whose
+present members now all lack labour (``domain.members.whole_household_without_labour``) is
+flagged for 回退 wherever it appears: on the due and later lists, and in a list of its own when
+its look-back was already done (a member may have lost their labour since).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import and_, exists, or_
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain.deadlines import LOOKBACK_SOON_DAYS, DeadlineKind
-from domain.enums import RiskType
+from domain.enums import LabourCapacity, MemberStatus, RiskType
+from domain.members import whole_household_without_labour
 from domain.workflow import Action, CaseState
-from models import Case, Household, Region, User
+from models import Case, Household, Member, Region, User
 from services.accounts import scoping
 from services.elimination.procedure import DESK_ROLES, ensure_turn
 from services.errors import PermissionDenied, ValidationFailed
@@ -24,6 +31,7 @@ from services.workflow import cases
 from services.workflow.case_events import Evidence, StepInput
 
 SOON_DAYS = LOOKBACK_SOON_DAYS  # the policy number lives in domain.deadlines
+REVERT_RULE = "对风险消除不稳定和整户无劳动力的监测对象进行回退"
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class LookbackRow:
     days_left: int
     overdue: bool
     soon: bool
+    without_labour: bool = False  # 整户无劳动力: to be reverted (seed 004)
 
 
 @dataclass(frozen=True)
@@ -44,31 +53,62 @@ class LookbackLists:
     due: list[LookbackRow]  # overdue or due within SOON_DAYS, most urgent first
     later: list[LookbackRow]  # not yet due
     soon_days: int
+    # Look-back done (or no deadline), but the whole household now lacks labour: 回退.
+    without_labour: list[LookbackRow] = field(default_factory=list)
+    rule: str = REVERT_RULE
+
+    @property
+    def flagged(self) -> int:
+        return sum(r.without_labour for r in (*self.due, *self.later, *self.without_labour))
+
+
+def _row(case: Case, today: date, horizon: date) -> LookbackRow:
+    household = case.household
+    head = household.head if household else None
+    due = case.due_date
+    return LookbackRow(
+        case_id=case.id, village=case.region.village.name, head=head.name if head else "",
+        id_number=head.id_number_masked if head else "",
+        eliminated_on=case.eliminated_on.isoformat() if case.eliminated_on else "",
+        due=due.isoformat() if due else "", days_left=(due - today).days if due else 0,
+        overdue=bool(due and today > due), soon=bool(due and today <= due <= horizon),
+        without_labour=bool(household and whole_household_without_labour(household.members)))
+
+
+def _present_able():
+    """Over Member: present and able to work (``LabourCapacity.can_work``)."""
+    able = [c.value for c in LabourCapacity if c.can_work]
+    return and_(Member.status == MemberStatus.PRESENT.value, Member.labour_capacity.in_(able))
 
 
 def due_list(actor: User, today: date) -> LookbackLists:
-    """Eliminated cases in scope still waiting for their look-back, most urgent first."""
+    """Eliminated cases in scope still waiting for their look-back, most urgent first; and those
+    whose look-back is behind them but whose whole household now lacks labour (回退)."""
     if actor.role not in DESK_ROLES:
         raise PermissionDenied("回头看清单供村、乡镇、县级工作人员使用")
-    query = (scoping.cases(actor)
-             .where(Case.state == CaseState.ELIMINATED.value,
-                    Case.deadline_kind == DeadlineKind.LOOKBACK.value, Case.due_date.is_not(None))
-             .options(selectinload(Case.household).selectinload(Household.members),
-                      selectinload(Case.region).selectinload(Region.parent))
-             .order_by(Case.due_date, Case.id))
+    loading = (selectinload(Case.household).selectinload(Household.members),
+               selectinload(Case.region).selectinload(Region.parent))
+    eliminated = scoping.cases(actor).where(Case.state == CaseState.ELIMINATED.value)
+    query = (eliminated.where(Case.deadline_kind == DeadlineKind.LOOKBACK.value, Case.due_date.is_not(None))
+             .options(*loading).order_by(Case.due_date, Case.id))
     due, later = [], []
     horizon = today + timedelta(days=SOON_DAYS)
     for case in db.session.execute(query).scalars():
-        household = case.household
-        head = household.head if household else None
-        row = LookbackRow(
-            case_id=case.id, village=case.region.village.name, head=head.name if head else "",
-            id_number=head.id_number_masked if head else "",
-            eliminated_on=case.eliminated_on.isoformat() if case.eliminated_on else "",
-            due=case.due_date.isoformat(), days_left=(case.due_date - today).days,
-            overdue=today > case.due_date, soon=today <= case.due_date <= horizon)
+        row = _row(case, today, horizon)
         (due if case.due_date <= horizon else later).append(row)
-    return LookbackLists(due, later, SOON_DAYS)
+    present = and_(Member.household_id == Household.id, Member.status == MemberStatus.PRESENT.value)
+    no_labour = Case.household.has(and_(
+        exists().where(present), ~exists().where(Member.household_id == Household.id, _present_able())))
+    done = (eliminated.where(or_(Case.deadline_kind.is_(None), Case.deadline_kind != DeadlineKind.LOOKBACK.value,
+                                 Case.due_date.is_(None)), no_labour)
+            .options(*loading).order_by(Case.eliminated_on, Case.id))
+    flagged = [_row(case, today, horizon) for case in db.session.execute(done).scalars()]
+    return LookbackLists(due, later, SOON_DAYS, flagged)
+
+
+def without_labour(case: Case) -> bool:
+    """整户无劳动力 now: the household's present members all lack labour (seed 004: 回退)."""
+    return case.household is not None and whole_household_without_labour(case.household.members)
 
 
 def _load(actor: User, case_id: int, action: Action) -> Case:
@@ -79,12 +119,15 @@ def _load(actor: User, case_id: int, action: Action) -> Case:
 
 def stable(actor: User, case_id: int, *, findings: str, confirmed: bool, evidence: list[Evidence] = (),
            today: date) -> Case:
-    """The re-check found income stable and no new risk: the look-back is done."""
-    _load(actor, case_id, Action.LOOKBACK_STABLE)
+    """The re-check found income stable and no new risk: the look-back is done. Not for a
+    household whose present members all lack labour: seed 004 reverts it (``REVERT_RULE``)."""
+    case = _load(actor, case_id, Action.LOOKBACK_STABLE)
     errors = {}
     if not findings.strip():
         errors["findings"] = "请填写回头看情况"
-    if not confirmed:
+    if without_labour(case):
+        errors["confirmed"] = f"该户现有成员均无劳动能力（整户无劳动力）。按“{REVERT_RULE}”，应回退，不能登记为稳定"
+    elif not confirmed:
         errors["confirmed"] = "请确认收入稳定、未发现新的风险；否则请选择回退或重新识别"
     if errors:
         raise ValidationFailed(errors)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.enums import HouseholdAttribute, Role
+from domain.enums import HouseholdAttribute, MonitoringCategory, Role
 from domain.workflow import Action
 from models import Case, User
 from models.types import utcnow
@@ -93,6 +93,8 @@ def apply(actor: User, case: Case, action: Action, step: StepInput, today: date)
         case.eliminated_on = case.lookback_on = None
         _mark_eliminated(case, None)
         return {}
+    if action is Action.CLEAR_OUT:
+        return _clear_out(case)
     if action is Action.REIDENTIFY:
         case.clue_date = today
         case.category = None
@@ -119,6 +121,25 @@ def _confirm(case: Case, step: StepInput, today: date) -> dict:
     household.risk_types = list(step.risk_types)
     _mark_eliminated(case, None)
     return {"category": step.category, "risk_types": list(step.risk_types)}
+
+
+def _clear_out(case: Case) -> dict:
+    """清退 (seed 004): the household was included by mistake and no longer counts as a monitored
+    household. It goes back to what it was before inclusion — a 脱贫户 when it was monitored as
+    脱贫不稳定户 (a category only lifted-out households have), otherwise a 一般农户 — without a
+    monitoring category; nothing was eliminated, so no elimination is recorded either (an
+    elimination already announced is withdrawn with the inclusion it rested on)."""
+    notes = ["清退：该户系错误纳入监测，不是风险消除"]
+    household = case.household
+    if household is None:
+        return {"cleared_out": True, "notes": notes}
+    before = household.attribute
+    lifted = (case.category or household.monitoring_category) == MonitoringCategory.UNSTABLE_LIFTED.value
+    household.attribute = (HouseholdAttribute.LIFTED if lifted else HouseholdAttribute.ORDINARY).value
+    household.monitoring_category = None
+    _mark_eliminated(case, None)
+    notes.append(f"户属性：{HouseholdAttribute(household.attribute).label}，不再计为监测户")
+    return {"cleared_out": True, "attribute_before": before, "attribute": household.attribute, "notes": notes}
 
 
 def _mark_eliminated(case: Case, on: date | None) -> None:
