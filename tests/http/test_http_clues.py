@@ -88,6 +88,12 @@ def test_the_inbox_links_to_the_page(app, world):
     assert 'data-testid="clue-new-link"' in html and 'href="/clues/new"' in html
 
 
+def test_the_field_app_links_grid_workers_to_it_and_to_the_proxy_report(app, world):
+    html = text_of(signed_in(app, "grid_a1").get("/field/"))
+    links = re.search(r'data-testid="field-links">(.*?)</p>', html).group(1)
+    assert 'href="/clues/new"' in links and 'href="/report"' in links
+
+
 def test_a_petition_about_an_unregistered_person_lands_in_the_inbox_with_its_source(app, world):
     client = signed_in(app, "village_a")
     number = new_id()
