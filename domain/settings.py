@@ -54,6 +54,9 @@ class PolicySettings:
     # gives a number; 15 days is the default the issue asked for (#13), the same span as the
     # identification itself.
     review_days: int = 15
+    # 低保渐退期 of a 边缘易致贫户 (seed 003: "边缘户纳入低保的，可给予6—12个月的渐退期"); a
+    # lifted-out household always gets 12 months (domain.dibao).
+    dibao_phaseout_months: int = 12
 
     def with_overrides(self, overrides: Mapping[str, str]) -> "PolicySettings":
         """Return a copy with string overrides applied in iteration order.
@@ -85,6 +88,7 @@ SETTING_FIELDS: dict[str, tuple[str, int | Decimal, int | Decimal]] = {
     "income_drop_ratio": ("收入大幅缩减标准（较上年度减少的比例）", Decimal("0.01"), Decimal("0.99")),
     "visit_max_delay_days": ("走访记录最迟上传天数（自走访之日起）", 1, 60),
     "review_days": ("乡镇答复农户复核申请时限（天，自申请之日起）", 1, 60),
+    "dibao_phaseout_months": ("边缘易致贫户低保渐退期（月）", 6, 12),
 }
 
 
@@ -199,6 +203,9 @@ SETTING_SOURCES: dict[str, SettingSource] = {
         None, "种子文件没有规定；本系统为没有信号时先存在手机上的走访记录设定的上传期限"),
     "review_days": SettingSource(
         None, "种子文件没有规定复核时限；本系统默认15天，与识别认定时限相同，各地按本地规定设置"),
+    "dibao_phaseout_months": SettingSource(
+        _S003, "三、（三）", "边缘户纳入低保的，可给予6—12个月的渐退期",
+        "种子文件给出6—12个月的范围，没有规定取哪个值；默认值取上限12个月，各地可在6至12个月之间设置。脱贫户（建档立卡贫困户）的渐退期固定为12个月"),
 }
 
 LINE_SOURCES: dict[int, SettingSource] = {

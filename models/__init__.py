@@ -1,6 +1,7 @@
 """Database models. Importing this package registers every table on ``db.metadata``."""
 from models.audit import AuditArchive, AuditLog
 from models.case import Case, CaseEvent, EventEvidence
+from models.dibao import DibaoStandard
 from models.farmer import ConsentWording, FormSubmission, PolicyText, ReviewRequest, ScanCount
 from models.fieldwork import ApiToken, HeadVisit, PhotoUpload, ScreeningRound, Visit
 from models.help import Evaluation, PlanMeasure
@@ -13,7 +14,7 @@ from models.settings import MonitoringLine, RegionPolicy, SettingChange
 from models.user import User
 
 __all__ = [
-    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "Evaluation", "EventEvidence", "FormSubmission", "HeadVisit", "Household", "HouseholdIncome", "Job", "Member",
+    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "DibaoStandard", "Evaluation", "EventEvidence", "FormSubmission", "HeadVisit", "Household", "HouseholdIncome", "Job", "Member",
     "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ReviewRequest", "ScanCount", "SettingChange",
     "ScreeningRound", "User", "Visit",
 ]

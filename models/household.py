@@ -18,6 +18,9 @@ class Household(db.Model):
     __table_args__ = (
         enum_check("attribute", HouseholdAttribute),
         enum_check("monitoring_category", MonitoringCategory, nullable=True),
+        CheckConstraint("(dibao_phaseout_start IS NULL) = (dibao_phaseout_end IS NULL) "
+                        "AND (dibao_phaseout_start IS NULL OR dibao_phaseout_start < dibao_phaseout_end)",
+                        name="dibao_phaseout_in_order"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,6 +46,10 @@ class Household(db.Model):
     risk_eliminated_on = mapped_column(Date)
     income_period_start = mapped_column(Date)
     income_period_end = mapped_column(Date)
+    # 低保渐退期 (domain.dibao), as the latest income record set it (services.households.incomes);
+    # both None when the household has none. The end is indexed for the daily reminder.
+    dibao_phaseout_start = mapped_column(Date)
+    dibao_phaseout_end = mapped_column(Date, index=True)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -22,7 +22,7 @@ from portal import household_timeline
 from portal.household_timeline import (SHOULD_MONITOR, YES_NO, TimelineEntry, ViewerRow, clock, day, label,
                                        name)
 from services.errors import ValidationFailed
-from services.households import history, records
+from services.households import history, incomes, records
 from services.platform.photos import THUMB_SIDE
 from services.regions import settings, tree
 
@@ -56,6 +56,7 @@ class Income:
     in_scope: bool | None    # domain.eligibility.assess; None: cannot be measured
     reasons: tuple[str, ...]  # why it is in scope, as the measurement words it
     attention: tuple[str, ...]
+    dibao_phaseout: incomes.PhaseoutShown | None = None  # 低保渐退期, while on 低保
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ def _income(household: Household, today: date) -> Income:
         last_year_income=_money(household.last_year_income), rigid_spending=_money(household.rigid_spending),
         period=period, in_scope=assessment.in_scope if assessment else None,
         reasons=tuple(r.text for r in assessment.reasons) if assessment else (),
-        attention=tuple(r.text for r in assessment.attention) if assessment else ())
+        attention=tuple(r.text for r in assessment.attention) if assessment else (),
+        dibao_phaseout=incomes.phaseout_shown(household, today))
 
 
 def _members(household: Household) -> tuple[MemberRow, ...]:

@@ -1,4 +1,4 @@
-"""参数设置: policy settings and monitoring lines per region, with where each value comes from
+"""参数设置: policy settings, monitoring lines and 低保标准 per region, with where each value comes from
 and its history. County staff change their county and its townships, admins any region of their
 subtree; township staff read their township's values. The rules live in
 ``services.regions.settings``; this module reads forms and shows pages."""
@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from core.clock import today
 from core.extensions import db
-from domain import numbers
+from domain import dibao, numbers
 from domain.settings import SETTING_FIELDS
 from portal.admin.blueprint import bp
 from services.errors import NotFound, ValidationFailed
@@ -21,7 +21,8 @@ def _render(region, *, errors: dict | None = None, posted: str = "", typed: dict
     page = settings.page(current_user, region, today().year)
     status = 400 if errors else 200
     return render_template("admin/settings.html", page=page, errors=errors or {}, posted=posted,
-                           typed=typed or {}, saved=saved), status
+                           typed=typed or {}, saved=saved, dibao_quote=dibao.PHASEOUT_QUOTE,
+                           dibao_no_default=dibao.NO_DEFAULT), status
 
 
 @bp.route("/settings", endpoint="settings")
@@ -36,7 +37,7 @@ def settings_page():
     else:
         region = settings.home_region(current_user)
     saved = request.args.get("saved", "")
-    return _render(region, saved=saved if saved in SETTING_FIELDS or saved == "line" else "")
+    return _render(region, saved=saved if saved in SETTING_FIELDS or saved in ("line", "dibao") else "")
 
 
 @bp.route("/settings/<int:region_id>/policy", methods=["POST"])
@@ -75,3 +76,23 @@ def settings_line(region_id: int):
         return _render(region, errors=dict(exc.fields), posted=f"line-{typed['year']}" if clear else "line",
                        typed=typed)
     return redirect(url_for("admin.settings", region=region.id, saved="line") + "#lines")
+
+
+@bp.route("/settings/<int:region_id>/dibao", methods=["POST"])
+@login_required
+def settings_dibao(region_id: int):
+    """Set (op=set) or remove (op=clear) the region's own 低保标准 of a year."""
+    region = settings.region_for(current_user, region_id)
+    typed = {name: request.form.get(name, "") for name in ("year", "rural", "urban", "reason")}
+    clear = request.form.get("op") == "clear"
+    try:
+        if clear:
+            settings.clear_dibao_standard(current_user, region, typed["year"], typed["reason"])
+        else:
+            settings.change_dibao_standard(current_user, region, typed["year"], typed["rural"], typed["urban"],
+                                           typed["reason"])
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render(region, errors=dict(exc.fields), posted=f"dibao-{typed['year']}" if clear else "dibao",
+                       typed=typed)
+    return redirect(url_for("admin.settings", region=region.id, saved="dibao") + "#dibao")

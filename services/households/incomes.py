@@ -12,6 +12,13 @@ eligibility measurement, kept by ``_sync_household`` whenever a record changes �
   into the record of the visit's year, measured on the visit's day. A visit already taken in
   is not taken twice; a visit older than what the year's record already holds is not taken.
 - ``income_rows`` and ``visit_incomes`` are what the household page shows.
+- The household's 低保渐退期 (``dibao_phaseout_start``/``_end``, ``domain.dibao``) is also
+  written by ``_sync_household``: whether the latest record's per-capita income is above the
+  rural 低保标准 of its year and within 1.5 times it, for a household on 低保 that is lifted out
+  (12 months) or marginal (the region's ``dibao_phaseout_months``). The standard and the
+  setting are read when the income is recorded; a later change of them applies from the next
+  record on, as a changed time limit applies from the next step on. ``phaseout_shown`` is what
+  the household page shows; the daily reminder finds the ends by their index.
 
 Services never commit; the request's unit of work does.
 """
@@ -27,14 +34,15 @@ from sqlalchemy import select
 
 from core.clock import WORK_TZ
 from core.extensions import db
-from domain import income
-from domain.eligibility import NoMonitoringLine, format_yuan, format_yuan_cents, line_for_year
+from domain import dibao, income
+from domain.eligibility import NoMonitoringLine, format_yuan, format_yuan_cents, line_for_year, per_capita_income
 from domain.enums import IncomeSource, Role
 from domain.income import IncomeYear
-from models import Household, HouseholdIncome, User, Visit
+from models import Household, HouseholdIncome, Region, User, Visit
 from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.platform import audit
+from services.regions import settings
 
 STAFF_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF})
 AMOUNTS = tuple(key for key, _ in income.ITEMS)
@@ -167,6 +175,53 @@ def _sync_household(household: Household, records: list[HouseholdIncome]) -> Non
     household.income_period_start = latest.period_start
     household.income_period_end = latest.measured_on
     household.last_year_income = previous.net_income if previous is not None else None
+    found = _phaseout(household, records)
+    household.dibao_phaseout_start = found.start if found is not None else None
+    household.dibao_phaseout_end = found.end if found is not None else None
+
+
+def _phaseout(household: Household, records: list[HouseholdIncome]) -> dibao.Phaseout | None:
+    """The household's 低保渐退期 by its records, today's members, attribute and category, and
+    its region's standards and setting. A household not yet written (a new one of the register
+    import, whose members come after) has none yet; nothing is flushed here."""
+    if household.id is None:
+        return None
+    with db.session.no_autoflush:
+        flags = [m.minimum_living for m in household.members]
+        if not dibao.on_dibao(flags) or dibao.group_of(household.attribute, household.monitoring_category) is None:
+            return None
+        region = household.region or db.session.get(Region, household.region_id)
+        if region is None:
+            return None
+        standards = settings.rural_dibao_standards(region)
+        months = settings.policy_for(region).dibao_phaseout_months
+    measures = [dibao.IncomeMeasure(r.year, r.measured_on, per_capita_income(r.net_income, r.household_size))
+                for r in records if r.household_size >= 1]
+    return dibao.phaseout(on_low_income_support=True, attribute=household.attribute,
+                          category=household.monitoring_category, records=measures, standards=standards,
+                          marginal_months=months)
+
+
+@dataclass(frozen=True)
+class PhaseoutShown:
+    """What the household page says of the household's 低保渐退期."""
+
+    start: str
+    end: str
+    months: int
+    group: str      # 脱贫户 / 边缘易致贫户
+    ended: bool     # the end has passed: 低保 should have been reviewed
+    quote: str = dibao.PHASEOUT_QUOTE
+
+
+def phaseout_shown(household: Household, today: date) -> PhaseoutShown | None:
+    """The stored 低保渐退期 while the household is still on 低保; None otherwise."""
+    start, end = household.dibao_phaseout_start, household.dibao_phaseout_end
+    if start is None or end is None or not dibao.on_dibao(m.minimum_living for m in household.members):
+        return None
+    group = dibao.group_of(household.attribute, household.monitoring_category)
+    return PhaseoutShown(start=start.isoformat(), end=end.isoformat(), months=dibao.months_between(start, end),
+                         group=dibao.GROUP_LABELS.get(group, ""), ended=end < today)
 
 
 # --- visits --------------------------------------------------------------------------------------

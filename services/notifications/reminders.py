@@ -7,6 +7,12 @@ done, in a case that still carries measures — green-channel cases included) te
 department.
 Keys hold the case, the deadline, the due date and the state, so a second run the same day —
 or any later day — sends nothing new until the deadline or the step changes.
+
+A household's 低保渐退期 (``domain.dibao``, stored on the household when its income is
+recorded) that ends within ``PHASEOUT_LEAD_DAYS`` tells the village staff of its village (a
+village without an account: its township, as every reminder does) once, keyed by the household
+and the end date: the village reviews the income before 低保 ends. A household no longer on 低保
+is not reminded.
 """
 from __future__ import annotations
 
@@ -16,17 +22,21 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from flask import current_app
+
 from core.extensions import db
+from domain import dibao
 from domain.deadlines import DUE_SOON_DAYS, DeadlineKind, days_left
 from domain.enums import Department, NotificationKind, Role
 from domain.workflow import MONITORED_STATES, CaseState
-from models import Case, Notification, PlanMeasure, User
+from models import Case, Household, Notification, PlanMeasure, User
 from models.types import utcnow
 from services.help.measure_tasks import overdue_clause
 from services.notifications import notify
 from services.notifications.notify import Message, Recipients
 
 NON_TERMINAL = tuple(s.value for s in CaseState if not s.is_terminal)
+PHASEOUT_LEAD_DAYS = 30  # the village is told a month before a 低保渐退期 ends
 MONITORED = tuple(s.value for s in MONITORED_STATES)
 
 
@@ -35,14 +45,16 @@ class ReminderReport:
     due_soon: int
     overdue: int
     measures: int
+    phaseouts: int = 0  # 低保渐退期 ending within PHASEOUT_LEAD_DAYS
 
     @property
     def total(self) -> int:
-        return self.due_soon + self.overdue + self.measures
+        return self.due_soon + self.overdue + self.measures + self.phaseouts
 
     def summary(self) -> str:
+        phaseouts = f"，低保渐退期将结束 {self.phaseouts}" if self.phaseouts else ""
         return (f"已发送提醒 {self.total} 条（即将到期 {self.due_soon}，已逾期 {self.overdue}，"
-                f"措施逾期 {self.measures}）")
+                f"措施逾期 {self.measures}{phaseouts}）")
 
 
 def remind_deadlines(today: date, lead_days: int = DUE_SOON_DAYS) -> ReminderReport:
@@ -55,7 +67,40 @@ def remind_deadlines(today: date, lead_days: int = DUE_SOON_DAYS) -> ReminderRep
     overdue_measures = _measure_reminders(today, recipients)
     _retire_measures({m.dedupe_key for m in overdue_measures})
     measures = notify.send(overdue_measures)
-    return ReminderReport(sent[NotificationKind.DUE_SOON], sent[NotificationKind.OVERDUE], measures)
+    phaseouts = notify.send(phaseout_reminders(today, recipients))
+    return ReminderReport(sent[NotificationKind.DUE_SOON], sent[NotificationKind.OVERDUE], measures, phaseouts)
+
+
+def phaseout_reminders(today: date, recipients: Recipients | None = None,
+                       lead_days: int = PHASEOUT_LEAD_DAYS) -> list[Message]:
+    """The village staff of each household still on 低保 whose 低保渐退期 ends between today and
+    ``lead_days`` from now. The title names the household's record number and the date only."""
+    recipients = recipients or Recipients()
+    query = (select(Household).where(Household.dibao_phaseout_end.is_not(None),
+                                     Household.dibao_phaseout_end >= today,
+                                     Household.dibao_phaseout_end <= today + timedelta(days=lead_days))
+             .options(selectinload(Household.region), selectinload(Household.members))
+             .order_by(Household.dibao_phaseout_end, Household.id))
+    messages = []
+    for household in db.session.execute(query).scalars():
+        if not dibao.on_dibao(m.minimum_living for m in household.members):
+            continue
+        end = household.dibao_phaseout_end
+        left = days_left(end, today)
+        title = (f"农户档案 {household.id} 低保渐退期将于 {end.isoformat()} 结束（"
+                 + (f"还剩 {left} 天" if left else "今天结束") + "），请核实收入，办理低保续保或退出")
+        key = f"dibao_phaseout:{household.id}:{end.isoformat()}"
+        messages += [Message(recipient=user, kind=NotificationKind.DUE_SOON, title=title, dedupe_key=key,
+                             link=household_link(household.id), step="低保渐退期到期核实", due=end)
+                     for user in recipients.staff(Role.VILLAGE_STAFF, household.region)]
+    return messages
+
+
+def household_link(household_id: int) -> str:
+    """The household page's path, also outside a request (the reminder job runs from the CLI)."""
+    root = current_app.config.get("APPLICATION_ROOT") or "/"
+    adapter = current_app.url_map.bind("localhost", script_name=root)
+    return adapter.build("portal.household_detail", {"household_id": household_id})
 
 
 def _cases_due(last_day: date) -> list[Case]:

@@ -21,6 +21,7 @@ from sqlalchemy import event, select
 
 from core.clock import WORK_TZ
 from core.extensions import db
+from domain import dibao
 from domain.eligibility import format_yuan, line_for_year
 from domain.enums import RegionLevel, Role
 from domain.settings import (
@@ -39,12 +40,13 @@ from domain.settings import (
     parse_setting,
     range_text,
 )
-from models import MonitoringLine, Region, RegionPolicy, SettingChange, User
+from models import DibaoStandard, MonitoringLine, Region, RegionPolicy, SettingChange, User
 from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.platform import audit
 
 LINE_KEY = "monitoring_line"  # SettingChange.key of a yearly line
+DIBAO_KEY = "dibao_standard"  # SettingChange.key of a yearly 低保标准 ("6000.00|575.00")
 REASON_MAX = 255              # SettingChange.reason
 # The levels whose settings the page shows and changes. Villages and grids follow their township
 # (a village override set programmatically is still applied, nearest node first).
@@ -113,6 +115,40 @@ def _lines_along(chain: list[int], rows) -> dict[int, Decimal]:
 
 def monitoring_line(region: Region, year: int) -> Decimal:
     return line_for_year(monitoring_lines_for(region), year)
+
+
+@dataclass(frozen=True)
+class DibaoFigures:
+    rural_annual: Decimal   # 农村低保标准，元/人·年
+    urban_monthly: Decimal  # 城市月低保标准，元/人·月
+
+
+def dibao_standards_for(region: Region) -> dict[int, DibaoFigures]:
+    """The 低保标准 of each year set along the region's chain (the nearest node wins). There is
+    no default: the seeds give no figure. A year missing here uses the latest earlier one
+    (``domain.dibao.standard_for_year``)."""
+    chain = _chain(region)
+    rows = db.session.execute(
+        select(DibaoStandard).where(DibaoStandard.region_id.in_(chain))).scalars().all()
+    return _standards_along(chain, rows)
+
+
+def _standards_along(chain: list[int], rows) -> dict[int, DibaoFigures]:
+    depth = {rid: i for i, rid in enumerate(chain)}
+    found: dict[int, DibaoFigures] = {}
+    for row in sorted((r for r in rows if r.region_id in depth), key=lambda r: depth[r.region_id]):
+        found[row.year] = DibaoFigures(Decimal(row.rural_annual), Decimal(row.urban_monthly))
+    return found
+
+
+def rural_dibao_standards(region: Region) -> dict[int, Decimal]:
+    """The rural standards by year, as ``domain.dibao.phaseout`` reads them (read once per
+    transaction and chain: the register import asks for every household)."""
+    cache = db.session.info.setdefault(_CACHE, {})
+    key = ("dibao", *_chain(region))
+    if key not in cache:
+        cache[key] = {year: figures.rural_annual for year, figures in dibao_standards_for(region).items()}
+    return dict(cache[key])
 
 
 # --- who may see and change what ---------------------------------------------------------------
@@ -222,6 +258,27 @@ def _write_line(actor: User | None, region: Region, year: int, new: Decimal | No
                       key=LINE_KEY, year=year, object_type="monitoring_line", subject=f"year={year}")
 
 
+def _own_standard(region: Region, year: int) -> DibaoStandard | None:
+    return db.session.execute(select(DibaoStandard).filter_by(region_id=region.id, year=year)).scalar_one_or_none()
+
+
+def _write_standard(actor: User | None, region: Region, year: int, new: DibaoFigures | None,
+                    reason: str) -> SettingChange | None:
+    row = _own_standard(region, year)
+    old = dibao.stored(row.rural_annual, row.urban_monthly) if row is not None else None
+    value = dibao.stored(new.rural_annual, new.urban_monthly) if new is not None else None
+
+    def assign(found: DibaoStandard) -> None:
+        found.rural_annual, found.urban_monthly = new.rural_annual, new.urban_monthly
+
+    db.session.info.pop(_CACHE, None)
+    return _write_own(actor, region, row, old, value, reason,
+                      create=lambda: DibaoStandard(region_id=region.id, year=year, rural_annual=new.rural_annual,
+                                                   urban_monthly=new.urban_monthly),
+                      assign=assign, key=DIBAO_KEY, year=year, object_type="dibao_standard",
+                      subject=f"year={year}")
+
+
 def _write_own(actor: User | None, region: Region, row, old: str | None, new: str | None, reason: str, *,
                create, assign, key: str, year: int | None, object_type: str, subject: str) -> SettingChange | None:
     """Create, change (``assign``) or remove (``new`` None) a region's own row, then keep the
@@ -320,6 +377,51 @@ def clear_line(actor: User, region: Region, year, reason) -> SettingChange:
     return _write_line(actor, region, parsed_year, None, why)
 
 
+def _standard_fields(year, rural, urban, reason, *, figures: bool = True) -> tuple[int, DibaoFigures | None, str]:
+    """Every field of a 低保标准 form read at once; ValidationFailed names each one wrong."""
+    errors: dict[str, str] = {}
+    parsed: dict[str, object] = {}
+    readers = [("year", lambda: dibao.parse_year(year))]
+    if figures:
+        readers += [("rural", lambda: dibao.parse_amount(rural, "rural")),
+                    ("urban", lambda: dibao.parse_amount(urban, "urban"))]
+    for name, read in readers:
+        try:
+            parsed[name] = read()
+        except dibao.BadStandard as exc:
+            errors[exc.field] = exc.message
+    why = ""
+    if reason is not None:
+        try:
+            why = _reason(reason)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
+    new = DibaoFigures(parsed["rural"], parsed["urban"]) if figures else None
+    return parsed["year"], new, why
+
+
+def change_dibao_standard(actor: User, region: Region, year, rural, urban, reason) -> SettingChange:
+    """Set the region's own 低保标准 for a year (the settings page)."""
+    _editable(actor, region)
+    parsed_year, new, why = _standard_fields(year, rural, urban, reason)
+    row = _own_standard(region, parsed_year)
+    value = dibao.stored(new.rural_annual, new.urban_monthly)
+    if row is not None and dibao.stored(row.rural_annual, row.urban_monthly) == value:
+        raise ValidationFailed({"rural": f"本级{parsed_year}年已设置为{dibao.words(value)}，无需修改"})
+    return _write_standard(actor, region, parsed_year, new, why)
+
+
+def clear_dibao_standard(actor: User, region: Region, year, reason) -> SettingChange:
+    """Remove the region's own 低保标准 for a year: the year inherits again."""
+    _editable(actor, region)
+    parsed_year, _, why = _standard_fields(year, None, None, reason, figures=False)
+    if _own_standard(region, parsed_year) is None:
+        raise ValidationFailed({"year": f"本级没有单独设置{parsed_year}年的低保标准"})
+    return _write_standard(actor, region, parsed_year, None, why)
+
+
 # Programmatic settings (demo data, tests, scripts): no role check, and a reason is optional.
 PROGRAM_REASON = "（程序设置，未填写原因）"
 
@@ -350,6 +452,13 @@ def set_monitoring_line(actor: User | None, region: Region, year: int, amount: s
     _write_line(actor, region, parsed_year, parsed_amount,
                 _reason(reason) if reason is not None else PROGRAM_REASON)
     return _own_line(region, parsed_year)
+
+
+def set_dibao_standard(actor: User | None, region: Region, year: int, rural, urban,
+                       reason: str | None = None) -> DibaoStandard:
+    parsed_year, new, _ = _standard_fields(year, rural, urban, None)
+    _write_standard(actor, region, parsed_year, new, _reason(reason) if reason is not None else PROGRAM_REASON)
+    return _own_standard(region, parsed_year)
 
 
 # --- the settings page ---------------------------------------------------------------------------
@@ -420,6 +529,29 @@ class SettingsPage:
     gap: LineRow | None        # this year has no line of its own: the carried one
     picker: list[PickerItem]
     removed_line_years: list[LineRow]  # years whose line this region set and removed (history only)
+    dibao: list["DibaoRow"] = field(default_factory=list)
+    dibao_gap: "DibaoRow | None" = None     # this year has no 低保标准 of its own
+    removed_dibao_years: list["DibaoRow"] = field(default_factory=list)
+    dibao_phaseout_months: int = 12         # the effective setting, for the page's explanation
+
+
+@dataclass(frozen=True)
+class DibaoRow:
+    year: int
+    rural: str | None          # "6,000" (元/人·年); None when no standard applies
+    urban: str | None          # "575" (元/人·月)
+    raw_rural: str             # for the form
+    raw_urban: str
+    from_year: int | None      # the year whose standard applies
+    origin: Origin | None
+    own_here: bool
+    township_relief: str = ""  # 临时救助: 3 × the urban standard
+    emergency_relief: str = ""  # 急难型, 2 people or more: at least 8 ×
+    history: list[HistoryRow] = field(default_factory=list)
+
+    @property
+    def carried(self) -> bool:
+        return self.from_year is not None and self.from_year != self.year
 
 
 def _origin_of_region(region: Region, shown: Region) -> Origin:
@@ -437,6 +569,8 @@ def _format_own(key: str, value: str | None) -> str:
         return "（沿用上级或默认值）"
     if key == LINE_KEY:
         return f"{format_yuan(Decimal(value))}元"
+    if key == DIBAO_KEY:
+        return dibao.words(value)
     try:
         return format_setting(key, parse_setting(key, value))
     except InvalidSetting:
@@ -494,10 +628,46 @@ def page(user: User, region: Region, year: int) -> SettingsPage:
     gap_year = carried_line(lines, year)
     gap = None if gap_year.own else _line_row(gap_year, line_origin, own_years, history)
     picker = _picker(regions_for(user)) if may_change(user) else []
+    dibao_rows, dibao_gap, dibao_removed = _dibao_rows(region, chain, chain_regions, history, year)
     return SettingsPage(region_id=region.id, region_name=region.name, region_level=region.level_enum.label,
                         chain=" / ".join(chain_regions[rid].name for rid in chain), editable=may_change(user),
                         rows=rows, lines=shown, year=year, gap=gap, picker=picker,
-                        removed_line_years=sorted(removed, key=lambda r: -r.year))
+                        removed_line_years=sorted(removed, key=lambda r: -r.year),
+                        dibao=dibao_rows, dibao_gap=dibao_gap, removed_dibao_years=dibao_removed,
+                        dibao_phaseout_months=effective.dibao_phaseout_months)
+
+
+def _dibao_rows(region: Region, chain: list[int], chain_regions: dict[int, Region],
+                history: dict[tuple[str, int | None], list[HistoryRow]], year: int):
+    rows = db.session.execute(select(DibaoStandard).where(DibaoStandard.region_id.in_(chain))).scalars().all()
+    depth = {rid: i for i, rid in enumerate(chain)}
+    origins: dict[int, Origin] = {}
+    for row in sorted(rows, key=lambda r: depth[r.region_id]):
+        origins[row.year] = _origin_of_region(chain_regions[row.region_id], region)
+    own_years = {row.year for row in rows if row.region_id == region.id}
+    standards = _standards_along(chain, rows)
+
+    def made(shown: dibao.StandardYear) -> DibaoRow:
+        figures = standards.get(shown.from_year) if shown.from_year is not None else None
+        if figures is None:
+            return DibaoRow(year=shown.year, rural=None, urban=None, raw_rural="", raw_urban="", from_year=None,
+                            origin=None, own_here=shown.year in own_years,
+                            history=history.get((DIBAO_KEY, shown.year), []))
+        return DibaoRow(
+            year=shown.year, rural=format_yuan(figures.rural_annual), urban=format_yuan(figures.urban_monthly),
+            raw_rural=format(figures.rural_annual, "f"), raw_urban=format(figures.urban_monthly, "f"),
+            from_year=shown.from_year, origin=origins.get(shown.from_year), own_here=shown.year in own_years,
+            township_relief=format_yuan(dibao.township_relief_limit(figures.urban_monthly)),
+            emergency_relief=format_yuan(dibao.emergency_relief_minimum(figures.urban_monthly,
+                                                                        dibao.EMERGENCY_MIN_PEOPLE)),
+            history=history.get((DIBAO_KEY, shown.year), []))
+
+    shown = [made(y) for y in dibao.shown_years(standards, year)]
+    shown_years = {r.year for r in shown}
+    removed = [made(dibao.StandardYear(y, None)) for (key, y) in history if key == DIBAO_KEY and y not in shown_years]
+    current = dibao.carried_year(standards, year)
+    gap = None if current.own else made(current)
+    return shown, gap, sorted(removed, key=lambda r: -r.year)
 
 
 def _line_row(line: LineYear, origins: dict[int, Origin], own_years: set[int],

@@ -11,7 +11,7 @@ from domain.workflow import Action
 from services.workflow.cases import StepInput
 from core.extensions import db
 from domain.enums import CaseSource, RegionLevel
-from models import AuditLog, MonitoringLine, RegionPolicy, SettingChange
+from models import AuditLog, DibaoStandard, MonitoringLine, RegionPolicy, SettingChange
 from services.accounts import users
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.regions import settings, tree
@@ -68,13 +68,15 @@ def test_every_setting_including_the_two_year_flag_can_be_changed(app):
     county = world.users["county"]
     values = {"identification_days": "20", "pairing_days": "5", "first_visit_days": "10", "help_plan_days": "15",
               "notice_min_days": "7", "min_monitoring_months": "12", "unresolved_years": "3",
-              "lookback_months": "12", "income_drop_ratio": "25%", "visit_max_delay_days": "30"}
+              "lookback_months": "12", "income_drop_ratio": "25%", "visit_max_delay_days": "30",
+              "review_days": "20", "dibao_phaseout_months": "9"}
     assert set(values) == set(settings.SETTING_FIELDS)
     for key, value in values.items():
         settings.change_policy(county, world.township, key, value, "乡镇试点")
     policy = settings.policy_for(world.village_a)
     assert policy.unresolved_years == 3 and policy.income_drop_ratio == Decimal("0.25")
     assert policy.identification_days == 20 and policy.visit_max_delay_days == 30
+    assert policy.dibao_phaseout_months == 9
     assert settings.policy_for(world.county).unresolved_years == 2  # the county keeps the default
 
 
@@ -263,3 +265,96 @@ def test_a_provincial_admin_sees_every_county_without_a_line(app):
     settings.change_line(admin_fj, city, str(YEAR), "7600", "全市统一")
     assert settings.line_gaps(admin_fj, YEAR) == []
     assert settings.line_gaps(county_fj, YEAR) == []
+
+
+# --- 低保标准 per region and year ----------------------------------------------------------------
+
+def test_dibao_standards_keep_their_history_and_audit_and_are_inherited(app):
+    world = factories.build_world()
+    county = world.users["county"]
+    assert settings.dibao_standards_for(world.grid_a1) == {}  # no default: the seeds give no figure
+    settings.change_dibao_standard(county, world.county, "2025", "6,000", "575元", "县民政局2025年标准")
+    settings.change_dibao_standard(county, world.county, 2025, "6200", "575", "更正")
+    settings.change_dibao_standard(county, world.township, "2026", "6500", "600", "镇里试点")
+    with pytest.raises(ValidationFailed) as info:
+        settings.change_dibao_standard(county, world.county, 2025, "6200.00", "575.0", "重复")
+    assert "无需修改" in info.value.fields["rural"]
+    assert settings.dibao_standards_for(world.grid_a1) == {
+        2025: settings.DibaoFigures(Decimal("6200"), Decimal("575")),
+        2026: settings.DibaoFigures(Decimal("6500"), Decimal("600"))}
+    assert settings.rural_dibao_standards(world.village_b) == {2025: Decimal("6200"), 2026: Decimal("6500")}
+    assert settings.rural_dibao_standards(world.county) == {2025: Decimal("6200")}  # the township's stays below
+    settings.clear_dibao_standard(county, world.county, "2025", "撤回")
+    assert settings.rural_dibao_standards(world.grid_a1) == {2026: Decimal("6500")}
+    history = _changes(world.county, settings.DIBAO_KEY)
+    assert [(c.year, c.old_value, c.new_value, c.reason, c.user_id) for c in history] == [
+        (2025, None, "6000.00|575.00", "县民政局2025年标准", county.id),
+        (2025, "6000.00|575.00", "6200.00|575.00", "更正", county.id),
+        (2025, "6200.00|575.00", None, "撤回", county.id)]
+    audited = _audit("dibao_standard")
+    assert [a.action for a in audited] == ["update", "update", "update", "delete"]
+    assert f"change={history[1].id}" in audited[1].detail and "year=2025" in audited[1].detail
+    assert "民政局" not in " ".join(a.detail for a in audited)
+    with pytest.raises(ValidationFailed) as info:
+        settings.clear_dibao_standard(county, world.county, "2025", "没有可删的")
+    assert info.value.fields == {"year": "本级没有单独设置2025年的低保标准"}
+
+
+@pytest.mark.parametrize("year, rural, urban, fields", [
+    ("", "6000", "575", {"year"}), ("2014", "6000", "575", {"year"}), ("2026", "NaN", "575", {"rural"}),
+    ("2026", "6000", "-1", {"urban"}), ("２０２６", "²", "1e3", {"rural", "urban"}),
+    ("abc", "Infinity", "", {"year", "rural", "urban"}), ("2026", "6000", "100001", {"urban"})])
+def test_bad_dibao_standards_name_every_field_at_once(app, year, rural, urban, fields):
+    world = factories.build_world()
+    with pytest.raises(ValidationFailed) as info:
+        settings.change_dibao_standard(world.users["county"], world.county, year, rural, urban, "")
+    assert set(info.value.fields) == fields | {"reason"}
+    assert db.session.execute(select(DibaoStandard)).first() is None
+
+
+@pytest.mark.parametrize("who", ["township", "village_a", "grid_a1", "cadre_a", "dept", "auditor"])
+def test_only_county_staff_and_admins_change_dibao_standards(app, who):
+    world = factories.build_world()
+    with pytest.raises(PermissionDenied):
+        settings.change_dibao_standard(world.users[who], world.township, "2026", "6000", "575", "越权")
+    with pytest.raises(PermissionDenied):
+        settings.clear_dibao_standard(world.users[who], world.township, "2026", "越权")
+    assert db.session.execute(select(DibaoStandard)).first() is None
+
+
+def test_dibao_standards_outside_scope_or_below_the_township_are_not_found(app):
+    world = factories.build_world()
+    _province, _city, other_county, _other_township, _admin_fj, _county_fj = _other_tree()
+    for region in (other_county, world.village_a, world.grid_a1):
+        with pytest.raises(NotFound):
+            settings.change_dibao_standard(world.users["county"], region, "2026", "6000", "575", "别处")
+    assert db.session.execute(select(DibaoStandard)).first() is None
+
+
+def test_the_page_shows_each_years_standard_and_which_year_it_uses(app):
+    world = factories.build_world()
+    county = world.users["county"]
+    empty = settings.page(county, world.township, YEAR)
+    assert [(d.year, d.rural, d.from_year) for d in empty.dibao] == [(YEAR, None, None)]
+    assert empty.dibao_gap is not None and empty.dibao_gap.rural is None
+    assert empty.dibao_phaseout_months == 12
+    settings.change_dibao_standard(county, world.county, "2024", "5800", "560", "县里")
+    settings.change_policy(county, world.township, "dibao_phaseout_months", "8", "镇里")
+    page = settings.page(county, world.township, YEAR)
+    years = {d.year: d for d in page.dibao}
+    assert sorted(years) == [2024, 2025, 2026]
+    assert (years[2026].rural, years[2026].urban, years[2026].from_year, years[2026].carried) == (
+        "5,800", "560", 2024, True)
+    assert years[2024].origin.text == "县级设置（示范县）" and not years[2024].own_here
+    assert (years[2024].township_relief, years[2024].emergency_relief) == ("1,680", "4,480")
+    assert (page.dibao_gap.year, page.dibao_gap.from_year) == (YEAR, 2024)
+    assert page.dibao_phaseout_months == 8
+    county_page = settings.page(county, world.county, YEAR)
+    assert {d.year: d for d in county_page.dibao}[2024].own_here
+    assert [(h.old, h.new) for h in {d.year: d for d in county_page.dibao}[2024].history] == [
+        ("（沿用上级或默认值）", "农村5,800元/人·年，城市560元/人·月")]
+    settings.change_dibao_standard(county, world.county, str(YEAR), "6000", "575", "今年的")
+    assert settings.page(county, world.county, YEAR).dibao_gap is None
+    settings.clear_dibao_standard(county, world.county, "2024", "撤回")
+    removed = settings.page(county, world.county, YEAR).removed_dibao_years
+    assert [d.year for d in removed] == [2024] and len(removed[0].history) == 2
