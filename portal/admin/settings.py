@@ -93,6 +93,9 @@ def settings_dibao(region_id: int):
                                            typed["reason"])
     except ValidationFailed as exc:
         db.session.rollback()
-        return _render(region, errors=dict(exc.fields), posted=f"dibao-{typed['year']}" if clear else "dibao",
+        # A removal refused for its reason answers beside that year's row; one refused for its
+        # year (none set here, say from a page left open) beside the form's year field.
+        row_form = clear and set(exc.fields) == {"reason"}
+        return _render(region, errors=dict(exc.fields), posted=f"dibao-{typed['year']}" if row_form else "dibao",
                        typed=typed)
     return redirect(url_for("admin.settings", region=region.id, saved="dibao") + "#dibao")

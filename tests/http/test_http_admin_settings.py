@@ -14,7 +14,7 @@ from core import clock
 from core.extensions import db
 from domain.enums import RegionLevel
 from http_support import audit_rows, signed_in, text_of
-from models import MonitoringLine, RegionPolicy, SettingChange
+from models import DibaoStandard, MonitoringLine, Region, RegionPolicy, SettingChange
 from services.accounts import users
 from services.regions import settings, tree
 
@@ -211,3 +211,106 @@ def test_admins_change_a_township_from_the_picker(app, ids):
     assert response.status_code == 302
     assert "乡镇设置（青山镇）" in _plain(text_of(signed_in(app, "township").get("/settings")))
     assert [c.region_id for c in _changes("notice_min_days")] == [ids["township"]]
+
+
+# --- 低保标准 per region and year -------------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["county", "admin"])
+def test_dibao_standards_say_there_is_no_default_and_can_be_set_with_a_reason(app, ids, who):
+    client = signed_in(app, who)
+    year = clock.today().year
+    page = text_of(client.get("/settings"))
+    plain = _plain(page)
+    assert 'id="dibao"' in page and f'action="/settings/{ids["county"]}/dibao"' in page
+    assert "种子文件没有给出低保标准的数字，本系统不设默认值" in plain
+    assert f"{year}年及以前年度的低保标准都还没有设置，无法判断低保渐退期" in plain
+    assert "边缘户纳入低保的，可给予6—12个月的渐退期" in plain  # the setting's seed
+    response = client.post(f"/settings/{ids['county']}/dibao",
+                           data={"op": "set", "year": str(year - 1), "rural": "6,000", "urban": "５７５",
+                                 "reason": "县民政局标准通知"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/settings?region={ids['county']}&saved=dibao#dibao")
+    page = text_of(client.get(response.headers["Location"]))
+    plain = _plain(page)
+    assert 'data-testid="saved"' in page
+    assert f"{year}年的低保标准还没有设置，目前沿用{year - 1}年的标准（农村6,000元/人·年，城市575元/人·月）" in plain
+    assert f"本年度未单独设置，沿用{year - 1}年的低保标准" in plain
+    assert "临时救助1,725元以内可委托乡镇审批；急难型（2人以上）不低于4,600元" in plain
+    assert "（沿用上级或默认值） → 农村6,000元/人·年，城市575元/人·月 原因：县民政局标准通知" in plain
+    [change] = _changes(settings.DIBAO_KEY)
+    assert (change.year, change.new_value) == (year - 1, "6000.00|575.00")
+    assert [a.action for a in audit_rows(object_type="dibao_standard")] == ["update"]
+    township = _plain(text_of(signed_in(app, "township").get("/settings")))
+    assert f"沿用{year - 1}年的低保标准" in township and "县级设置（示范县）" in township
+    removed = client.post(f"/settings/{ids['county']}/dibao",
+                          data={"op": "clear", "year": str(year - 1), "reason": "撤回"})
+    assert removed.status_code == 302
+    assert db.session.execute(select(DibaoStandard)).first() is None
+    assert [c.new_value for c in _changes(settings.DIBAO_KEY)] == ["6000.00|575.00", None]
+
+
+def test_a_refused_dibao_form_keeps_what_was_typed_beside_each_field(app, ids):
+    client = signed_in(app, "county")
+    response = client.post(f"/settings/{ids['township']}/dibao",
+                           data={"op": "set", "year": "20２6", "rural": "NaN", "urban": "5²", "reason": "镇里<试点>"})
+    page = text_of(response)
+    assert response.status_code == 400
+    assert "农村低保标准应为数字（元/人·年），最多两位小数" in page
+    assert "城市月低保标准应为数字（元/人·月），最多两位小数" in page
+    assert 'id="f-dibao-rural" name="rural" inputmode="decimal" maxlength="20" value="NaN"' in page
+    assert 'id="f-dibao-urban" name="urban" inputmode="decimal" maxlength="20" value="5²"' in page
+    assert 'value="镇里&lt;试点&gt;"' in page
+    response = client.post(f"/settings/{ids['township']}/dibao",
+                           data={"op": "set", "year": "1999", "rural": "6000", "urban": "575", "reason": ""})
+    page = text_of(response)
+    assert response.status_code == 400 and "年份应在2015至2100之间" in page and "请填写修改原因" in page
+    removing = client.post(f"/settings/{ids['township']}/dibao", data={"op": "clear", "year": "2026", "reason": "x"})
+    assert removing.status_code == 400 and "本级没有单独设置2026年的低保标准" in text_of(removing)
+    assert client.post(f"/settings/{ids['township']}/dibao", data={
+        "op": "set", "year": "2026", "rural": "6000", "urban": "575", "reason": "镇里"}).status_code == 302
+    no_reason = client.post(f"/settings/{ids['township']}/dibao", data={"op": "clear", "year": "2026", "reason": " "})
+    page = text_of(no_reason)
+    assert no_reason.status_code == 400
+    row = page[page.index('data-testid="dibao-2026"'):page.index('data-testid="dibao-form"')]
+    assert "<details class=\"st-edit\" open>" in row and "请填写修改原因" in row
+    for huge in ("99999999999999999999", "\x00", "-1"):
+        assert client.post(f"/settings/{ids['county']}/dibao",
+                           data={"op": "set", "year": huge, "rural": huge, "urban": huge, "reason": huge}
+                           ).status_code == 400
+    assert [c.new_value for c in _changes(settings.DIBAO_KEY)] == ["6000.00|575.00"]
+
+
+@pytest.mark.parametrize("who, region, status", [
+    ("township", "township", 403), ("township", "county", 404), ("village_a", "county", 403),
+    ("grid_a1", "county", 403), ("dept", "county", 403), ("auditor", "county", 403), ("county_other", "county", 404)])
+def test_dibao_standards_are_refused_to_others(app, ids, who, region, status):
+    response = signed_in(app, who).post(f"/settings/{ids[region]}/dibao",
+                                        data={"op": "set", "year": "2026", "rural": "6000", "urban": "575",
+                                              "reason": "越权"})
+    assert response.status_code == status
+    assert _changes(settings.DIBAO_KEY) == []
+
+
+def test_dibao_standards_of_a_village_are_not_found(app, ids):
+    client = signed_in(app, "county")
+    for region in (ids["village_a"], ids["grid_a1"], ids["other"]):
+        assert client.post(f"/settings/{region}/dibao", data={"op": "set", "year": "2026", "rural": "6000",
+                                                              "urban": "575", "reason": "村级"}).status_code == 404
+
+
+def test_the_township_reads_the_standards_without_a_form(app, ids):
+    settings.set_dibao_standard(None, db.session.get(Region, ids["county"]), 2025, "6000", "575")
+    db.session.commit()
+    page = text_of(signed_in(app, "township").get("/settings"))
+    assert 'data-testid="dibao-2025"' in page and "/dibao" not in page
+
+
+def test_the_marginal_phaseout_months_are_a_setting_from_6_to_12(app, ids):
+    client = signed_in(app, "county")
+    refused = client.post(f"/settings/{ids['county']}/policy",
+                          data={"key": "dibao_phaseout_months", "value": "13", "op": "set", "reason": "超出"})
+    assert refused.status_code == 400 and "“边缘易致贫户低保渐退期（月）”应在6到12之间" in text_of(refused)
+    saved = client.post(f"/settings/{ids['county']}/policy",
+                        data={"key": "dibao_phaseout_months", "value": "8", "op": "set", "reason": "县里定8个月"})
+    assert saved.status_code == 302
+    assert 'data-testid="value-dibao_phaseout_months">8<' in text_of(client.get(saved.headers["Location"]))
