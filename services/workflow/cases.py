@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from domain.deadlines import CaseDates, DeadlineKind, current_deadline
 from domain.elimination import EliminationFacts, elimination_blockers
-from domain.enums import CaseSource, LabourCapacity, MonitoringCategory, RiskType
+from domain.enums import CaseSource, MonitoringCategory, RiskType
 from domain.evidence import ELIMINATION_PAPERS
 from domain.lookup import new_lookup_code
 from domain.members import whole_household_without_labour
@@ -319,10 +319,6 @@ def original_verifier_available(case: Case) -> bool:
     person = db.session.get(User, case.original_verifier_id) if case.original_verifier_id else None
     return bool(person and person.active
                 and (person.region.contains(case.region) or case.region.contains(person.region)))
-
-
-def _can_work(code: str) -> bool:
-    return LabourCapacity(code).can_work
 
 
 def _set_deadline(case: Case) -> None:
