@@ -144,6 +144,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         # Per client address. Farmers behind one carrier NAT share an address: keep them generous.
         "SHOUDI_REPORT_RATE_LIMIT": get("REPORT_RATE_LIMIT", "20 per minute;300 per day"),
         "SHOUDI_TRACK_RATE_LIMIT": get("TRACK_RATE_LIMIT", "10 per minute;100 per hour"),
+        "SHOUDI_RECOVER_ID_RATE_LIMIT": get("RECOVER_ID_RATE_LIMIT", "5 per hour;10 per day"),
         # Days an audit entry stays in the live table before the nightly job archives it to the
         # file store (archives are kept): at least 180 (网络安全法第二十一条, six months).
         "SHOUDI_AUDIT_RETENTION_DAYS": _int(get("AUDIT_RETENTION_DAYS"), audit_retention.DEFAULT_DAYS),

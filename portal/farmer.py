@@ -148,11 +148,8 @@ def done():
 LOOKUP_SCOPE = "farmer-lookup"
 # Recovering a code is also limited per ID number typed (a keyed hash in the limiter's storage),
 # so one family's code cannot be found by trying phone numbers from many addresses.
-RECOVER_ID_LIMIT = "5 per hour;10 per day"
-
-
 def _recover_id_limit() -> str:
-    return current_app.config.get("SHOUDI_RECOVER_ID_RATE_LIMIT", RECOVER_ID_LIMIT)
+    return current_app.config["SHOUDI_RECOVER_ID_RATE_LIMIT"]
 
 
 def _typed_id_number() -> str:
