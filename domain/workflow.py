@@ -132,7 +132,7 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     # --- 清退 (seed 004: "排查发现需要对……监测对象清退的，上报镇乡村振兴工作站汇总，由镇乡村振兴
     # 工作站统一提出申请"): the township applies, the county removes a household included by
     # mistake, with the reason on record. Not a risk elimination.
-    for state in (*MONITORED_STATES, S.ELIMINATED):
+    for state in (s for s in S if s.is_monitored or s is S.ELIMINATED):  # in the states' order
         t[state, A.CLEAR_OUT] = _rule((R.COUNTY_STAFF,), S.CLEARED, g.need_reason)
 
     # --- the farmer's re-review of a refusal (申请复核): the township decides ----------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from domain.enums import Role
-from domain.workflow import MONITORED_STATES, Action, CaseState, TransitionRefused, decide, transition
+from domain.workflow import Action, CaseState, TransitionRefused, decide, transition
 from workflow_fixtures import CJK, satisfying_context
 
 S, A = CaseState, Action
@@ -124,7 +124,8 @@ POLICY: dict[tuple[CaseState, Action], tuple[frozenset[Role], CaseState]] = {
     # "排查发现需要对……监测对象清退的，上报镇乡村振兴工作站汇总，由镇乡村振兴工作站统一提出申请"
     # — the township applies and the county, which included the household, removes it; from any
     # monitored state, and after elimination too (a wrong inclusion found at the look-back).
-    **{(state, A.CLEAR_OUT): (frozenset({COUNTY}), S.CLEARED) for state in (*MONITORED_STATES, S.ELIMINATED)},
+    **{(state, A.CLEAR_OUT): (frozenset({COUNTY}), S.CLEARED)
+       for state in S if state.is_monitored or state is S.ELIMINATED},
 
     # --- the farmer's re-review of a refusal (申请复核) ----------------------------------------
     # DOMAIN: "A rejected clue gets a reason that the applicant can see"; the applicant may ask
