@@ -105,12 +105,15 @@ def monitoring_lines_for(region: Region) -> dict[int, Decimal]:
     return _lines_along(chain, rows)
 
 
-def _lines_along(chain: list[int], rows) -> dict[int, Decimal]:
+def _yearly_along(chain: list[int], rows, value_of) -> dict[int, object]:
+    """Yearly rows set along a chain (top first), by year: the nearest node's row wins."""
     depth = {rid: i for i, rid in enumerate(chain)}
-    lines = dict(DEFAULT_MONITORING_LINES)
-    for row in sorted((r for r in rows if r.region_id in depth), key=lambda r: depth[r.region_id]):
-        lines[row.year] = Decimal(row.amount)
-    return lines
+    return {row.year: value_of(row)
+            for row in sorted((r for r in rows if r.region_id in depth), key=lambda r: depth[r.region_id])}
+
+
+def _lines_along(chain: list[int], rows) -> dict[int, Decimal]:
+    return {**DEFAULT_MONITORING_LINES, **_yearly_along(chain, rows, lambda row: Decimal(row.amount))}
 
 
 def monitoring_line(region: Region, year: int) -> Decimal:
@@ -134,11 +137,8 @@ def dibao_standards_for(region: Region) -> dict[int, DibaoFigures]:
 
 
 def _standards_along(chain: list[int], rows) -> dict[int, DibaoFigures]:
-    depth = {rid: i for i, rid in enumerate(chain)}
-    found: dict[int, DibaoFigures] = {}
-    for row in sorted((r for r in rows if r.region_id in depth), key=lambda r: depth[r.region_id]):
-        found[row.year] = DibaoFigures(Decimal(row.rural_annual), Decimal(row.urban_monthly))
-    return found
+    return _yearly_along(chain, rows,
+                         lambda row: DibaoFigures(Decimal(row.rural_annual), Decimal(row.urban_monthly)))
 
 
 def rural_dibao_standards(region: Region) -> dict[int, Decimal]:
