@@ -68,6 +68,10 @@ class Case(db.Model):
     notice_end = mapped_column(Date)
     identified_on = mapped_column(Date)
     paired_on = mapped_column(Date)
+    # The help plan: who made it together (domain.helpplan.PlanMaker codes) and the household's
+    # will to develop (None: not recorded).
+    plan_makers: Mapped[list | None] = mapped_column(JSON)
+    development_will: Mapped[bool | None] = mapped_column(Boolean)
     last_evaluation_on = mapped_column(Date)
     eliminated_on = mapped_column(Date)
     lookback_on = mapped_column(Date)  # the look-back (回头看) found the household stable

@@ -5,11 +5,12 @@ order; revising a plan cancels or adds rows, so what was planned stays on record
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from domain.enums import Department, MeasureStatus
+from domain.relief import ReliefKind
 from models.case import Case
 from models.measure import Measure
 from models.types import EncryptedText, UTCDateTime, enum_check, utcnow
@@ -21,6 +22,8 @@ class PlanMeasure(db.Model):
     __table_args__ = (
         enum_check("status", MeasureStatus),
         enum_check("department", Department, nullable=True),
+        enum_check("relief_kind", ReliefKind, nullable=True),
+        CheckConstraint("amount IS NULL OR amount > 0", name="amount_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -35,6 +38,9 @@ class PlanMeasure(db.Model):
     due_on = mapped_column(Date)
     done_on = mapped_column(Date)
     note = mapped_column(EncryptedText("plan_measure.note"))  # may speak of health or income
+    # 临时救助 (seed 003): the amount in yuan and 急难型/支出型, for a relief measure only.
+    amount = mapped_column(Numeric(12, 2))
+    relief_kind: Mapped[str | None] = mapped_column(String(16))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

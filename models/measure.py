@@ -27,5 +27,7 @@ class Measure(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # 户厕改造: the first 改善式 measure for a household without a sanitary toilet (seed 000).
     toilet_upgrade: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # 临时救助: a plan records its amount and kind, checked against seed 003's multiples.
+    is_temporary_relief: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     county: Mapped[Region] = relationship()

@@ -131,3 +131,45 @@ def test_the_rules_module_is_pure():
     repo = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --- who made the plan, and the will to develop (seed 000 "共同商议"; 有发展意愿) ------------------
+
+from domain.helpplan import (DEV_APPLIES, DEV_NO_LABOUR, DEV_NO_WILL, DEV_UNKNOWN, PlanMaker,  # noqa: E402
+                             check_makers, makers_words)
+
+
+def test_labour_without_the_will_to_develop_needs_no_development_measure_and_says_why():
+    without = check_plan([L.ORDINARY], ["illness"], False, [MEDICAL], development_will=False)
+    assert without.ok and without.development == DEV_NO_WILL and without.development_words == "不适用：无发展意愿"
+    willing = check_plan([L.ORDINARY], ["illness"], False, [MEDICAL], development_will=True)
+    assert codes(willing.problems) == ["needs_development"] and willing.development == DEV_APPLIES
+    assert "有发展意愿" in willing.problems[0].text and "有发展意愿" in RULE_DEVELOPMENT
+    # not recorded (plans made before the question): held to the rule as before
+    assert codes(check_plan([L.ORDINARY], ["illness"], False, [MEDICAL]).problems) == ["needs_development"]
+
+
+def test_without_labour_the_development_rule_does_not_apply_whatever_the_will():
+    result = check_plan([L.NONE], ["illness"], False, [BASIC], development_will=True)
+    assert result.ok and result.development == DEV_NO_LABOUR and result.development_words == "不适用：无劳动能力"
+    assert check_plan([], ["illness"], False, [BASIC], development_will=True).development == DEV_UNKNOWN
+
+
+def test_a_development_measure_without_the_will_is_not_counted_as_serving_labour():
+    result = check_plan([L.ORDINARY], ["illness"], False, [JOB, MEDICAL], development_will=False)
+    assert codes(result.warnings) == ["untargeted"]
+
+
+def test_the_plan_is_made_together_led_by_the_village_committee():
+    assert check_makers(["village_committee", "grid_worker"]) is None
+    assert check_makers([m.value for m in PlanMaker]) is None
+    assert "村支两委" in check_makers(["grid_worker", "work_team", "pair_cadre"])
+    assert "至少勾选2方" in check_makers(["village_committee"])
+    assert "至少勾选2方" in check_makers(["village_committee", "village_committee"])
+    assert makers_words(["pair_cadre", "village_committee"]) == "村支两委、结对帮扶责任人"
+    try:
+        check_makers(["mayor"])
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an unknown maker must be refused")
