@@ -29,6 +29,11 @@ LIBRARY = [
 ]
 
 
+# Who made the plan together (seed 000 "共同商议"), as the plan forms post it.
+PLAN_MAKERS = ("village_committee", "grid_worker", "pair_cadre")
+PLAN_FACTS = {"plan_makers": list(PLAN_MAKERS), "development_will": "1"}
+
+
 def library(world: World) -> dict[str, Measure]:
     made = {}
     for name, kind, department, risks, toilet in LIBRARY:
@@ -60,7 +65,8 @@ def helping_case(world: World, lib: dict[str, Measure], start: date, *names: str
     """A working-age household with a plan made by village A's staff on day 18."""
     case = visited_case(world, start, toilet=True)
     plans.save_plan(world.users["village_a"], case.id, Action.MAKE_HELP_PLAN,
-                        choices(lib, *(names or ("乡村公益性岗位", "医疗救助"))), today=plan_day(start))
+                        choices(lib, *(names or ("乡村公益性岗位", "医疗救助"))), today=plan_day(start),
+                        makers=PLAN_MAKERS, development_will=True, will_given=True)
     db.session.flush()
     return case
 

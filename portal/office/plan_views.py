@@ -2,14 +2,42 @@
 the plan steps and of 先行帮扶, and the rule check explained. Templates only loop over these."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
+
+from core.clock import today as clock_today
 
 from domain.case_states import CaseState
 from domain.enums import HelpKind, MeasureStatus, RiskType
-from domain.helpplan import PlanCheck
+from domain.eligibility import format_yuan
+from domain.helpplan import PlanCheck, makers_words
+from domain.relief import BadAmount, ReliefKind, parse_amount
 from models import Case, Measure, PlanMeasure, User
 from services.help import measure_tasks, measures, plans
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What a plan form sent back: ticked ids, due dates, relief amounts and kinds as typed, the
+    will to develop (None when not chosen)."""
+
+    ids: list[int]
+    dues: dict[int, str]
+    amounts: dict[int, str]
+    kinds: dict[int, str]
+    will: bool | None = None
+
+
+@dataclass(frozen=True)
+class ReliefView:
+    """临时救助 beside its measure: the standard used, who approves, a refusal (seed 003)."""
+
+    standard: str
+    approver: str
+    refusal: str
+    notes: tuple[str, ...]
+    kinds: tuple[tuple[str, str], ...] = tuple(ReliefKind.choices())
 
 
 @dataclass(frozen=True)
@@ -32,6 +60,9 @@ class FactsView:
     labour: str
     toilet: str
     risks: str
+    makers: str = ""        # who made the plan together, "" when not recorded
+    will: str = ""          # 有/无发展意愿, "" when not recorded
+    development: str = ""   # whether the 开发式 rule applies, and why not
 
 
 @dataclass(frozen=True)
@@ -47,6 +78,7 @@ class PlanRow:
     done_on: str
     overdue: bool
     may_update: bool
+    relief: str = ""        # 临时救助: kind, amount and who approves
 
 
 @dataclass(frozen=True)
@@ -62,6 +94,10 @@ class Choice:
     status: str             # status in the current plan, "" when not in it
     toilet_upgrade: bool
     inactive: bool
+    relief: bool = False
+    amount: str = ""
+    relief_kind: str = ""
+    relief_view: ReliefView | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +128,7 @@ def check_view(result: PlanCheck) -> CheckView:
                      warnings=[FindingView(f.text, f.rule) for f in result.warnings])
 
 
-def facts_view(case: Case) -> FactsView:
+def facts_view(case: Case, result: PlanCheck | None = None) -> FactsView:
     f = plans.facts(case)
     if not f.size:
         labour = "未登记家庭成员"
@@ -103,7 +139,22 @@ def facts_view(case: Case) -> FactsView:
     toilet = {None: "未登记（请核实）", True: "没有卫生厕所：须先安排户厕改造",
               False: "有卫生厕所"}[f.lacks_toilet]
     risks = "、".join(RiskType(r).label for r in f.risk_types) or "未登记"
-    return FactsView(f.size, f.workers, labour, toilet, risks)
+    will = {None: "", True: "有发展意愿", False: "无发展意愿"}[case.development_will]
+    return FactsView(f.size, f.workers, labour, toilet, risks, makers_words(case.plan_makers), will,
+                     result.development_words if result is not None else "")
+
+
+def relief_view(case: Case, amount_raw: str, kind: str, year: int) -> ReliefView:
+    """The check shown beside a relief measure in the plan forms."""
+    try:
+        amount = parse_amount(amount_raw) if amount_raw.strip() else None
+    except BadAmount:
+        amount = None
+    if amount is None or kind not in ReliefKind.codes():
+        standard = plans.relief_check(case, Decimal(1), ReliefKind.EXPENSE.value, year)
+        return ReliefView(standard.standard_words(), "填写金额并选择救助类型后显示", "", standard.notes)
+    result = plans.relief_check(case, amount, kind, year)
+    return ReliefView(result.standard_words(), result.approver_words(), result.refusal or "", result.notes)
 
 
 def _plan_row(actor: User, pm: PlanMeasure, today: date) -> PlanRow:
@@ -111,7 +162,7 @@ def _plan_row(actor: User, pm: PlanMeasure, today: date) -> PlanRow:
     return PlanRow(id=pm.id, name=task.measure, kind=task.kind, department=task.department,
                    status=task.status, status_code=task.status_code, planned_on=task.planned_on,
                    due_on=task.due_on, done_on=task.done_on, overdue=task.overdue,
-                   may_update=measure_tasks.may_update(actor, pm))
+                   may_update=measure_tasks.may_update(actor, pm), relief=plans.relief_words(pm))
 
 
 def _show_panel(case: Case, has_rows: bool) -> bool:
@@ -120,8 +171,7 @@ def _show_panel(case: Case, has_rows: bool) -> bool:
     return has_rows or early or (state.is_monitored and state not in (CaseState.MONITORED, CaseState.PAIRED))
 
 
-def panel(actor: User, case: Case, today: date, posted: tuple[list[int], dict[int, str]] | None = None
-          ) -> PlanPanel | None:
+def panel(actor: User, case: Case, today: date, posted: Posted | None = None) -> PlanPanel | None:
     every = plans.history(case)
     if not _show_panel(case, bool(every)):
         return None
@@ -129,26 +179,33 @@ def panel(actor: User, case: Case, today: date, posted: tuple[list[int], dict[in
     current.sort(key=lambda pm: (pm.position, pm.id))
     rows = [_plan_row(actor, pm, today) for pm in current]
     cancelled = [_plan_row(actor, pm, today) for pm in every if pm.status == MeasureStatus.CANCELLED.value]
-    result = check_view(plans.check(case, [pm.measure for pm in current])) if current else None
+    checked = plans.check(case, [pm.measure for pm in current]) if current else None
+    result = check_view(checked) if checked is not None else None
     early = None
     if plans.may_start_early(actor, case):
-        early = picker(case, posted, early=True)
-    return PlanPanel(rows, cancelled, result, facts_view(case), early)
+        early = picker(case, posted, early=True, year=today.year)
+    return PlanPanel(rows, cancelled, result, facts_view(case, checked), early)
 
 
-def picker(case: Case, posted: tuple[list[int], dict[int, str]] | None, *, early: bool = False) -> PlanForm:
+def picker(case: Case, posted: Posted | None, *, early: bool = False, year: int | None = None) -> PlanForm:
     """The measure picker: active library measures grouped by kind, the current plan ticked
     (or what was posted, when the page comes back with a check or an error). ``early``: the
     先行帮扶 picker, which offers only measures not yet started."""
     in_plan = {pm.measure_id: pm for pm in plans.current(case)}
     exclude = set(in_plan) if early else set()
     current = {} if early else in_plan
+    year = year or clock_today().year
+    will, will_given = case.development_will, False
     if posted is not None:
-        chosen_ids, dues = posted
+        chosen_ids, dues, amounts, kinds = posted.ids, posted.dues, posted.amounts, posted.kinds
+        if posted.will is not None:
+            will, will_given = posted.will, True
     else:
         ordered = sorted(current.values(), key=lambda pm: (pm.position, pm.id))
         chosen_ids = [pm.measure_id for pm in ordered]
         dues = {pm.measure_id: pm.due_on.isoformat() for pm in ordered if pm.due_on}
+        amounts = {pm.measure_id: format(Decimal(pm.amount), "f") for pm in ordered if pm.amount is not None}
+        kinds = {pm.measure_id: pm.relief_kind for pm in ordered if pm.relief_kind}
     county = measures.county_of(case.region)
     library = [m for m in measures.measures_of(county)
                if m.id not in exclude and (m.active or m.id in current)]
@@ -156,9 +213,18 @@ def picker(case: Case, posted: tuple[list[int], dict[int, str]] | None, *, early
     groups = {k.value: ChoiceGroup(k.value, k.label, []) for k in HelpKind}
     for m in library:
         pm = current.get(m.id)
-        groups[m.kind].choices.append(_choice(m, pm, m.id in chosen_ids, dues.get(m.id, ""), risks))
-    result = plans.check(case, plans.resolve(case, chosen_ids))
-    return PlanForm([g for g in groups.values() if g.choices], facts_view(case), check_view(result))
+        choice = _choice(m, pm, m.id in chosen_ids, dues.get(m.id, ""), risks)
+        if m.is_temporary_relief:
+            amount, kind = str(amounts.get(m.id, "")), str(kinds.get(m.id, ""))
+            choice = _with_relief(choice, amount, kind, relief_view(case, amount, kind, year))
+        groups[m.kind].choices.append(choice)
+    result = plans.check(case, plans.resolve(case, chosen_ids), will, will_given=True)
+    return PlanForm([g for g in groups.values() if g.choices], facts_view(case, result),
+                    check_view(result))
+
+
+def _with_relief(c: Choice, amount: str, kind: str, view: ReliefView) -> Choice:
+    return replace(c, relief=True, amount=amount, relief_kind=kind, relief_view=view)
 
 
 def _choice(m: Measure, pm: PlanMeasure | None, checked: bool, due: str, risks: set[str]) -> Choice:

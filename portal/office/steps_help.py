@@ -22,6 +22,8 @@ from domain import measures as measure_rule
 from domain.enums import MeasureStatus
 from domain.workflow import Action, TransitionRefused
 from domain import numbers
+from domain.helpplan import PlanMaker
+from domain.relief import BadAmount, ReliefKind, parse_amount
 from models import Case, User
 from portal.office import plan_views
 from portal.office.blueprint import bp
@@ -74,13 +76,20 @@ def _first_visit_options(actor: User, case: Case, today: date) -> dict:
 
 # --- the help plan -----------------------------------------------------------------------------
 
-def _posted(marker: str) -> tuple[list[int], dict[int, str]] | None:
-    """The measures ticked and due dates typed in this request's plan form, if it carries one."""
+def _posted(marker: str) -> plan_views.Posted | None:
+    """The measures ticked, due dates, relief amounts and kinds typed and the will to develop
+    chosen in this request's plan form, if it carries one."""
     if request.method != "POST" or request.form.get("plan_form") != marker:
         return None
     ids = [int(v) for v in request.form.getlist("measure_id") if numbers.is_digits(v)]
     dues = {int(k[4:]): v for k, v in request.form.items() if k.startswith("due_") and numbers.is_digits(k[4:])}
-    return list(dict.fromkeys(ids)), dues
+    amounts = {int(k[7:]): v for k, v in request.form.items()
+               if k.startswith("amount_") and numbers.is_digits(k[7:])}
+    kinds = {int(k[12:]): v for k, v in request.form.items()
+             if k.startswith("relief_kind_") and numbers.is_digits(k[12:])}
+    will = request.form.get("development_will", "")
+    return plan_views.Posted(list(dict.fromkeys(ids)), dues, amounts, kinds,
+                             None if will not in ("1", "0") else will == "1")
 
 
 def _choices(case: Case, form: FormReader) -> list[PlanChoice]:
@@ -90,25 +99,46 @@ def _choices(case: Case, form: FormReader) -> list[PlanChoice]:
             ids.append(int(value))
         else:
             form.fail("measure_id", "所选措施无效，请重新选择")
-    return [PlanChoice(i, form.day(f"due_{i}", "完成期限")) for i in dict.fromkeys(ids)]
+    return [PlanChoice(i, form.day(f"due_{i}", "完成期限"), *_relief_typed(form, i)) for i in dict.fromkeys(ids)]
+
+
+def _relief_typed(form: FormReader, measure_id: int):
+    """The 临时救助 amount and kind typed beside a measure (left empty for other measures; the
+    service asks for them when the measure is a relief measure)."""
+    amount = None
+    raw = (form.form.get(f"amount_{measure_id}") or "").strip()
+    if raw:
+        try:
+            amount = parse_amount(raw)
+        except BadAmount as exc:
+            form.fail(f"amount_{measure_id}", str(exc))
+    kind = form.choice(f"relief_kind_{measure_id}", ReliefKind, "救助类型")
+    return amount, kind
 
 
 def _plan(action: Action):
     def handle(actor: User, case: Case, form: FormReader, today: date) -> None:
         choices = _choices(case, form)
+        # Making a plan asks both; revising keeps what the case has when the field is left out.
+        making = action is Action.MAKE_HELP_PLAN
+        makers = form.choices("plan_makers", PlanMaker, "共同商议的各方", required=making)
+        will = form.tristate("development_will", "本户是否有发展意愿", required=making)
         if action is Action.REVISE_HELP_PLAN:
             comment = form.text("comment", "调整理由", required=True, max_len=500)
         else:
             comment = form.text("comment", "计划说明", max_len=500)
         form.done()
-        plans.save_plan(actor, case.id, action, choices, comment=comment, today=today)
+        plans.save_plan(actor, case.id, action, choices, comment=comment, today=today,
+                        makers=makers or None, development_will=will, will_given=will is not None)
     return handle
 
 
 def _plan_options(action: Action):
     def options(actor: User, case: Case, today: date) -> dict:
         return {"plan": plan_views.picker(case, _posted(action.value)), "marker": action.value,
-                "check_url": url_for("office.plan_check", case_id=case.id, action=action.value)}
+                "check_url": url_for("office.plan_check", case_id=case.id, action=action.value),
+                "makers": PlanMaker.choices(), "makers_checked": tuple(case.plan_makers or ()),
+                "will": "" if case.development_will is None else ("1" if case.development_will else "0")}
     return options
 
 

@@ -22,6 +22,8 @@ from domain.enums import (CaseSource, Health, HouseholdAttribute, IncomeSource, 
                           MonitoringCategory, RegionLevel, Relation, RiskType, Schooling)
 from domain.evidence import ELIMINATION_PAPERS
 from domain.fieldwork import VisitMethod
+from domain.helpplan import PlanMaker
+from domain.relief import ReliefKind
 from domain.validation import make_id_number
 from domain.workflow import Action
 from models import CaseEvent, Measure, Region, ScreeningRound, User
@@ -63,7 +65,8 @@ def seed(today: date | None = None, seed_value: int = 2026) -> str:
     for name, kind, department, risks in MEASURES:
         db.session.add(Measure(county=county, name=name, kind=kind.value,
                                department=department.value if department else None,
-                               risk_types=[r.value for r in risks], toilet_upgrade=name == "户厕改造"))
+                               risk_types=[r.value for r in risks], toilet_upgrade=name == "户厕改造",
+                               is_temporary_relief=name == "临时救助"))
     # A concentrated screening round running now, so the field app has households to visit.
     db.session.add(ScreeningRound(county=county, name=f"{today.year}年防止返贫监测帮扶集中排查",
                                   starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=20)))
@@ -221,7 +224,8 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
             day = start + timedelta(days=20)
             _on(day, lambda: plans.save_plan(
                 v, case.id, Action.MAKE_HELP_PLAN, _demo_plan(case, day), today=day,
-                comment="村两委、网格员、驻村工作队和结对干部共同研究制定"))
+                comment="村两委、网格员、驻村工作队和结对干部共同研究制定",
+                makers=[m.value for m in PlanMaker], development_will=True, will_given=True))
         return case
 
     in_grid[2].sanitary_toilet = False  # so its plan starts its 改善式 help with 户厕改造
@@ -306,4 +310,7 @@ def _demo_plan(case, day: date) -> list[PlanChoice]:
         chosen += [m for m in library if m.toilet_upgrade][:1]
     chosen += [m for m in library if m.name == "临时救助"]  # a civil-affairs measure to follow
     ordered = [m for m in library if m in chosen]
-    return [PlanChoice(m.id, day + timedelta(days=15) if m.department else None) for m in ordered]
+    # 临时救助 records its amount and kind (seed 003): a 支出型 grant has no minimum.
+    return [PlanChoice(m.id, day + timedelta(days=15) if m.department else None,
+                       *((Decimal("3000"), ReliefKind.EXPENSE.value) if m.is_temporary_relief else ()))
+            for m in ordered]

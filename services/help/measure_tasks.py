@@ -24,7 +24,7 @@ from domain.enums import Department, HelpKind, MeasureStatus, Role
 from models import Case, Household, PlanMeasure, Region, User
 from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.help import measures
+from services.help import measures, plans
 from services.platform import audit
 
 NOTE_MAX = 1000
@@ -55,6 +55,7 @@ class TaskRow:
     due_soon: bool            # open and due within DUE_SOON_DAYS (today included)
     days_left: int | None     # only for a measure someone still follows
     is_open: bool             # not done or cancelled: progress may still be recorded
+    relief: str = ""          # 临时救助: kind, amount and who approves (seed 003)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def row(pm: PlanMeasure, today: date) -> TaskRow:
         overdue=rule.is_overdue(pm.status, pm.due_on, today, **facts),
         due_soon=rule.is_due_soon_measure(pm.status, pm.due_on, today, **facts),
         days_left=rule.measure_days_left(pm.status, pm.due_on, today, **facts),
-        is_open=is_open)
+        is_open=is_open, relief=plans.relief_words(pm))
 
 
 def tasks(actor: User, today: date, filters: TaskFilters = TaskFilters()) -> list[TaskRow]:

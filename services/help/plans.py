@@ -8,6 +8,16 @@ out of the plan, and one taken out needs a written reason (the plan's comment, k
 event and in the measure's note): a cancelled measure counts as finished for the elimination
 rules (``domain.measures``), so its reason answers for it.
 
+临时救助 (seed 003, ``domain.relief``): a relief measure of the library (``is_temporary_relief``)
+records its amount and kind (急难型/支出型) when planned; the year's urban monthly 低保 standard of
+the case's region tells who approves (township within 3 ×, county above), and a 急难型 amount
+below 8 × for a household of 2 or more is refused beside its field, with the rule quoted.
+
+Who made the plan and the household's will to develop (seed 000 "共同商议"): given with the
+plan (``makers`` at least two, the village committee among them; ``development_will``), kept on
+the case, and the will decides whether the 开发式 rule applies. Left out (None), the case keeps
+what it had: the plan forms always give them.
+
 Green channel (seed 000): while identification runs, village or township staff may start
 measures at once (先行帮扶); they become part of the plan made after inclusion.
 """
@@ -15,13 +25,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Sequence
 
 from sqlalchemy import select
 
 from core.extensions import db
 from domain.case_states import Action
 from domain.enums import LabourCapacity, MeasureStatus, Role
-from domain.helpplan import PlanCheck, PlannedMeasure, check_plan
+from domain import relief as relief_rule
+from domain.helpplan import PlanCheck, PlanMaker, PlannedMeasure, check_makers, check_plan, makers_words
+from domain.eligibility import format_yuan
+from domain.relief import ReliefCheck, ReliefKind
 from domain.workflow import Decision, TransitionRefused
 from models import Case, Measure, PlanMeasure, User
 from services.accounts import scoping
@@ -29,10 +44,12 @@ from services.errors import ValidationFailed
 from services.help import measures
 from services.notifications import notify
 from services.platform import audit
+from services.regions import settings
 from services.workflow import cases
 from services.workflow.case_events import StepInput
 
 PLAN_ACTIONS = (Action.MAKE_HELP_PLAN, Action.REVISE_HELP_PLAN)
+PlanMakerCodes = PlanMaker.codes()
 EARLY_ROLES = (Role.VILLAGE_STAFF.value, Role.TOWNSHIP_STAFF.value)
 
 
@@ -40,6 +57,8 @@ EARLY_ROLES = (Role.VILLAGE_STAFF.value, Role.TOWNSHIP_STAFF.value)
 class PlanChoice:
     measure_id: int
     due_on: date | None = None
+    amount: Decimal | None = None      # 临时救助 only: yuan
+    relief_kind: str | None = None     # 临时救助 only: ReliefKind code
 
 
 @dataclass(frozen=True)
@@ -82,10 +101,27 @@ def planned(measure: Measure) -> PlannedMeasure:
     return PlannedMeasure(measure.name, measure.kind, tuple(measure.risk_types), measure.toilet_upgrade)
 
 
-def check(case: Case, chosen: list[Measure]) -> PlanCheck:
-    """The rule check of ``chosen`` (in plan order) for this case's household."""
+def check(case: Case, chosen: list[Measure], development_will: bool | None = None, *,
+          will_given: bool = False) -> PlanCheck:
+    """The rule check of ``chosen`` (in plan order) for this case's household; the will to
+    develop is the case's unless ``will_given``."""
     f = facts(case)
-    return check_plan(f.labour, f.risk_types, f.lacks_toilet, [planned(m) for m in chosen])
+    will = development_will if will_given else case.development_will
+    return check_plan(f.labour, f.risk_types, f.lacks_toilet, [planned(m) for m in chosen], will)
+
+
+def household_size(case: Case) -> int:
+    """The members registered, or the size reported with the clue; 0 when unknown."""
+    return facts(case).size or case.reported_household_size or 0
+
+
+def urban_standards(case: Case) -> dict[int, Decimal]:
+    return {year: figures.urban_monthly for year, figures in settings.dibao_standards_for(case.region).items()}
+
+
+def relief_check(case: Case, amount: Decimal, kind: str, year: int) -> ReliefCheck:
+    """Seed 003's check of a relief amount for this case in ``year``."""
+    return relief_rule.check_relief(amount, kind, household_size(case), urban_standards(case), year)
 
 
 def library_for(case: Case) -> dict[int, Measure]:
@@ -123,6 +159,8 @@ def _choose(case: Case, choices: list[PlanChoice], rows: dict[int, PlanMeasure],
         unchanged_due = row is not None and row.due_on == choice.due_on
         if choice.due_on is not None and choice.due_on < today and not unchanged_due:
             errors[f"due_{measure.id}"] = "完成期限不能早于今天"
+        if measure.is_temporary_relief and (row is None or row.status != MeasureStatus.DONE.value):
+            errors.update(_relief_errors(case, measure, choice, today))
         chosen.append((choice, measure))
     dropped_done = [r.measure.name for mid, r in rows.items()
                     if mid not in seen and r.status == MeasureStatus.DONE.value]
@@ -135,28 +173,83 @@ def _choose(case: Case, choices: list[PlanChoice], rows: dict[int, PlanMeasure],
     return chosen
 
 
+def relief_words(pm: PlanMeasure) -> str:
+    """A planned relief measure as the plan panel and 部门任务 show it: kind, amount, who approves."""
+    if pm.amount is None or pm.relief_kind is None:
+        return ""
+    result = relief_check(pm.case, Decimal(pm.amount), pm.relief_kind, pm.planned_on.year)
+    approver = result.approver.label if result.approver is not None else "审批层级待定（未设置城市月低保标准）"
+    return f"{ReliefKind(pm.relief_kind).label}临时救助 {format_yuan(Decimal(pm.amount))}元，{approver}"
+
+
+def _relief_errors(case: Case, measure: Measure, choice: PlanChoice, today: date) -> dict[str, str]:
+    """A relief measure's amount and kind: both required, and seed 003's minimum."""
+    errors: dict[str, str] = {}
+    if choice.relief_kind not in ReliefKind.codes():
+        errors[f"relief_kind_{measure.id}"] = f"请选择“{measure.name}”的救助类型（急难型或支出型）"
+    if choice.amount is None:
+        errors[f"amount_{measure.id}"] = f"请填写“{measure.name}”的金额（元）"
+    elif not Decimal(0) < choice.amount <= relief_rule.MAX_AMOUNT:
+        errors[f"amount_{measure.id}"] = "临时救助金额应大于0且不超过10,000,000元"
+    if errors:
+        return errors
+    result = relief_check(case, choice.amount, choice.relief_kind, today.year)
+    if result.refusal:
+        errors[f"amount_{measure.id}"] = f"{result.refusal}（依据：{relief_rule.RULE}）"
+    return errors
+
+
+def _makers(makers: Sequence[str] | None, development_will: bool | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if makers is not None:
+        try:
+            missing = check_makers(makers)
+        except ValueError:
+            missing = "所选的共同商议方无效，请重新选择"
+        if missing:
+            errors["plan_makers"] = missing
+    return errors
+
+
 def save_plan(actor: User, case_id: int, action: Action, choices: list[PlanChoice], *,
-              comment: str = "", today: date) -> Case:
-    """Make (制定) or revise (调整) the case's help plan; ``choices`` in plan order."""
+              comment: str = "", today: date, makers: Sequence[str] | None = None,
+              development_will: bool | None = None, will_given: bool = False) -> Case:
+    """Make (制定) or revise (调整) the case's help plan; ``choices`` in plan order.
+
+    ``makers``: who made it together (PlanMaker codes; None keeps the case's); the will to
+    develop is recorded when ``will_given`` (the forms always give both)."""
     if action not in PLAN_ACTIONS:
         raise ValueError(f"not a plan action: {action}")
     case = scoping.get(actor, Case, case_id)
     cases.check(actor, case, action, StepInput(), today=today)  # wrong role or state: refused first
     rows = {r.measure_id: r for r in current(case)}
-    chosen = _choose(case, choices, rows, today)
+    maker_errors = _makers(makers, development_will)
+    try:
+        chosen = _choose(case, choices, rows, today)
+    except ValidationFailed as exc:
+        raise ValidationFailed({**maker_errors, **exc.fields})
+    if maker_errors:
+        raise ValidationFailed(maker_errors)
+    will = development_will if will_given else case.development_will
     added = [m for _, m in chosen if m.id not in rows]
     kept = {m.id for _, m in chosen}
     cancelled = [r for mid, r in rows.items() if mid not in kept]
     moved_dates = [m for c, m in chosen if m.id in rows and rows[m.id].due_on != c.due_on
                    and rows[m.id].status != MeasureStatus.DONE.value]
-    if action is Action.REVISE_HELP_PLAN and not (added or cancelled or moved_dates):
+    relief_moved = [m for c, m in chosen if m.id in rows and m.is_temporary_relief
+                    and rows[m.id].status != MeasureStatus.DONE.value
+                    and (rows[m.id].amount, rows[m.id].relief_kind) != (c.amount, c.relief_kind)]
+    plan_facts_moved = ((makers is not None and sorted(set(makers)) != sorted(case.plan_makers or []))
+                        or (will_given and development_will != case.development_will))
+    if action is Action.REVISE_HELP_PLAN and not (added or cancelled or moved_dates or relief_moved
+                                                  or plan_facts_moved):
         raise ValidationFailed({"measure_id": "帮扶计划没有变化：请增减措施或修改完成期限"})
     if cancelled and not comment.strip():  # a cancelled measure counts as finished: say why
         names = "、".join(r.measure.name for r in cancelled)
         raise ValidationFailed({"comment": f"取消措施（{names}）须写明理由"})
-    result = check(case, [m for _, m in chosen])
+    result = check(case, [m for _, m in chosen], will, will_given=True)
     step = StepInput(comment=comment, plan_problems=result.problem_texts,
-                     data=_event_data(chosen, added, cancelled, result))
+                     data=_event_data(chosen, added, cancelled, result, makers, will if will_given else None))
     cases.check(actor, case, action, step, today=today)  # a plan that breaks a rule: nothing written
     new_rows: list[PlanMeasure] = []
     for position, (choice, measure) in enumerate(chosen):
@@ -165,10 +258,13 @@ def save_plan(actor: User, case_id: int, action: Action, choices: list[PlanChoic
             new_rows.append(PlanMeasure(
                 case=case, measure=measure, position=position, department=measure.department,
                 status=MeasureStatus.PLANNED.value, planned_on=today, due_on=choice.due_on,
-                created_by=actor, updated_by=actor))
+                created_by=actor, updated_by=actor, **_relief_values(measure, choice)))
             db.session.add(new_rows[-1])
             continue
         row.position = position
+        if measure in relief_moved:
+            row.amount, row.relief_kind = choice.amount, choice.relief_kind
+            row.updated_by = actor
         if row.status != MeasureStatus.DONE.value and row.due_on != choice.due_on:
             row.due_on = choice.due_on
             row.updated_by = actor
@@ -177,6 +273,10 @@ def save_plan(actor: User, case_id: int, action: Action, choices: list[PlanChoic
         row.updated_by = actor
         entry = f"{today.isoformat()} {actor.full_name}：从帮扶计划中取消，理由：{comment.strip()}"
         row.note = f"{row.note}\n{entry}" if row.note else entry
+    if makers is not None:
+        case.plan_makers = [c for c in PlanMakerCodes if c in set(makers)]
+    if will_given:
+        case.development_will = development_will
     db.session.flush()
     cases.perform(actor, case.id, action, step, today=today)
     audit.record(actor, "update", "help_plan", case.id,
@@ -185,14 +285,26 @@ def save_plan(actor: User, case_id: int, action: Action, choices: list[PlanChoic
     return case
 
 
-def _event_data(chosen, added: list[Measure], cancelled: list[PlanMeasure], result: PlanCheck) -> dict:
-    """Measure names and rule warnings for the case's timeline (no personal data)."""
+def _relief_values(measure: Measure, choice: PlanChoice) -> dict:
+    if not measure.is_temporary_relief:
+        return {}
+    return {"amount": choice.amount, "relief_kind": choice.relief_kind}
+
+
+def _event_data(chosen, added: list[Measure], cancelled: list[PlanMeasure], result: PlanCheck,
+                makers: Sequence[str] | None = None, will: bool | None = None) -> dict:
+    """Measure names and rule warnings for the case's timeline (no personal data: the relief
+    amount stays on the measure)."""
     notes = [f"帮扶措施：{'、'.join(m.name for _, m in chosen)}"]
     if cancelled:
         notes.append(f"取消：{'、'.join(r.measure.name for r in cancelled)}")
     if added and len(added) != len(chosen):
         notes.append(f"新增：{'、'.join(m.name for m in added)}")
     notes += [f"提示：{w.text}" for w in result.warnings]
+    if makers:
+        notes.append(f"共同商议：{makers_words(makers)}")
+    if will is not None:
+        notes.append(f"发展意愿：{'有' if will else '无'}（开发式措施要求{result.development_words}）")
     return {"notes": notes, "plan": {"measures": [m.id for _, m in chosen],
                                      "added": [m.id for m in added],
                                      "cancelled": [r.measure_id for r in cancelled]}}
@@ -227,7 +339,8 @@ def start_early(actor: User, case_id: int, choices: list[PlanChoice], *, today: 
     for offset, (choice, measure) in enumerate(chosen):
         row = PlanMeasure(case=case, measure=measure, position=start + offset,
                           department=measure.department, status=MeasureStatus.PLANNED.value,
-                          planned_on=today, due_on=choice.due_on, created_by=actor, updated_by=actor)
+                          planned_on=today, due_on=choice.due_on, created_by=actor, updated_by=actor,
+                          **_relief_values(measure, choice))
         db.session.add(row)
         made.append(row)
     db.session.flush()

@@ -13,7 +13,7 @@ import factories
 from conftest import TODAY
 from core.extensions import db
 from domain.workflow import CaseState
-from help_support import green_channel_case, helping_case, library, visited_case
+from help_support import PLAN_FACTS, green_channel_case, helping_case, library, visited_case
 from http_support import login, text_of
 from models import Case, Evaluation, PlanMeasure
 from office_support import drive, new_case
@@ -147,7 +147,7 @@ def test_the_check_button_shows_the_rules_without_saving(app, world, lib):
     case = visited_case(world, START, toilet=True)
     db.session.commit()
     village = as_user(app, "village_a")
-    data = {"plan_form": "make_help_plan", "measure_id": [lib["医疗救助"].id, lib["先诊疗后付费"].id]}
+    data = {**PLAN_FACTS, "plan_form": "make_help_plan", "measure_id": [lib["医疗救助"].id, lib["先诊疗后付费"].id]}
     page = village.post(f"/cases/{case.id}/plan-check/make_help_plan", data=data)
     html = text_of(page)
     assert page.status_code == 200
@@ -155,7 +155,7 @@ def test_the_check_button_shows_the_rules_without_saving(app, world, lib):
     assert checked_ids(html) == [lib["医疗救助"].id, lib["先诊疗后付费"].id]
     assert plan_rows(case.id) == [] and state_of(case.id) == "visited"
     fragment = village.post(f"/cases/{case.id}/plan-check/make_help_plan?fragment=1",
-                            data={"plan_form": "make_help_plan",
+                            data={**PLAN_FACTS, "plan_form": "make_help_plan",
                                   "measure_id": [lib["乡村公益性岗位"].id, lib["医疗救助"].id]})
     body = text_of(fragment)
     assert fragment.status_code == 200 and "<html" not in body and "符合帮扶计划的要求" in body
@@ -168,7 +168,7 @@ def test_a_plan_breaking_a_rule_is_refused_with_the_problems_next_to_the_list(ap
     case = visited_case(world, START, toilet=True)
     db.session.commit()
     response = step(as_user(app, "village_a"), case.id, "make_help_plan",
-                    {"plan_form": "make_help_plan", "measure_id": [lib["医疗救助"].id]})
+                    {**PLAN_FACTS, "plan_form": "make_help_plan", "measure_id": [lib["医疗救助"].id]})
     html = text_of(response)
     assert response.status_code == 409
     assert html.count("须至少安排一项开发式措施") >= 2  # in the refusal and in the check by the list
@@ -182,14 +182,14 @@ def test_invalid_plan_input_is_400_with_the_choice_kept(app, world, lib):
     db.session.commit()
     job, medical = lib["乡村公益性岗位"].id, lib["医疗救助"].id
     response = step(as_user(app, "village_a"), case.id, "make_help_plan",
-                    {"plan_form": "make_help_plan", "measure_id": [job, medical],
+                    {**PLAN_FACTS, "plan_form": "make_help_plan", "measure_id": [job, medical],
                      f"due_{job}": "2026-02-30", f"due_{medical}": "2026-12-01"})
     html = text_of(response)
     assert response.status_code == 400
     assert "完成期限格式应为 年-月-日" in html and 'value="2026-02-30"' in html and 'value="2026-12-01"' in html
     assert checked_ids(html) == [job, medical]
     past = step(as_user(app, "village_a"), case.id, "make_help_plan",
-                {"plan_form": "make_help_plan", "measure_id": [job, medical], f"due_{job}": "2026-01-01"})
+                {**PLAN_FACTS, "plan_form": "make_help_plan", "measure_id": [job, medical], f"due_{job}": "2026-01-01"})
     assert past.status_code == 400 and "完成期限不能早于今天" in text_of(past)
     junk = step(as_user(app, "village_a"), case.id, "make_help_plan", {"measure_id": ["abc"]})
     assert junk.status_code == 400 and "所选措施无效" in text_of(junk)
@@ -202,7 +202,7 @@ def test_village_staff_make_the_plan(app, world, lib):
     job, medical = lib["乡村公益性岗位"].id, lib["医疗救助"].id
     village = as_user(app, "village_a")
     response = step(village, case.id, "make_help_plan",
-                    {"plan_form": "make_help_plan", "measure_id": [job, medical],
+                    {**PLAN_FACTS, "plan_form": "make_help_plan", "measure_id": [job, medical],
                      f"due_{job}": "2026-12-31", f"due_{medical}": "", "comment": "全家商议"})
     assert response.status_code == 302
     rows = plan_rows(case.id)
@@ -216,7 +216,7 @@ def test_village_staff_make_the_plan(app, world, lib):
 def test_the_plan_is_refused_to_other_roles_and_out_of_scope(app, world, lib):
     case = visited_case(world, START, toilet=True)
     db.session.commit()
-    data = {"plan_form": "make_help_plan", "measure_id": [lib["乡村公益性岗位"].id, lib["医疗救助"].id]}
+    data = {**PLAN_FACTS, "plan_form": "make_help_plan", "measure_id": [lib["乡村公益性岗位"].id, lib["医疗救助"].id]}
     for who in ("cadre_a", "township", "county"):
         response = step(as_user(app, who), case.id, "make_help_plan", data)
         assert response.status_code == 409, who

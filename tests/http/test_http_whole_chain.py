@@ -169,6 +169,7 @@ def test_from_self_report_to_elimination_and_look_back(app, people, calendar):
     library = {m.name: m.id for m in db.session.execute(select(Measure)).scalars()}
     take(people, "village_a", "make_help_plan",
          {"measure_id": [library["帮扶车间就业"], library["临时救助"]],
+          "plan_makers": ["village_committee", "grid_worker", "work_team", "pair_cadre"], "development_will": "1",
           f"due_{library['临时救助']}": (calendar.day + timedelta(days=30)).isoformat()}, wrong="township")
     assert _case().state == "helping"
 

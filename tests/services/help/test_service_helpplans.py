@@ -275,7 +275,7 @@ def test_the_picker_shows_what_was_posted_and_checks_it(app):
     world = factories.build_world()
     lib = library(world)
     case = visited_case(world, START, toilet=None)
-    form = plan_views.picker(case, ([lib["医疗救助"].id, 424242], {lib["医疗救助"].id: "2026-13-01"}))
+    form = plan_views.picker(case, plan_views.Posted([lib["医疗救助"].id, 424242], {lib["医疗救助"].id: "2026-13-01"}, {}, {}))
     chosen = [c for g in form.groups for c in g.choices if c.checked]
     assert [(c.name, c.due) for c in chosen] == [("医疗救助", "2026-13-01")]
     assert not form.check.ok
