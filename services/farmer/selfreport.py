@@ -184,13 +184,14 @@ def record(row: FormSubmission) -> None:
     given = consent.of_submission(row)
     report_data = {"consent": given.as_data()} if given else {}
     household = _household_of(clean.id_number)
-    if actor is not None and not _may_report_for(actor, household):
-        # 代申报 naming the ID number of a household registered beyond the worker's village: the
-        # worker is answered as for any new report (no oracle), and never reaches that record.
-        # The clue stays in the village the form named, unlinked, for staff above to link.
-        household = None
     open_case = cases.find_open_case(household=household) if household else None
     open_case = open_case or cases.find_open_case(id_number=clean.id_number)
+    if actor is not None and not _may_report_for(actor, household):
+        # 代申报 naming the ID number of a household registered beyond the worker's village: the
+        # worker is answered as for any new report (no oracle) and never reaches that record. The
+        # report stays in the village the form named; an open case of that household still gets
+        # it as a report of its own merged into it, for staff (``keep_joined_report``).
+        household = None
     if open_case is None:
         row.case, row.joined, row.show_code = cases.open_case(
             actor, household.region if household else _village_of(row, clean), source, today=row.reported_on,

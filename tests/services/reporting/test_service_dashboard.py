@@ -53,7 +53,7 @@ def test_counts_for_a_village(scene):
     board = dashboard.build(world.users["village_a"], TODAY)
     # a_monitored: pairing due 15 Nov (overdue); a_verifying: identification due 16 Nov (overdue);
     # a_paired: first visit due 21 Nov (due soon); a_new: due 4 Dec.
-    assert totals(board) == {"open": 4, "monitored": 2, "overdue": 2, "due-soon": 1}
+    assert totals(board) == {"open": 4, "monitored": 2, "overdue": 2, "due-soon": 1, "long-unresolved": 0}
     assert as_dict(table(board, "state")) == {"已提交": 1, "入户核实中": 1, "已纳入监测": 1, "已结对": 1}
     assert as_dict(table(board, "category")) == {"脱贫不稳定户": 0, "边缘易致贫户": 2, "突发严重困难户": 0}
     assert as_dict(table(board, "risk")) == {"因病": 2}
@@ -64,13 +64,13 @@ def test_counts_for_a_village(scene):
 def test_counts_for_the_other_village_township_and_county(scene):
     world, c = scene
     b = dashboard.build(world.users["village_b"], TODAY)
-    assert totals(b) == {"open": 1, "monitored": 0, "overdue": 0, "due-soon": 0}
+    assert totals(b) == {"open": 1, "monitored": 0, "overdue": 0, "due-soon": 0, "long-unresolved": 0}
     assert as_dict(table(b, "state")) == {"已提交": 1, "未纳入": 1}
     assert as_dict(table(b, "risk")) == {}
     assert as_dict(table(b, "region")) == {"石门村一组": [0, 0, 0], "石门村（本级）": [1, 0, 0]}
 
     township = dashboard.build(world.users["township"], TODAY)
-    assert totals(township) == {"open": 5, "monitored": 2, "overdue": 2, "due-soon": 1}
+    assert totals(township) == {"open": 5, "monitored": 2, "overdue": 2, "due-soon": 1, "long-unresolved": 0}
     assert as_dict(table(township, "region")) == {"青山村": [4, 2, 2], "石门村": [1, 0, 0]}
     assert table(township, "region").columns[0] == "村"
 
