@@ -318,3 +318,78 @@ def test_green_channel_measures_refused_to_others(app, world, lib):
     no_channel = as_user(app, "village_a").post(f"/cases/{plain.id}/early-measures", data=data)
     assert no_channel.status_code == 409 and "绿色通道" in text_of(no_channel)
     assert plan_rows(case.id) == [] and plan_rows(plain.id) == []
+
+
+# --- 临时救助 on the plan (seed 003) and who made it (seed 000 "共同商议") ---------------------------
+
+def _relief_case(world, lib, *, urban="575"):
+    from decimal import Decimal
+    from models import DibaoStandard
+    lib["临时救助"].is_temporary_relief = True
+    if urban is not None:
+        db.session.add(DibaoStandard(region=world.county, year=TODAY.year, rural_annual=Decimal("6000"),
+                                     urban_monthly=Decimal(urban)))
+    case = visited_case(world, START, toilet=True, labour="ordinary")
+    db.session.commit()
+    return case
+
+
+def test_emergency_relief_below_eight_times_is_refused_beside_the_amount_and_kept(app, world, lib):
+    case = _relief_case(world, lib)
+    size = len(case.household.members)
+    assert size >= 2
+    job, relief = lib["乡村公益性岗位"].id, lib["临时救助"].id
+    village = as_user(app, "village_a")
+    form = text_of(village.get(f"/cases/{case.id}"))
+    assert f"{TODAY.year}年城市月低保标准575元/人·月" in form
+    data = {**PLAN_FACTS, "plan_form": "make_help_plan", "measure_id": [job, relief],
+            f"amount_{relief}": "1000", f"relief_kind_{relief}": "emergency"}
+    refused = step(village, case.id, "make_help_plan", data)
+    page = text_of(refused)
+    assert refused.status_code == 400 and "不得低于" in page and "4,600" in page and "种子文件003" in page
+    assert 'value="1000"' in refused.get_data(as_text=True) and plan_rows(case.id) == []
+    missing = step(village, case.id, "make_help_plan", {**data, f"amount_{relief}": "", f"relief_kind_{relief}": ""})
+    assert missing.status_code == 400 and "请填写“临时救助”的金额" in text_of(missing)
+    assert "请选择“临时救助”的救助类型" in text_of(missing)
+    junk = step(village, case.id, "make_help_plan", {**data, f"amount_{relief}": "1e9²"})
+    assert junk.status_code == 400 and "临时救助金额应为数字" in text_of(junk)
+    ok = step(village, case.id, "make_help_plan", {**data, f"amount_{relief}": "4,600"})
+    assert ok.status_code == 302
+    row = next(r for r in plan_rows(case.id) if r.measure_id == relief)
+    assert (str(row.amount), row.relief_kind) in {("4600.00", "emergency"), ("4600", "emergency")}
+    shown = text_of(village.get(f"/cases/{case.id}"))
+    assert "急难型临时救助 4,600元，县级民政部门审批" in shown  # above 3 × 575 = 1,725
+    assert "村支两委、网格员、结对帮扶责任人" in shown and "有发展意愿" in shown
+    assert "急难型临时救助 4,600元" in text_of(as_user(app, "dept").get("/tasks"))
+
+
+def test_within_three_times_the_township_approves_and_no_standard_refuses_nothing(app, world, lib):
+    case = _relief_case(world, lib, urban=None)
+    job, relief = lib["乡村公益性岗位"].id, lib["临时救助"].id
+    village = as_user(app, "village_a")
+    assert "无法判断审批层级和急难型最低金额" in text_of(village.get(f"/cases/{case.id}"))
+    ok = step(village, case.id, "make_help_plan",
+              {**PLAN_FACTS, "plan_form": "make_help_plan", "measure_id": [job, relief],
+               f"amount_{relief}": "100", f"relief_kind_{relief}": "emergency"})
+    assert ok.status_code == 302
+    assert "审批层级待定（未设置城市月低保标准）" in text_of(village.get(f"/cases/{case.id}"))
+
+
+def test_the_plan_needs_its_makers_and_the_will_and_without_the_will_no_development_measure(app, world, lib):
+    case = visited_case(world, START, toilet=True, labour="ordinary")
+    db.session.commit()
+    village = as_user(app, "village_a")
+    medical = lib["医疗救助"].id
+    base = {"plan_form": "make_help_plan", "measure_id": [medical]}
+    missing = step(village, case.id, "make_help_plan", base)
+    assert missing.status_code == 400 and "请至少选择一项共同商议的各方" in text_of(missing)
+    assert "请选择本户是否有发展意愿" in text_of(missing)
+    alone = step(village, case.id, "make_help_plan",
+                 {**base, "plan_makers": ["grid_worker", "work_team"], "development_will": "0"})
+    assert alone.status_code == 400 and "须由村支两委牵头" in text_of(alone)
+    willing = step(village, case.id, "make_help_plan", {**base, **PLAN_FACTS})
+    assert willing.status_code == 409 and "须至少安排一项开发式措施" in text_of(willing)
+    ok = step(village, case.id, "make_help_plan", {**base, **PLAN_FACTS, "development_will": "0"})
+    assert ok.status_code == 302
+    page = text_of(village.get(f"/cases/{case.id}"))
+    assert "无发展意愿" in page and "不适用：无发展意愿" in page
