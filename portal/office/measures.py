@@ -28,7 +28,8 @@ def _form_input() -> MeasureInput:
         name=request.form.get("name", ""), kind=request.form.get("kind") or None,
         department=request.form.get("department") or None,
         risk_types=tuple(v for v in request.form.getlist("risk_types") if v),
-        toilet_upgrade=request.form.get("toilet_upgrade") == "1")
+        toilet_upgrade=request.form.get("toilet_upgrade") == "1",
+        temporary_relief=request.form.get("temporary_relief") == "1")
 
 
 def _choices() -> dict:
@@ -38,14 +39,16 @@ def _choices() -> dict:
 def _typed(measure) -> dict:
     """The saved values, shaped like a posted form, for the edit page."""
     return {"name": measure.name, "kind": measure.kind, "department": measure.department or "",
-            "risk_types": list(measure.risk_types), "toilet_upgrade": "1" if measure.toilet_upgrade else ""}
+            "risk_types": list(measure.risk_types), "toilet_upgrade": "1" if measure.toilet_upgrade else "",
+            "temporary_relief": "1" if measure.is_temporary_relief else ""}
 
 
 def _posted() -> dict:
     return {"name": request.form.get("name", ""), "kind": request.form.get("kind", ""),
             "department": request.form.get("department", ""),
             "risk_types": request.form.getlist("risk_types"),
-            "toilet_upgrade": request.form.get("toilet_upgrade", "")}
+            "toilet_upgrade": request.form.get("toilet_upgrade", ""),
+            "temporary_relief": request.form.get("temporary_relief", "")}
 
 
 @bp.route("/measures/new", methods=["GET", "POST"])

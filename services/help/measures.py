@@ -26,6 +26,7 @@ class MeasureInput:
     department: str | None
     risk_types: tuple[str, ...]
     toilet_upgrade: bool = False
+    temporary_relief: bool = False  # 临时救助: planned with its amount and kind (domain.relief)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class MeasureRow:
     risk_labels: str
     active: bool
     toilet_upgrade: bool
+    temporary_relief: bool
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ def row(measure: Measure) -> MeasureRow:
         id=measure.id, name=measure.name, kind=measure.kind, kind_label=HelpKind(measure.kind).label,
         department=department_label(measure.department), risk_types=tuple(measure.risk_types),
         risk_labels="、".join(RiskType(r).label for r in measure.risk_types),
-        active=measure.active, toilet_upgrade=measure.toilet_upgrade)
+        active=measure.active, toilet_upgrade=measure.toilet_upgrade,
+        temporary_relief=measure.is_temporary_relief)
 
 
 def _sort_key(measure: Measure) -> tuple:
@@ -143,7 +146,8 @@ def _validate(county: Region, data: MeasureInput, current_id: int | None = None)
     if errors:
         raise ValidationFailed(errors)
     return {"name": name, "kind": data.kind, "department": data.department or None,
-            "risk_types": list(dict.fromkeys(data.risk_types)), "toilet_upgrade": data.toilet_upgrade}
+            "risk_types": list(dict.fromkeys(data.risk_types)), "toilet_upgrade": data.toilet_upgrade,
+            "is_temporary_relief": data.temporary_relief}
 
 
 def create(actor: User, data: MeasureInput) -> Measure:

@@ -80,6 +80,18 @@ def test_invalid_input_is_400_next_to_the_fields_with_input_kept(app, lib):
     assert no_risk.status_code == 400 and "请至少选择一种针对的风险类型" in text_of(no_risk)
 
 
+def test_county_staff_mark_a_measure_as_temporary_relief(app, lib):
+    county = as_user(app, "county")
+    response = county.post("/measures/new", data={**VALID, "name": "急难型临时救助", "temporary_relief": "1"})
+    assert response.status_code in (302, 303)
+    db.session.expire_all()
+    made = db.session.execute(select(Measure).where(Measure.name == "急难型临时救助")).scalar_one()
+    assert made.is_temporary_relief
+    page = text_of(county.get(f"/measures/{made.id}/edit"))
+    assert 'name="temporary_relief" value="1" checked' in page
+    assert "临时救助</span>" in text_of(county.get("/measures"))
+
+
 def test_county_staff_edit_and_deactivate(app, lib):
     county = as_user(app, "county")
     page = text_of(county.get(f"/measures/{lib['医疗救助']}/edit"))
