@@ -8,7 +8,7 @@ from domain.enums import Department, Role
 from models import User
 from services.farmer import policy
 from services.households import records
-from services.regions import settings, tree
+from services.regions import settings, settings_page, tree
 from services.workflow import cases
 
 # Roles that visit households and use the field app first.
@@ -43,7 +43,7 @@ class Landing:
     field_work: bool
     # Counties whose monitoring line for this year is not set yet (county staff and admins):
     # the year silently uses the latest earlier line until someone sets it.
-    line_gaps: tuple[settings.LineGap, ...] = ()
+    line_gaps: tuple[settings_page.LineGap, ...] = ()
     may_set_lines: bool = False
 
 
@@ -57,4 +57,4 @@ def landing_for(user: User, today: date) -> Landing:
         scans_30_days=policy.scans_in_scope(user, today),
         may_edit_policy=policy.may_edit_texts(user),
         field_work=user.role in FIELD_ROLES,
-        line_gaps=tuple(settings.line_gaps(user, today.year)), may_set_lines=settings.may_change(user))
+        line_gaps=tuple(settings_page.line_gaps(user, today.year)), may_set_lines=settings.may_change(user))

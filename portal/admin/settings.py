@@ -1,7 +1,8 @@
 """参数设置: policy settings, monitoring lines and 低保标准 per region, with where each value comes from
 and its history. County staff change their county and its townships, admins any region of their
 subtree; township staff read their township's values. The rules live in
-``services.regions.settings``; this module reads forms and shows pages."""
+``services.regions.settings`` (the page's view: ``services.regions.settings_page``); this module
+reads forms and shows pages."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
@@ -14,11 +15,12 @@ from domain.settings import SETTING_FIELDS
 from portal.admin.blueprint import bp
 from services.errors import NotFound, ValidationFailed
 from services.regions import settings
+from services.regions import settings_page as page_view
 
 
 def _render(region, *, errors: dict | None = None, posted: str = "", typed: dict | None = None,
             saved: str = ""):
-    page = settings.page(current_user, region, today().year)
+    page = page_view.page(current_user, region, today().year)
     status = 400 if errors else 200
     return render_template("admin/settings.html", page=page, errors=errors or {}, posted=posted,
                            typed=typed or {}, saved=saved, dibao_quote=dibao.PHASEOUT_QUOTE,

@@ -6,7 +6,8 @@ nearest node wins. Defaults come from ``domain.settings`` (each quoting its seed
 
 Every change through this module keeps its history (``SettingChange``: who, when, the region's own
 value before and after, None meaning "inherited", and a reason) and is audited. The settings page
-(``portal/admin/settings.py``) shows each value with its origin and its history.
+(``services.regions.settings_page``, ``portal/admin/settings.py``) shows each value with its origin
+and its history.
 
 A change applies to deadlines computed from then on: each case stores the due date it works
 towards (``Case.due_date``), computed when a step is taken (``services.workflow.cases``), so a
@@ -19,26 +20,19 @@ from decimal import Decimal
 
 from sqlalchemy import event, select
 
-from core.clock import WORK_TZ
 from core.extensions import db
 from domain import dibao
 from domain.eligibility import format_yuan, line_for_year
 from domain.enums import RegionLevel, Role
 from domain.settings import (
     DEFAULT_MONITORING_LINES,
-    LINE_SOURCES,
     SETTING_FIELDS,
-    SETTING_SOURCES,
     InvalidSetting,
-    LineYear,
     PolicySettings,
-    carried_line,
     format_setting,
-    line_years,
     parse_line_amount,
     parse_line_year,
     parse_setting,
-    range_text,
 )
 from models import DibaoStandard, MonitoringLine, Region, RegionPolicy, SettingChange, User
 from services.accounts import scoping
@@ -56,7 +50,7 @@ EDITORS = frozenset({Role.ADMIN, Role.COUNTY_STAFF})
 VIEWERS = EDITORS | {Role.TOWNSHIP_STAFF}
 NOT_A_VIEWER = "参数设置由县级工作人员和系统管理员维护，乡镇工作人员可以查看本乡镇的设置"
 NOT_AN_EDITOR = "只有县级工作人员和系统管理员可以修改参数设置，乡镇工作人员只能查看"
-_LEVEL_SETTING = {RegionLevel.PROVINCE.value: "省级设置", RegionLevel.CITY.value: "市级设置",
+LEVEL_SETTING = {RegionLevel.PROVINCE.value: "省级设置", RegionLevel.CITY.value: "市级设置",
                   RegionLevel.COUNTY.value: "县级设置", RegionLevel.TOWNSHIP.value: "乡镇设置",
                   RegionLevel.VILLAGE.value: "村级设置", RegionLevel.GRID.value: "网格设置"}
 
@@ -102,7 +96,7 @@ def monitoring_lines_for(region: Region) -> dict[int, Decimal]:
     chain = _chain(region)
     rows = db.session.execute(
         select(MonitoringLine).where(MonitoringLine.region_id.in_(chain))).scalars().all()
-    return _lines_along(chain, rows)
+    return lines_along(chain, rows)
 
 
 def _yearly_along(chain: list[int], rows, value_of) -> dict[int, object]:
@@ -112,7 +106,7 @@ def _yearly_along(chain: list[int], rows, value_of) -> dict[int, object]:
             for row in sorted((r for r in rows if r.region_id in depth), key=lambda r: depth[r.region_id])}
 
 
-def _lines_along(chain: list[int], rows) -> dict[int, Decimal]:
+def lines_along(chain: list[int], rows) -> dict[int, Decimal]:
     return {**DEFAULT_MONITORING_LINES, **_yearly_along(chain, rows, lambda row: Decimal(row.amount))}
 
 
@@ -133,10 +127,10 @@ def dibao_standards_for(region: Region) -> dict[int, DibaoFigures]:
     chain = _chain(region)
     rows = db.session.execute(
         select(DibaoStandard).where(DibaoStandard.region_id.in_(chain))).scalars().all()
-    return _standards_along(chain, rows)
+    return standards_along(chain, rows)
 
 
-def _standards_along(chain: list[int], rows) -> dict[int, DibaoFigures]:
+def standards_along(chain: list[int], rows) -> dict[int, DibaoFigures]:
     return _yearly_along(chain, rows,
                          lambda row: DibaoFigures(Decimal(row.rural_annual), Decimal(row.urban_monthly)))
 
@@ -459,271 +453,3 @@ def set_dibao_standard(actor: User | None, region: Region, year: int, rural, urb
     parsed_year, new, _ = _standard_fields(year, rural, urban, None)
     _write_standard(actor, region, parsed_year, new, _reason(reason) if reason is not None else PROGRAM_REASON)
     return _own_standard(region, parsed_year)
-
-
-# --- the settings page ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a value comes from: the default (with its seed) or a region's own setting."""
-
-    text: str                 # 默认值（依据：…） / 县级设置（示范县）
-    quote: str = ""           # the seed's words, for a default
-    note: str = ""
-    region_id: int | None = None  # the region whose setting it is
-    here: bool = False        # set on the region shown
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    at: str
-    who: str
-    old: str
-    new: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class SettingRow:
-    key: str
-    label: str
-    value: str         # the effective value, as shown
-    raw: str           # the effective value, as typed back into the form
-    range: str
-    origin: Origin
-    own: str | None    # this region's own value, None when inherited
-    history: list[HistoryRow] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LineRow:
-    year: int
-    amount: str | None      # "7,000", None before the first line
-    raw: str                # for the form
-    from_year: int | None
-    origin: Origin | None   # of the line that applies (its own year's or the carried one)
-    own_here: bool          # this region set this year itself
-    history: list[HistoryRow] = field(default_factory=list)
-
-    @property
-    def carried(self) -> bool:
-        return self.from_year is not None and self.from_year != self.year
-
-
-@dataclass(frozen=True)
-class PickerItem:
-    id: int
-    label: str
-
-
-@dataclass(frozen=True)
-class SettingsPage:
-    region_id: int
-    region_name: str
-    region_level: str
-    chain: str
-    editable: bool
-    rows: list[SettingRow]
-    lines: list[LineRow]
-    year: int
-    gap: LineRow | None        # this year has no line of its own: the carried one
-    picker: list[PickerItem]
-    removed_line_years: list[LineRow]  # years whose line this region set and removed (history only)
-    dibao: list["DibaoRow"] = field(default_factory=list)
-    dibao_gap: "DibaoRow | None" = None     # this year has no 低保标准 of its own
-    removed_dibao_years: list["DibaoRow"] = field(default_factory=list)
-    dibao_phaseout_months: int = 12         # the effective setting, for the page's explanation
-
-
-@dataclass(frozen=True)
-class DibaoRow:
-    year: int
-    rural: str | None          # "6,000" (元/人·年); None when no standard applies
-    urban: str | None          # "575" (元/人·月)
-    raw_rural: str             # for the form
-    raw_urban: str
-    from_year: int | None      # the year whose standard applies
-    origin: Origin | None
-    own_here: bool
-    township_relief: str = ""  # 临时救助: 3 × the urban standard
-    emergency_relief: str = ""  # 急难型, 2 people or more: at least 8 ×
-    history: list[HistoryRow] = field(default_factory=list)
-
-    @property
-    def carried(self) -> bool:
-        return self.from_year is not None and self.from_year != self.year
-
-
-def _origin_of_region(region: Region, shown: Region) -> Origin:
-    prefix = _LEVEL_SETTING.get(region.level, "设置")
-    return Origin(f"{prefix}（{region.name}）", region_id=region.id, here=region.id == shown.id)
-
-
-def _default_origin(key: str) -> Origin:
-    source = SETTING_SOURCES[key]
-    return Origin(source.label, quote=source.quote, note=source.note)
-
-
-def _format_own(key: str, value: str | None) -> str:
-    if value is None:
-        return "（沿用上级或默认值）"
-    if key == LINE_KEY:
-        return f"{format_yuan(Decimal(value))}元"
-    if key == DIBAO_KEY:
-        return dibao.words(value)
-    try:
-        return format_setting(key, parse_setting(key, value))
-    except InvalidSetting:
-        return value
-
-
-def _history_rows(region: Region) -> dict[tuple[str, int | None], list[HistoryRow]]:
-    query = (select(SettingChange, User.full_name, User.role).outerjoin(User, SettingChange.user_id == User.id)
-             .where(SettingChange.region_id == region.id)
-             .order_by(SettingChange.at.desc(), SettingChange.id.desc()))
-    found: dict[tuple[str, int | None], list[HistoryRow]] = {}
-    for change, name, role in db.session.execute(query):
-        who = f"{name}（{Role(role).label}）" if name else "系统"
-        found.setdefault((change.key, change.year), []).append(HistoryRow(
-            at=change.at.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M"), who=who,
-            old=_format_own(change.key, change.old_value), new=_format_own(change.key, change.new_value),
-            reason=change.reason))
-    return found
-
-
-def page(user: User, region: Region, year: int) -> SettingsPage:
-    """Every setting of ``region`` with its effective value, its origin and its history, and
-    the monitoring line of every year up to ``year``."""
-    region = region_for(user, region.id)
-    chain_regions = {r.id: r for r in db.session.execute(
-        select(Region).where(Region.id.in_(region.ancestor_ids))).scalars()}
-    chain = [rid for rid in region.ancestor_ids if rid in chain_regions]
-    history = _history_rows(region)
-
-    overrides = db.session.execute(select(RegionPolicy).where(RegionPolicy.region_id.in_(chain))).scalars().all()
-    nearest: dict[str, RegionPolicy] = {}
-    depth = {rid: i for i, rid in enumerate(chain)}
-    for row in sorted(overrides, key=lambda r: depth[r.region_id]):
-        nearest[row.key] = row
-    effective = policy_for(region)
-    rows = []
-    for key, (label, _low, _high) in SETTING_FIELDS.items():
-        value = getattr(effective, key)
-        set_at = nearest.get(key)
-        origin = _origin_of_region(chain_regions[set_at.region_id], region) if set_at else _default_origin(key)
-        own = set_at.value if set_at is not None and set_at.region_id == region.id else None
-        rows.append(SettingRow(key=key, label=label, value=format_setting(key, value), raw=str(value),
-                               range=range_text(key), origin=origin, own=own, history=history.get((key, None), [])))
-
-    line_rows = db.session.execute(select(MonitoringLine).where(MonitoringLine.region_id.in_(chain))).scalars().all()
-    line_origin: dict[int, Origin] = {y: Origin(s.label, quote=s.quote, note=s.note) for y, s in LINE_SOURCES.items()}
-    for row in sorted(line_rows, key=lambda r: depth[r.region_id]):
-        line_origin[row.year] = _origin_of_region(chain_regions[row.region_id], region)
-    own_years = {row.year for row in line_rows if row.region_id == region.id}
-    lines = _lines_along(chain, line_rows)
-    shown = [_line_row(y, line_origin, own_years, history) for y in line_years(lines, year)]
-    shown_years = {r.year for r in shown}
-    removed = [_line_row(LineYear(y, None, None), line_origin, own_years, history)
-               for (key, y) in history if key == LINE_KEY and y not in shown_years]
-    gap_year = carried_line(lines, year)
-    gap = None if gap_year.own else _line_row(gap_year, line_origin, own_years, history)
-    picker = _picker(regions_for(user)) if may_change(user) else []
-    dibao_rows, dibao_gap, dibao_removed = _dibao_rows(region, chain, chain_regions, history, year)
-    return SettingsPage(region_id=region.id, region_name=region.name, region_level=region.level_enum.label,
-                        chain=" / ".join(chain_regions[rid].name for rid in chain), editable=may_change(user),
-                        rows=rows, lines=shown, year=year, gap=gap, picker=picker,
-                        removed_line_years=sorted(removed, key=lambda r: -r.year),
-                        dibao=dibao_rows, dibao_gap=dibao_gap, removed_dibao_years=dibao_removed,
-                        dibao_phaseout_months=effective.dibao_phaseout_months)
-
-
-def _dibao_rows(region: Region, chain: list[int], chain_regions: dict[int, Region],
-                history: dict[tuple[str, int | None], list[HistoryRow]], year: int):
-    rows = db.session.execute(select(DibaoStandard).where(DibaoStandard.region_id.in_(chain))).scalars().all()
-    depth = {rid: i for i, rid in enumerate(chain)}
-    origins: dict[int, Origin] = {}
-    for row in sorted(rows, key=lambda r: depth[r.region_id]):
-        origins[row.year] = _origin_of_region(chain_regions[row.region_id], region)
-    own_years = {row.year for row in rows if row.region_id == region.id}
-    standards = _standards_along(chain, rows)
-
-    def made(shown: dibao.StandardYear) -> DibaoRow:
-        figures = standards.get(shown.from_year) if shown.from_year is not None else None
-        if figures is None:
-            return DibaoRow(year=shown.year, rural=None, urban=None, raw_rural="", raw_urban="", from_year=None,
-                            origin=None, own_here=shown.year in own_years,
-                            history=history.get((DIBAO_KEY, shown.year), []))
-        return DibaoRow(
-            year=shown.year, rural=format_yuan(figures.rural_annual), urban=format_yuan(figures.urban_monthly),
-            raw_rural=format(figures.rural_annual, "f"), raw_urban=format(figures.urban_monthly, "f"),
-            from_year=shown.from_year, origin=origins.get(shown.from_year), own_here=shown.year in own_years,
-            township_relief=format_yuan(dibao.township_relief_limit(figures.urban_monthly)),
-            emergency_relief=format_yuan(dibao.emergency_relief_minimum(figures.urban_monthly,
-                                                                        dibao.EMERGENCY_MIN_PEOPLE)),
-            history=history.get((DIBAO_KEY, shown.year), []))
-
-    shown = [made(y) for y in dibao.shown_years(standards, year)]
-    shown_years = {r.year for r in shown}
-    removed = [made(dibao.StandardYear(y, None)) for (key, y) in history if key == DIBAO_KEY and y not in shown_years]
-    current = dibao.carried_year(standards, year)
-    gap = None if current.own else made(current)
-    return shown, gap, sorted(removed, key=lambda r: -r.year)
-
-
-def _line_row(line: LineYear, origins: dict[int, Origin], own_years: set[int],
-              history: dict[tuple[str, int | None], list[HistoryRow]]) -> LineRow:
-    amount = format_yuan(line.amount) if line.amount is not None else None
-    return LineRow(year=line.year, amount=amount, raw=format(line.amount, "f") if line.amount is not None else "",
-                   from_year=line.from_year, origin=origins.get(line.from_year) if line.from_year else None,
-                   own_here=line.year in own_years, history=history.get((LINE_KEY, line.year), []))
-
-
-def _picker(regions: list[Region]) -> list[PickerItem]:
-    """The regions in tree order, each indented under the one above it."""
-    top = min((len(r.ancestor_ids) for r in regions), default=0)
-    return [PickerItem(r.id, f"{'　' * (len(r.ancestor_ids) - top)}{r.name}（{r.level_enum.label}）")
-            for r in regions]
-
-
-# --- a year without its own line ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LineGap:
-    """A county whose line for ``year`` is carried over from ``from_year`` (or missing)."""
-
-    region_id: int
-    region_name: str
-    year: int
-    from_year: int | None
-    amount: str | None  # "7,000"
-
-
-GAP_ROLES = frozenset({Role.COUNTY_STAFF, Role.ADMIN})
-
-
-def line_gaps(user: User, year: int) -> list[LineGap]:
-    """The counties of this person (county staff: theirs; admins: every county of their subtree,
-    or the county they are bound to) whose monitoring line for ``year`` is not set: the year
-    uses the latest earlier line until someone sets it."""
-    if user.role_enum not in GAP_ROLES:
-        return []
-    region = user.region
-    if region.level_enum.above_county:
-        counties = list(db.session.execute(
-            scoping.regions(user).where(Region.level == RegionLevel.COUNTY.value, Region.active.is_(True))
-            .order_by(Region.path)).scalars())
-    else:
-        county_id = region.county_id
-        counties = [region] if county_id == region.id else [r for r in [db.session.get(Region, county_id)] if r]
-    if not counties:
-        return []
-    ids = {rid for county in counties for rid in county.ancestor_ids}
-    rows = db.session.execute(select(MonitoringLine).where(MonitoringLine.region_id.in_(ids),
-                                                           MonitoringLine.year <= year)).scalars().all()
-    gaps = []
-    for county in counties:
-        line = carried_line(_lines_along(county.ancestor_ids, rows), year)
-        if not line.own:
-            gaps.append(LineGap(county.id, county.name, year, line.from_year,
-                                format_yuan(line.amount) if line.amount is not None else None))
-    return gaps

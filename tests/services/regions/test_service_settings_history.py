@@ -14,7 +14,7 @@ from domain.enums import CaseSource, RegionLevel
 from models import AuditLog, DibaoStandard, MonitoringLine, RegionPolicy, SettingChange
 from services.accounts import users
 from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.regions import settings, tree
+from services.regions import settings, settings_page, tree
 from services.workflow import cases
 
 YEAR = 2026
@@ -215,7 +215,7 @@ def test_the_page_says_where_each_value_comes_from(app):
     settings.change_policy(county, world.county, "pairing_days", "4", "县里")
     settings.change_policy(county, world.township, "first_visit_days", "5", "镇里")
     settings.change_line(county, world.county, "2025", "7300", "县里")
-    page = settings.page(county, world.township, YEAR)
+    page = settings_page.page(county, world.township, YEAR)
     rows = {r.key: r for r in page.rows}
     assert rows["identification_days"].origin.text == "默认值（依据：seed 004 / 004_60f78604919f5d04.txt 四、（二））"
     assert "15天之内完成监测对象识别认定" in rows["identification_days"].origin.quote
@@ -234,26 +234,26 @@ def test_the_page_says_where_each_value_comes_from(app):
     assert "2022年六安市确定监测范围为7000元" in lines[2022].origin.quote
     assert lines[2020].origin.text.startswith("默认值（依据：seed 003")
     assert page.gap is not None and (page.gap.year, page.gap.from_year, page.gap.amount) == (2026, 2025, "7,300")
-    county_page = settings.page(county, world.county, YEAR)
+    county_page = settings_page.page(county, world.county, YEAR)
     assert {r.key: r for r in county_page.rows}["first_visit_days"].origin.text.startswith("默认值")
     assert {line.year: line for line in county_page.lines}[2025].own_here
     assert [item.id for item in county_page.picker] == [world.county.id, world.township.id]
-    assert not settings.page(world.users["township"], world.township, YEAR).editable
+    assert not settings_page.page(world.users["township"], world.township, YEAR).editable
 
 
 def test_a_year_without_its_own_line_is_flagged_for_the_county_until_set(app):
     world = factories.build_world()
     county = world.users["county"]
-    gaps = settings.line_gaps(county, YEAR)
+    gaps = settings_page.line_gaps(county, YEAR)
     assert [(g.region_name, g.year, g.from_year, g.amount) for g in gaps] == [("示范县", YEAR, 2022, "7,000")]
-    assert settings.line_gaps(world.users["admin"], YEAR) == gaps
+    assert settings_page.line_gaps(world.users["admin"], YEAR) == gaps
     for who in ("township", "village_a", "grid_a1", "dept", "auditor"):
-        assert settings.line_gaps(world.users[who], YEAR) == []
+        assert settings_page.line_gaps(world.users[who], YEAR) == []
     settings.change_line(county, world.township, str(YEAR), "7400", "镇里先定")
-    assert len(settings.line_gaps(county, YEAR)) == 1  # a township's line is not the county's
+    assert len(settings_page.line_gaps(county, YEAR)) == 1  # a township's line is not the county's
     settings.change_line(county, world.county, str(YEAR), "7500", "县里定了")
-    assert settings.line_gaps(county, YEAR) == []
-    assert [g.from_year for g in settings.line_gaps(county, YEAR + 1)] == [YEAR]
+    assert settings_page.line_gaps(county, YEAR) == []
+    assert [g.from_year for g in settings_page.line_gaps(county, YEAR + 1)] == [YEAR]
 
 
 def test_a_provincial_admin_sees_every_county_without_a_line(app):
@@ -261,10 +261,10 @@ def test_a_provincial_admin_sees_every_county_without_a_line(app):
     province, city, county, township, admin_fj, county_fj = _other_tree()
     second = tree.create_region("350122000000", "连江县", RegionLevel.COUNTY, city)
     settings.change_line(admin_fj, second, str(YEAR), "7700", "县里定了")
-    assert [g.region_name for g in settings.line_gaps(admin_fj, YEAR)] == ["闽侯县"]
+    assert [g.region_name for g in settings_page.line_gaps(admin_fj, YEAR)] == ["闽侯县"]
     settings.change_line(admin_fj, city, str(YEAR), "7600", "全市统一")
-    assert settings.line_gaps(admin_fj, YEAR) == []
-    assert settings.line_gaps(county_fj, YEAR) == []
+    assert settings_page.line_gaps(admin_fj, YEAR) == []
+    assert settings_page.line_gaps(county_fj, YEAR) == []
 
 
 # --- 低保标准 per region and year ----------------------------------------------------------------
@@ -334,13 +334,13 @@ def test_dibao_standards_outside_scope_or_below_the_township_are_not_found(app):
 def test_the_page_shows_each_years_standard_and_which_year_it_uses(app):
     world = factories.build_world()
     county = world.users["county"]
-    empty = settings.page(county, world.township, YEAR)
+    empty = settings_page.page(county, world.township, YEAR)
     assert [(d.year, d.rural, d.from_year) for d in empty.dibao] == [(YEAR, None, None)]
     assert empty.dibao_gap is not None and empty.dibao_gap.rural is None
     assert empty.dibao_phaseout_months == 12
     settings.change_dibao_standard(county, world.county, "2024", "5800", "560", "县里")
     settings.change_policy(county, world.township, "dibao_phaseout_months", "8", "镇里")
-    page = settings.page(county, world.township, YEAR)
+    page = settings_page.page(county, world.township, YEAR)
     years = {d.year: d for d in page.dibao}
     assert sorted(years) == [2024, 2025, 2026]
     assert (years[2026].rural, years[2026].urban, years[2026].from_year, years[2026].carried) == (
@@ -349,12 +349,12 @@ def test_the_page_shows_each_years_standard_and_which_year_it_uses(app):
     assert (years[2024].township_relief, years[2024].emergency_relief) == ("1,680", "4,480")
     assert (page.dibao_gap.year, page.dibao_gap.from_year) == (YEAR, 2024)
     assert page.dibao_phaseout_months == 8
-    county_page = settings.page(county, world.county, YEAR)
+    county_page = settings_page.page(county, world.county, YEAR)
     assert {d.year: d for d in county_page.dibao}[2024].own_here
     assert [(h.old, h.new) for h in {d.year: d for d in county_page.dibao}[2024].history] == [
         ("（沿用上级或默认值）", "农村5,800元/人·年，城市560元/人·月")]
     settings.change_dibao_standard(county, world.county, str(YEAR), "6000", "575", "今年的")
-    assert settings.page(county, world.county, YEAR).dibao_gap is None
+    assert settings_page.page(county, world.county, YEAR).dibao_gap is None
     settings.clear_dibao_standard(county, world.county, "2024", "撤回")
-    removed = settings.page(county, world.county, YEAR).removed_dibao_years
+    removed = settings_page.page(county, world.county, YEAR).removed_dibao_years
     assert [d.year for d in removed] == [2024] and len(removed[0].history) == 2
