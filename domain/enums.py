@@ -243,3 +243,4 @@ class NotificationKind(LabelledEnum):
     OVERDUE = ("overdue", "已逾期")
     ASSIGNED = ("assigned", "新的待办")
     MEASURE = ("measure", "措施交办")
+    WARNING_ANSWERED = ("warning", "预警已反馈")

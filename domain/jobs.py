@@ -32,6 +32,9 @@ class JobKind(LabelledEnum):
     REGISTER_EXPORT = ("register_export", "农户台账导出")
     AUDIT_EXPORT = ("audit_export", "审计日志导出")
     AUDIT_ARCHIVE = ("audit_archive", "审计日志归档")
+    DEPARTMENT_CHECK = ("department_check", "部门名单检查")
+    DEPARTMENT_COMPARE = ("department_compare", "部门名单比对")
+    DEPARTMENT_MONTHLY = ("department_monthly", "部门名单每月比对")
 
 
 # A running job reports progress at least this often; silence this long means its consumer died.

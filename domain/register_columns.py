@@ -85,6 +85,15 @@ class HeaderNotFound(ValueError):
 
 def find_header(rows: Iterable[Sequence[object]], search: int = HEADER_SEARCH_ROWS) -> Header:
     """The first row, among the first ``search`` ones, that names every required column."""
+    return find_named_header(rows, _BY_NAME, REQUIRED, lambda key: COLUMNS[key][0], search,
+                             "请使用全国防返贫监测信息系统导出的户成员信息表")
+
+
+def find_named_header(rows: Iterable[Sequence[object]], by_name: dict[str, str], required: Sequence[str],
+                      first_title, search: int, hint: str) -> Header:
+    """The first row among the first ``search`` whose cells (compared by ``header_key``) name every
+    ``required`` key; ``by_name`` maps a compared header text to its key. Shared with the
+    department lists (``domain.department_lists``), whose columns differ by list."""
     best: tuple[int, dict[str, int], dict[str, str]] | None = None
     for index, row in enumerate(rows):
         if index >= search:
@@ -92,14 +101,13 @@ def find_header(rows: Iterable[Sequence[object]], search: int = HEADER_SEARCH_RO
         columns: dict[str, int] = {}
         titles: dict[str, str] = {}
         for position, cell in enumerate(row):
-            key = _BY_NAME.get(header_key(cell))
+            key = by_name.get(header_key(cell))
             if key is not None and key not in columns:  # the first of two same-named columns
                 columns[key] = position
                 titles[key] = str(cell).strip()
-        if all(k in columns for k in REQUIRED):
+        if all(k in columns for k in required):
             return Header(index, columns, titles)
         if best is None or len(columns) > len(best[1]):
             best = (index, columns, titles)
-    missing = [COLUMNS[k][0] for k in REQUIRED if best is None or k not in best[1]]
-    raise HeaderNotFound(f"在前{search}行中没有找到表头：缺少列“{'”“'.join(missing)}”。"
-                         "请使用全国防返贫监测信息系统导出的户成员信息表")
+    missing = [first_title(k) for k in required if best is None or k not in best[1]]
+    raise HeaderNotFound(f"在前{search}行中没有找到表头：缺少列“{'”“'.join(missing)}”。{hint}")

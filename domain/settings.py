@@ -57,6 +57,11 @@ class PolicySettings:
     # 低保渐退期 of a 边缘易致贫户 (seed 003: "边缘户纳入低保的，可给予6—12个月的渐退期"); a
     # lifted-out household always gets 12 months (domain.dibao).
     dibao_phaseout_months: int = 12
+    # Days the village has to verify a department warning and answer the department (核实反馈),
+    # by grade (domain.warnings). No seed gives them; 3 / 7 / 15 days is common practice.
+    warning_red_days: int = 3
+    warning_orange_days: int = 7
+    warning_yellow_days: int = 15
 
     def with_overrides(self, overrides: Mapping[str, str]) -> "PolicySettings":
         """Return a copy with string overrides applied in iteration order.
@@ -89,13 +94,16 @@ SETTING_FIELDS: dict[str, tuple[str, int | Decimal, int | Decimal]] = {
     "visit_max_delay_days": ("走访记录最迟上传天数（自走访之日起）", 1, 60),
     "review_days": ("乡镇答复农户复核申请时限（天，自申请之日起）", 1, 60),
     "dibao_phaseout_months": ("边缘易致贫户低保渐退期（月）", 6, 12),
+    "warning_red_days": ("红色预警核实反馈时限（天，自预警之日起）", 1, 30),
+    "warning_orange_days": ("橙色预警核实反馈时限（天，自预警之日起）", 1, 30),
+    "warning_yellow_days": ("黄色预警核实反馈时限（天，自预警之日起）", 1, 60),
 }
 
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，％＋－　", "0123456789.,%+- ")
 
 
-def _ascii(text: str) -> str:
+def ascii_digits(text: str) -> str:
     """Full-width digits and signs as their ASCII twins; every other character unchanged (so a
     superscript ² stays what it is and is refused, where NFKC would make it a 2)."""
     return text.translate(_FULL_WIDTH)
@@ -107,7 +115,7 @@ def parse_setting(name: str, raw: str) -> int | Decimal:
         raise InvalidSetting(name, f"未知的设置项：{name}")
     label, low, high = SETTING_FIELDS[name]
     # Full-width digits typed with a Chinese input method count as ASCII ones; ² and ① do not.
-    text = _ascii("" if raw is None else str(raw)).strip()
+    text = ascii_digits("" if raw is None else str(raw)).strip()
     if not text:
         raise InvalidSetting(name, f"“{label}”不能为空")
     if isinstance(low, Decimal):
@@ -206,6 +214,15 @@ SETTING_SOURCES: dict[str, SettingSource] = {
     "dibao_phaseout_months": SettingSource(
         _S003, "三、（三）", "边缘户纳入低保的，可给予6—12个月的渐退期",
         "种子文件给出6—12个月的范围，没有规定取哪个值；默认值取上限12个月，各地可在6至12个月之间设置。脱贫户（建档立卡贫困户）的渐退期固定为12个月"),
+    "warning_red_days": SettingSource(
+        _S000, "二、（二）", "进一步加强相关部门共享数据比对，及时将预警信息分类分级反馈核实",
+        "种子文件要求分级反馈核实，但没有规定天数；红色3天、橙色7天、黄色15天是常见做法"),
+    "warning_orange_days": SettingSource(
+        _S000, "二、（二）", "进一步加强相关部门共享数据比对，及时将预警信息分类分级反馈核实",
+        "种子文件没有规定天数；橙色预警默认7天"),
+    "warning_yellow_days": SettingSource(
+        _S000, "二、（二）", "进一步加强相关部门共享数据比对，及时将预警信息分类分级反馈核实",
+        "种子文件没有规定天数；黄色预警默认15天，与识别认定时限相同"),
 }
 
 LINE_SOURCES: dict[int, SettingSource] = {
@@ -238,7 +255,7 @@ _AMOUNT = re.compile(r"([0-9]{1,7})(?:\.([0-9]{1,2}))?")
 
 def parse_line_year(raw) -> int:
     """A line's year as typed (full-width digits allowed). Raises ``InvalidSetting("year", …)``."""
-    text = _ascii("" if raw is None else str(raw)).strip().removesuffix("年")
+    text = ascii_digits("" if raw is None else str(raw)).strip().removesuffix("年")
     if not text:
         raise InvalidSetting("year", "请填写年份")
     if not numbers.is_digits(text, 4) or not FIRST_LINE_YEAR <= int(text) <= LAST_LINE_YEAR:
@@ -251,7 +268,7 @@ def parse_line_amount(raw) -> Decimal:
     ``InvalidSetting("amount", …)``; NaN, Infinity, exponents and ² are not numbers here."""
     if isinstance(raw, Decimal):
         raw = format(raw, "f") if raw.is_finite() else "NaN"
-    text = _SEPARATORS.sub("", _ascii("" if raw is None else str(raw)))
+    text = _SEPARATORS.sub("", ascii_digits("" if raw is None else str(raw)))
     text = text.removesuffix("元")
     if not text:
         raise InvalidSetting("amount", "请填写监测范围（元）")

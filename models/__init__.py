@@ -12,9 +12,11 @@ from models.platform import Job, OutboxItem
 from models.region import Region, RegionAlias
 from models.settings import MonitoringLine, RegionPolicy, SettingChange
 from models.user import User
+from models.warning import DepartmentList, DepartmentRow, DepartmentWarning, WarningThreshold
 
 __all__ = [
-    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "DibaoStandard", "Evaluation", "EventEvidence", "FormSubmission", "HeadVisit", "Household", "HouseholdIncome", "Job", "Member",
+    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "DepartmentList",
+    "DepartmentRow", "DepartmentWarning", "WarningThreshold", "DibaoStandard", "Evaluation", "EventEvidence", "FormSubmission", "HeadVisit", "Household", "HouseholdIncome", "Job", "Member",
     "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ReviewRequest", "ScanCount", "SettingChange",
     "ScreeningRound", "User", "Visit",
 ]

@@ -12,6 +12,7 @@ from core.extensions import db
 from domain.deadlines import DeadlineKind
 from domain.enums import CaseSource, MonitoringCategory, Role
 from domain.evidence import EvidenceKind
+from domain.warnings import Grade
 from domain.workflow import Action, CaseState
 from models.household import Household
 from models.personal import ID_NUMBER, PHONE, MaskedField, ProtectedField
@@ -27,6 +28,7 @@ class Case(db.Model):
         enum_check("source", CaseSource),
         enum_check("category", MonitoringCategory, nullable=True),
         enum_check("deadline_kind", DeadlineKind, nullable=True),
+        enum_check("warning_grade", Grade, nullable=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -76,6 +78,10 @@ class Case(db.Model):
     eliminated_on = mapped_column(Date)
     lookback_on = mapped_column(Date)  # the look-back (回头看) found the household stable
     national_recorded_at = mapped_column(UTCDateTime)
+    # The most severe department warning still waiting for the village's answer, and the day the
+    # earliest is due (kept by services.warnings; the inbox shows them without a join).
+    warning_grade: Mapped[str | None] = mapped_column(String(8))
+    warning_due = mapped_column(Date)
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

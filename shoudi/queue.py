@@ -15,6 +15,7 @@ from core.queue import QUEUE_EXTENSION, make_queue
 from domain.jobs import JobKind
 from models.types import utcnow
 from services.farmer import sheets  # noqa: F401  (registers the township PDF runner)
+from services.warnings import lists  # noqa: F401  (registers the department list runners)
 from services.platform import jobs, outbox, scheduled
 from shoudi import consumer
 
@@ -70,6 +71,13 @@ def init_queue(app: Flask):
     @in_app
     def sweep_files() -> None:
         scheduled.start(JobKind.FILE_SWEEP, clock.today())
+        db.session.commit()
+
+    # Seed 001 二、（二）2.: "原则上每个月要协调共享数据1次以上": every list is compared again monthly.
+    @queue.periodic_task(crontab(day="1", hour="18", minute="20"), name="warnings.monthly")  # 02:20 Beijing, 2nd
+    @in_app
+    def compare_department_lists() -> None:
+        scheduled.start(JobKind.DEPARTMENT_MONTHLY, clock.today())
         db.session.commit()
 
     @queue.periodic_task(crontab(hour="18", minute="40"), name="audit.archive")  # 02:40 Beijing

@@ -14,8 +14,9 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Insert, Select, Table, and_, bindparam, false, insert, or_, select
 
 from core.extensions import db
-from domain.enums import Role
-from models import Case, Household, Member, PlanMeasure, Region, User
+from domain.enums import RegionLevel, Role
+from models import (Case, DepartmentList, DepartmentRow, DepartmentWarning, Household, Member, PlanMeasure, Region,
+                    User)
 from services.errors import NotFound
 
 T = TypeVar("T")
@@ -164,6 +165,35 @@ def counted_cases(user: User) -> Select:
     pair cadre and an admin count their whole area; a grid worker counts their own cases."""
     counted = Reach.OWN_CASES if reach(user) is Reach.OWN_CASES else Reach.AREA
     return _cases(_under(user), user.id, counted, user.department)
+
+
+def department_warnings(user: User) -> Select:
+    """The department warnings a user sees: a department officer those their department raised
+    in their county; village, township, county (city, province) staff those of the households of
+    their area; nobody else."""
+    query = select(DepartmentWarning).join(Region, DepartmentWarning.region_id == Region.id)
+    found = reach(user)
+    if found is Reach.DEPARTMENT:
+        return query.where(DepartmentWarning.county_id == user.region_id,
+                           DepartmentWarning.department == user.department)
+    return query.where(_under(user) if found is Reach.AREA else false())
+
+
+_UNMATCHED_LEVELS = (RegionLevel.COUNTY.value, RegionLevel.CITY.value, RegionLevel.PROVINCE.value)
+
+
+def department_rows(user: User) -> Select:
+    """The rows of department lists a user sees (the unmatched ones are placed nowhere below the
+    county): a department officer their department's rows in their county; county, city and
+    province staff every row of their counties."""
+    query = (select(DepartmentRow).join(DepartmentList, DepartmentRow.list_id == DepartmentList.id)
+             .join(Region, DepartmentRow.county_id == Region.id))
+    found = reach(user)
+    if found is Reach.DEPARTMENT:
+        return query.where(DepartmentRow.county_id == user.region_id, DepartmentList.department == user.department)
+    if found is Reach.AREA and user.region.level in _UNMATCHED_LEVELS:
+        return query.where(_under(user))
+    return query.where(false())
 
 
 _SHAPES = {Household: _households, Member: _members, Case: _cases, Region: _regions, User: _users}

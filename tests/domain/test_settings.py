@@ -108,7 +108,8 @@ def test_every_default_names_its_source():
     unstated = {n for n, s in SETTING_SOURCES.items() if s.seed is None or "没有" in s.note}
     assert unstated == set(SETTING_FIELDS) - set(stated) == {"notice_min_days", "income_drop_ratio",
                                                               "visit_max_delay_days", "review_days",
-                                                              "dibao_phaseout_months"}
+                                                              "dibao_phaseout_months", "warning_red_days",
+                                                              "warning_orange_days", "warning_yellow_days"}
     for year, source in LINE_SOURCES.items():
         assert f"{DEFAULT_MONITORING_LINES[year]:f}" in source.quote and str(year) in source.quote
     seed_004 = SETTING_SOURCES["identification_days"]

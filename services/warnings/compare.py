@@ -1,0 +1,341 @@
+"""Comparing department rows with the register, and raising the warnings (比对预警).
+
+Two passes, as the register import: ``plan`` only reads (each row's fingerprint against the
+county's earlier rows, its person by the blind index of the ID number, the household's kind, the
+year's thresholds) and reports progress; ``write`` then stores the rows and the warnings, with no
+progress written meanwhile (SQLite would make the progress writer wait for the open write).
+
+A warning for a household with an open case joins that case's timeline; otherwise it opens a
+case (source 部门筛查预警) in the village's triage inbox, whose words carry the department, the
+grade, the figures and the answer's deadline. Either way the case carries the most pressing
+warning still unanswered (``Case.warning_grade`` / ``warning_due``) for the inbox.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable, Iterable, Iterator, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from core.extensions import db
+from domain.department_lists import ListKind, ListRow, facts_from_json
+from domain.enums import CaseSource, MemberStatus
+from domain.warnings import Grade, Signal, deadline_days, due_on, evaluate, grade, most_pressing
+from domain.workflow import CaseState
+from models import Case, DepartmentList, DepartmentRow, DepartmentWarning, Household, Member, Region, User
+from models.personal import ID_NUMBER, blind_index
+from services.platform import audit
+from services.regions import settings
+from services.regions.warning_thresholds import thresholds_for
+from services.workflow import cases
+
+BATCH = 1000
+FINGERPRINT_KIND = "department_row"
+OPEN_STATES = tuple(s.value for s in CaseState if s.is_open)
+
+
+def fingerprint(kind: ListKind, id_number: str, facts_json: str) -> str:
+    """A keyed hash of what the row says: the same row sent twice has the same fingerprint, and
+    the fingerprint tells nothing without the key."""
+    return blind_index(FINGERPRINT_KIND, f"{kind.value}|{id_number}|{facts_json}")
+
+
+def row_year(facts: dict, today: date) -> int:
+    """The year whose thresholds apply: the period's end, else the row's date, else this year."""
+    when = facts.get("period_end") or facts.get("on")
+    return when.year if when else today.year
+
+
+@dataclass
+class Planned:
+    """One row's outcome, worked out before anything is written."""
+
+    line: int
+    name: str
+    id_number: str
+    facts_json: str
+    fingerprint: str
+    member_id: int | None = None
+    household_id: int | None = None
+    signal: Signal | None = None
+    grade: Grade | None = None
+    index: str = ""  # the blind index of the ID number, when already known
+
+    @property
+    def state(self) -> str:
+        if self.member_id is None:
+            return "unmatched"
+        return "warning" if self.signal is not None else "no_warning"
+
+
+@dataclass
+class Plan:
+    kind: ListKind
+    county: Region
+    rows: list[Planned] = field(default_factory=list)
+    repeated: int = 0   # sent before (same fingerprint in the county), or twice in this file
+
+    def count(self, state: str) -> int:
+        return sum(1 for p in self.rows if p.state == state)
+
+    def grades(self) -> dict[str, int]:
+        found = {g.value: 0 for g in Grade}
+        for p in self.rows:
+            if p.grade is not None:
+                found[p.grade.value] += 1
+        return found
+
+
+class _Grading:
+    """Thresholds and households read once per run (a county has a few hundred villages)."""
+
+    def __init__(self, kind: ListKind, today: date):
+        self.kind, self.today = kind, today
+        self._thresholds: dict[tuple[int, int], object] = {}
+
+    def signal(self, facts: dict, household: Household) -> Signal | None:
+        key = (household.region_id, row_year(facts, self.today))
+        if key not in self._thresholds:
+            self._thresholds[key] = thresholds_for(household.region, key[1])
+        return evaluate(self.kind, facts, household.attribute, self._thresholds[key])
+
+
+def _members_by_index(county: Region, indexes: Iterable[str]) -> dict[str, Member]:
+    """The registered person of each blind index in the county: one who still belongs to the
+    household before one who left it."""
+    found: dict[str, Member] = {}
+    query = (select(Member).join(Household, Member.household_id == Household.id)
+             .join(Region, Household.region_id == Region.id)
+             .where(Member.id_number_index.in_(list(indexes)),
+                    Region.path.startswith(county.path, autoescape=True))
+             .options(joinedload(Member.household).joinedload(Household.region))
+             .order_by(Member.id))
+    for member in db.session.execute(query).unique().scalars():
+        known = found.get(member.id_number_index)
+        if known is None or (known.status != MemberStatus.PRESENT.value
+                             and member.status == MemberStatus.PRESENT.value):
+            found[member.id_number_index] = member
+    return found
+
+
+def _known_fingerprints(county: Region, prints: Sequence[str]) -> set[str]:
+    return set(db.session.execute(select(DepartmentRow.fingerprint).where(
+        DepartmentRow.county_id == county.id, DepartmentRow.fingerprint.in_(list(prints)))).scalars())
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def plan(kind: ListKind, county: Region, rows: Sequence[ListRow], today: date,
+         progress: Callable[..., None] | None = None) -> Plan:
+    """What comparing these rows would do (reads only)."""
+    result = Plan(kind, county)
+    grading = _Grading(kind, today)
+    seen: set[str] = set()
+    done = 0
+    for batch in _batches(rows, BATCH):
+        texts = [r.facts_json() for r in batch]
+        prints = [fingerprint(kind, r.id_number, t) for r, t in zip(batch, texts)]
+        known = _known_fingerprints(county, prints)
+        fresh = []
+        for row, text, mark in zip(batch, texts, prints):
+            if mark in known or mark in seen:
+                result.repeated += 1
+                continue
+            seen.add(mark)
+            fresh.append(Planned(row.line, row.name, row.id_number, text, mark))
+        _match(kind, county, fresh, grading)
+        result.rows += fresh
+        done += len(batch)
+        if progress:
+            progress(done, len(rows))
+    return result
+
+
+def _match(kind: ListKind, county: Region, planned: list[Planned], grading: _Grading) -> None:
+    by_index = {p.index or blind_index(ID_NUMBER, p.id_number): p for p in planned}
+    members = _members_by_index(county, by_index)
+    for index, item in by_index.items():
+        member = members.get(index)
+        if member is None:
+            continue
+        item.member_id, item.household_id = member.id, member.household_id
+        item.signal = grading.signal(facts_from_json(kind, item.facts_json), member.household)
+        item.grade = grade(item.signal, member.household.attribute) if item.signal else None
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+@dataclass
+class Written:
+    warnings: int = 0
+    opened: int = 0    # new cases in the villages' inboxes
+    joined: int = 0    # joined a household's open case
+    by_grade: dict = field(default_factory=lambda: {g.value: 0 for g in Grade})
+
+
+def write(actor: User | None, dlist: DepartmentList, result: Plan, today: date) -> Written:
+    """Store the planned rows of a new list and raise their warnings; the caller commits."""
+    rows: list[tuple[DepartmentRow, Planned]] = []
+    for item in result.rows:
+        row = DepartmentRow(list=dlist, county_id=dlist.county_id, line=item.line, name=item.name,
+                            facts_enc=item.facts_json, fingerprint=item.fingerprint, state=item.state,
+                            member_id=item.member_id, compared_on=today)
+        row.id_number = item.id_number
+        rows.append((row, item))
+    db.session.add_all(r for r, _ in rows)
+    db.session.flush()
+    dlist.rows, dlist.repeated = len(result.rows), result.repeated
+    dlist.unmatched = result.count("unmatched")
+    written = raise_warnings(actor, dlist, [(r, p) for r, p in rows if p.signal is not None], today)
+    dlist.warnings = written.warnings
+    return written
+
+
+def raise_warnings(actor: User | None, dlist: DepartmentList, found: list[tuple[DepartmentRow, Planned]],
+                   today: date) -> Written:
+    written = Written()
+    households = _households({p.household_id for _, p in found})
+    open_cases = _open_cases(households.keys())
+    for row, item in found:
+        household = households[item.household_id]
+        warning, joined = _raise(actor, dlist, row, item, household, open_cases, today)
+        written.warnings += 1
+        written.joined += joined
+        written.opened += not joined
+        written.by_grade[warning.grade] += 1
+    return written
+
+
+def _households(ids: set[int]) -> dict[int, Household]:
+    if not ids:
+        return {}
+    query = select(Household).where(Household.id.in_(ids)).options(joinedload(Household.region))
+    return {h.id: h for h in db.session.execute(query).unique().scalars()}
+
+
+def _open_cases(household_ids) -> dict[int, Case]:
+    """Each household's open case (the oldest, as ``cases.find_open_case``), read at once."""
+    ids = list(household_ids)
+    found: dict[int, Case] = {}
+    for batch in _batches(ids, BATCH):
+        query = (select(Case).where(Case.household_id.in_(batch), Case.state.in_(OPEN_STATES))
+                 .order_by(Case.id))
+        for case in db.session.execute(query).scalars():
+            found.setdefault(case.household_id, case)
+    return found
+
+
+def _raise(actor: User | None, dlist: DepartmentList, row: DepartmentRow, item: Planned, household: Household,
+           open_cases: dict[int, Case], today: date) -> tuple[DepartmentWarning, bool]:
+    kind = dlist.kind_enum
+    level = item.grade
+    due = due_on(level, today, deadline_days(settings.policy_for(household.region)))
+    words = (f"【{level.label}】{kind.short}部门名单“{dlist.filename}”第{item.line}行：{item.name}，"
+             f"{item.signal.figures}。请于{due.isoformat()}前入户核实，并把核实结果反馈部门。")
+    data = {"department_warning": {"department": kind.department.value, "kind": kind.value,
+                                   "grade": level.value, "list_id": dlist.id, "line": item.line}}
+    case = open_cases.get(household.id)
+    joined = case is not None
+    if joined:
+        cases.join_report(actor, case, CaseSource.DEPARTMENT_WARNING, words=words,
+                          risk_types=list(item.signal.risk_types), urgent=False, report_data=data)
+    else:
+        case = cases.open_case(actor, household.region, CaseSource.DEPARTMENT_WARNING, today=today,
+                               risk_types=list(item.signal.risk_types), words=words, household=household,
+                               report_data=data)
+        open_cases[household.id] = case
+    warning = DepartmentWarning(row_id=row.id, list_id=dlist.id, county_id=dlist.county_id, region_id=household.region_id,
+                                household_id=household.id, case=case, department=kind.department.value,
+                                kind=kind.value, grade=level.value, figures=item.signal.figures, sent_on=today,
+                                due_on=due, joined_open_case=joined)
+    db.session.add(warning)
+    db.session.flush()
+    show_pending(case)
+    audit.record(actor, "create", "department_warning", warning.id,
+                 f"list={dlist.id} line={item.line} grade={level.value} case={case.id} joined={joined}")
+    return warning, joined
+
+
+def show_pending(case: Case) -> None:
+    """Keep on the case the most severe unanswered warning and the earliest day one is due."""
+    pending = db.session.execute(select(DepartmentWarning.grade, DepartmentWarning.due_on).where(
+        DepartmentWarning.case_id == case.id, DepartmentWarning.feedback.is_(None))).all()
+    top = most_pressing(g for g, _ in pending)
+    case.warning_grade = top.value if top else None
+    case.warning_due = min((d for _, d in pending), default=None)
+
+
+# --- the monthly comparison -------------------------------------------------------------------
+
+RECOMPARE_DAYS = 366  # rows of lists sent within a year are compared again each month
+
+
+@dataclass
+class Recompare:
+    """The stored rows of one county to compare again, with what comparing them found."""
+
+    pairs: list[tuple[DepartmentRow, Planned]] = field(default_factory=list)
+
+
+def recompare_plan(county: Region, today: date, progress: Callable[..., None] | None = None) -> Recompare:
+    """The county's rows that matched nobody or raised nothing, compared again (reads only):
+    households are registered, and become 监测户, after a list arrived."""
+    since = datetime.combine(today - timedelta(days=RECOMPARE_DAYS), time(), tzinfo=timezone.utc)
+    query = (select(DepartmentRow).join(DepartmentList, DepartmentRow.list_id == DepartmentList.id)
+             .where(DepartmentRow.county_id == county.id, DepartmentRow.state != "warning",
+                    DepartmentList.uploaded_at >= since)
+             .options(joinedload(DepartmentRow.list)).order_by(DepartmentRow.id))
+    found = Recompare()
+    by_kind: dict[str, list[tuple[DepartmentRow, Planned]]] = defaultdict(list)
+    for row in db.session.execute(query).unique().scalars():
+        pair = (row, Planned(row.line, row.name, "", row.facts_enc, row.fingerprint, index=row.id_number_index))
+        by_kind[row.list.kind].append(pair)
+        found.pairs.append(pair)
+    done = 0
+    for code, pairs in by_kind.items():
+        grading = _Grading(ListKind(code), today)
+        for batch in _batches(pairs, BATCH):
+            _match(ListKind(code), county, [p for _, p in batch], grading)
+            done += len(batch)
+            if progress:
+                progress(done, len(found.pairs))
+    return found
+
+
+def recompare_write(found: Recompare, today: date) -> dict:
+    """Record what ``recompare_plan`` found; a row raises one warning at most."""
+    counts = {"rows": len(found.pairs), "matched": 0, "warnings": 0}
+    touched: dict[int, DepartmentList] = {}
+    by_list: dict[int, list[tuple[DepartmentRow, Planned]]] = defaultdict(list)
+    for row, item in found.pairs:
+        if item.member_id is not None and row.member_id is None:
+            counts["matched"] += 1
+        row.member_id, row.state, row.compared_on = item.member_id, item.state, today
+        touched[row.list_id] = row.list
+        if item.signal is not None:
+            by_list[row.list_id].append((row, item))
+    for list_id, pairs_of_list in by_list.items():
+        dlist = touched[list_id]
+        written = raise_warnings(dlist.uploaded_by, dlist, pairs_of_list, today)
+        dlist.warnings += written.warnings
+        counts["warnings"] += written.warnings
+    db.session.flush()
+    for dlist in touched.values():
+        dlist.unmatched = db.session.execute(select(func.count()).select_from(DepartmentRow).where(
+            DepartmentRow.list_id == dlist.id, DepartmentRow.state == "unmatched")).scalar_one()
+    return counts
+
+
+__all__ = ["Plan", "Planned", "Recompare", "Written", "fingerprint", "plan", "recompare_plan", "recompare_write", "row_year", "show_pending", "write"]
