@@ -27,6 +27,7 @@ STAFF = [
     ("auditor", "县纪委监委 林涛", "auditor", "341599000000", None, None),
     ("county", "县乡村振兴局 周明", "county_staff", "341599000000", None, None),
     ("minzheng", "县民政局 吴芳", "department", "341599000000", Department.CIVIL_AFFAIRS.value, None),
+    ("yibao", "县医保局 许亮", "department", "341599000000", Department.MEDICAL_INSURANCE.value, None),
     ("township", "青山镇工作站 郑强", "township_staff", "341599101000", None, None),
     ("township2", "柳溪乡工作站 钱丽", "township_staff", "341599102000", None, None),
     ("village", "青山村第一书记 王磊", "village_staff", "341599101001", None, "17000000101"),

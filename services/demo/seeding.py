@@ -36,6 +36,7 @@ from services.households import incomes, records
 from services.regions import tree
 from services.workflow import cases
 from services.workflow.cases import Evidence, StepInput
+from services.demo import warnings_demo
 from services.demo.data import (CITY, COUNTY, DEMO_PASSWORD, GIVEN, GRIDS_PER_VILLAGE, PROVINCE,
                                 HOUSEHOLDS_PER_VILLAGE, MEASURES, STAFF, SURNAMES, TOWNSHIPS)
 from services.help.plans import PlanChoice
@@ -72,6 +73,7 @@ def seed(today: date | None = None, seed_value: int = 2026) -> str:
                                   starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=20)))
     made = _households(rng, today)
     case_count = _cases(staff, made, today)
+    warnings_demo.seed_medical_list(staff, made, _grid_households(staff, made)[0], today)
     db.session.flush()
     lines = [f"演示数据已生成：{county.name}，{len(made)} 户，{len(MEASURES)} 项帮扶措施，{case_count} 条案件。",
              f"演示账号（密码均为 {DEMO_PASSWORD}）："]
@@ -189,7 +191,7 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
     village = tree.by_code("341599101001")
     v, t, c = staff["village"], staff["township"], staff["county"]
     grid, cadre = staff["grid"], staff["cadre"]
-    in_grid = [h for h in made if grid.region.contains(h.region)]
+    in_grid = _grid_households(staff, made)
     risk = (RiskType.ILLNESS.value,)
 
     def step(case, actor, action, day, **kw):
@@ -279,6 +281,11 @@ def _cases(staff: dict[str, User], made: list, today: date) -> int:
         income={"wages": "26000", "business": "8000", "transfers": "2400", "business_costs": "1500"}),
         now=visited + timedelta(minutes=20))  # sent from the household's yard
     return len(opened) + 2
+
+
+def _grid_households(staff: dict[str, User], made: list) -> list:
+    """The households of the demo grid worker's grid, in the order they were made."""
+    return [h for h in made if staff["grid"].region.contains(h.region)]
 
 
 def _on(day: date, take: Callable[[], T]) -> T:
