@@ -44,7 +44,7 @@ fonts:
 run: fonts seed
 	@echo ""
 	@echo "守底已启动：http://127.0.0.1:$(PORT)/login"
-	@echo "演示账号（密码均为 shoudi-demo-2026）：admin county minzheng township township2 village village2 grid cadre"
+	@echo "演示账号（密码均为 shoudi-demo-2026）：admin province city auditor county minzheng yibao township township2 village village2 grid cadre"
 	@echo "任务队列处理程序与网站一同运行（队列在 instance/queue.db）；按 Ctrl-C 同时停止两者。"
 	@echo ""
 	@$(BIN)/flask jobs-worker & worker=$$!; \
