@@ -13,6 +13,10 @@ recorded) that ends within ``PHASEOUT_LEAD_DAYS`` tells the village staff of its
 village without an account: its township, as every reminder does) once, keyed by the household
 and the end date: the village reviews the income before 低保 ends. A household no longer on 低保
 is not reminded.
+
+A department warning still unanswered (``Case.warning_grade`` / ``warning_due``) whose answer is
+due within ``DUE_SOON_DAYS``, or overdue, tells the village staff of the case's village once per
+due date and state of lateness: the village verifies and answers the department.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from core.extensions import db
 from domain import dibao
 from domain.deadlines import DUE_SOON_DAYS, DeadlineKind, days_left
 from domain.enums import Department, NotificationKind, Role
+from domain.warnings import Grade
 from domain.workflow import MONITORED_STATES, CaseState
 from models import Case, Household, Notification, PlanMeasure, User
 from models.types import utcnow
@@ -46,15 +51,17 @@ class ReminderReport:
     overdue: int
     measures: int
     phaseouts: int = 0  # 低保渐退期 ending within PHASEOUT_LEAD_DAYS
+    warnings: int = 0   # department warnings whose answer falls due
 
     @property
     def total(self) -> int:
-        return self.due_soon + self.overdue + self.measures + self.phaseouts
+        return self.due_soon + self.overdue + self.measures + self.phaseouts + self.warnings
 
     def summary(self) -> str:
         phaseouts = f"，低保渐退期将结束 {self.phaseouts}" if self.phaseouts else ""
+        warnings = f"，部门预警待反馈 {self.warnings}" if self.warnings else ""
         return (f"已发送提醒 {self.total} 条（即将到期 {self.due_soon}，已逾期 {self.overdue}，"
-                f"措施逾期 {self.measures}{phaseouts}）")
+                f"措施逾期 {self.measures}{phaseouts}{warnings}）")
 
 
 def remind_deadlines(today: date, lead_days: int = DUE_SOON_DAYS) -> ReminderReport:
@@ -68,7 +75,30 @@ def remind_deadlines(today: date, lead_days: int = DUE_SOON_DAYS) -> ReminderRep
     _retire_measures({m.dedupe_key for m in overdue_measures})
     measures = notify.send(overdue_measures)
     phaseouts = notify.send(phaseout_reminders(today, recipients))
-    return ReminderReport(sent[NotificationKind.DUE_SOON], sent[NotificationKind.OVERDUE], measures, phaseouts)
+    warnings = notify.send(warning_reminders(today, recipients, lead_days))
+    return ReminderReport(sent[NotificationKind.DUE_SOON], sent[NotificationKind.OVERDUE], measures, phaseouts,
+                          warnings)
+
+
+def warning_reminders(today: date, recipients: Recipients | None = None,
+                      lead_days: int = DUE_SOON_DAYS) -> list[Message]:
+    """The village staff of each case with a department warning whose answer is due within
+    ``lead_days`` or overdue. The title names the case, the grade and the date only."""
+    recipients = recipients or Recipients()
+    query = (select(Case).where(Case.warning_due.is_not(None), Case.warning_due <= today + timedelta(days=lead_days))
+             .options(selectinload(Case.region)).order_by(Case.warning_due, Case.id))
+    messages = []
+    for case in db.session.execute(query).scalars():
+        due, late = case.warning_due, case.warning_due < today
+        kind = NotificationKind.OVERDUE if late else NotificationKind.DUE_SOON
+        grade = Grade(case.warning_grade).label
+        when = f"已逾期（期限 {due.isoformat()}）" if late else f"请于 {due.isoformat()} 前核实并反馈"
+        title = f"案件 {case.id} 有{grade}未反馈部门：{when}"
+        key = f"warning_due:{case.id}:{due.isoformat()}:{'late' if late else 'soon'}"
+        messages += [Message(recipient=user, kind=kind, title=title, dedupe_key=key, case_id=case.id,
+                             link=notify.case_link(case.id), step="部门预警核实反馈", due=due)
+                     for user in recipients.staff(Role.VILLAGE_STAFF, case.region)]
+    return messages
 
 
 def phaseout_reminders(today: date, recipients: Recipients | None = None,
