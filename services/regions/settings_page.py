@@ -1,6 +1,7 @@
 """The settings page (参数设置) of a region: every value with where it comes from and its history,
-the yearly monitoring lines and 低保 standards, and the years a county has not set its own line
-(flagged on its landing page). Reading and changing the values is ``services.regions.settings``.
+the yearly monitoring lines, 低保 standards and 部门筛查预警标准 (for a chosen year), and the years a
+county has not set its own line (flagged on its landing page). Reading and changing the values is
+``services.regions.settings`` (the warning figures: ``services.regions.warning_thresholds``).
 """
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ from domain.settings import (
     parse_setting,
     range_text,
 )
+from domain.warnings import THRESHOLD_FIELDS, THRESHOLD_NOTES, Thresholds
 from models import DibaoStandard, MonitoringLine, Region, RegionPolicy, SettingChange, User
 from services.accounts import scoping
+from services.regions import warning_thresholds
 from services.regions.settings import (
     DIBAO_KEY,
     LINE_KEY,
@@ -60,6 +63,8 @@ class HistoryRow:
     old: str
     new: str
     reason: str
+    year: int | None = None   # the year a yearly value was set for
+    change_id: int = 0        # orders the changes of several years in one list
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,43 @@ class SettingsPage:
     dibao_gap: "DibaoRow | None" = None     # this year has no 低保标准 of its own
     removed_dibao_years: list["DibaoRow"] = field(default_factory=list)
     dibao_phaseout_months: int = 12         # the effective setting, for the page's explanation
+    warnings: "WarningSection | None" = None
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    """One figure of 部门筛查预警标准 for the year shown."""
+
+    key: str
+    label: str
+    value: str               # "10,000元"
+    raw: str                 # for the form: "10000"
+    range: str
+    origin: Origin
+    from_year: int | None    # the year whose setting applies; None for the default
+    year: int                # the year shown
+    history: list[HistoryRow] = field(default_factory=list)
+
+    @property
+    def carried(self) -> bool:
+        return self.from_year is not None and self.from_year != self.year
+
+
+@dataclass(frozen=True)
+class OwnWarning:
+    """A figure this region set itself for a year (each can be removed)."""
+
+    key: str
+    label: str
+    year: int
+    value: str
+
+
+@dataclass(frozen=True)
+class WarningSection:
+    year: int
+    rows: list[WarningRow]
+    own: list[OwnWarning]
 
 
 @dataclass(frozen=True)
@@ -150,6 +192,8 @@ def _format_own(key: str, value: str | None) -> str:
         return f"{format_yuan(Decimal(value))}元"
     if key == DIBAO_KEY:
         return dibao.words(value)
+    if key.startswith(warning_thresholds.KEY_PREFIX):
+        return warning_thresholds.format_threshold(key.removeprefix(warning_thresholds.KEY_PREFIX), value)
     try:
         return format_setting(key, parse_setting(key, value))
     except InvalidSetting:
@@ -166,13 +210,14 @@ def _history_rows(region: Region) -> dict[tuple[str, int | None], list[HistoryRo
         found.setdefault((change.key, change.year), []).append(HistoryRow(
             at=change.at.astimezone(WORK_TZ).strftime("%Y-%m-%d %H:%M"), who=who,
             old=_format_own(change.key, change.old_value), new=_format_own(change.key, change.new_value),
-            reason=change.reason))
+            reason=change.reason, year=change.year, change_id=change.id))
     return found
 
 
-def page(user: User, region: Region, year: int) -> SettingsPage:
-    """Every setting of ``region`` with its effective value, its origin and its history, and
-    the monitoring line of every year up to ``year``."""
+def page(user: User, region: Region, year: int, warning_year: int | None = None) -> SettingsPage:
+    """Every setting of ``region`` with its effective value, its origin and its history, the
+    monitoring line of every year up to ``year``, and the warning figures of ``warning_year``
+    (default ``year``)."""
     region = region_for(user, region.id)
     chain_regions = {r.id: r for r in db.session.execute(
         select(Region).where(Region.id.in_(region.ancestor_ids))).scalars()}
@@ -213,7 +258,30 @@ def page(user: User, region: Region, year: int) -> SettingsPage:
                         rows=rows, lines=shown, year=year, gap=gap, picker=picker,
                         removed_line_years=sorted(removed, key=lambda r: -r.year),
                         dibao=dibao_rows, dibao_gap=dibao_gap, removed_dibao_years=dibao_removed,
-                        dibao_phaseout_months=effective.dibao_phaseout_months)
+                        dibao_phaseout_months=effective.dibao_phaseout_months,
+                        warnings=_warning_section(region, chain_regions, history, warning_year or year))
+
+
+def _warning_section(region: Region, chain_regions: dict[int, Region],
+                     history: dict[tuple[str, int | None], list[HistoryRow]], year: int) -> WarningSection:
+    applying = warning_thresholds.applying_rows(region, year)
+    defaults = Thresholds()
+    rows = []
+    for key, (label, _low, _high) in THRESHOLD_FIELDS.items():
+        found = applying.get(key)
+        value = getattr(defaults, key) if found is None else found.value
+        origin = (Origin("默认值", note=THRESHOLD_NOTES[key]) if found is None
+                  else _origin_of_region(chain_regions[found.region_id], region))
+        changes = sorted((h for (k, _y), rows_of in history.items() if k == warning_thresholds.KEY_PREFIX + key
+                          for h in rows_of), key=lambda h: h.change_id, reverse=True)
+        rows.append(WarningRow(key=key, label=label, value=warning_thresholds.format_threshold(key, value),
+                               raw=format(Decimal(value).normalize(), "f"), range=warning_thresholds.range_of(key),
+                               origin=origin, from_year=found.year if found is not None else None, year=year,
+                               history=changes))
+    own = [OwnWarning(key=row.key, label=THRESHOLD_FIELDS[row.key][0], year=row.year,
+                      value=warning_thresholds.format_threshold(row.key, row.value))
+           for row in warning_thresholds.own_thresholds(region) if row.key in THRESHOLD_FIELDS]
+    return WarningSection(year=year, rows=rows, own=own)
 
 
 def _dibao_rows(region: Region, chain: list[int], chain_regions: dict[int, Region],
