@@ -3,9 +3,8 @@ by ``TEST_DATABASE_URL``; they are marked ``needs_db`` so CI can run them on bot
 
 The schema is built once per session. On SQLite it goes into a template file, and each test
 gets its own copy of that file (copying a file costs far less than ``create_all``). On
-PostgreSQL it is created once in the shared database, and every table is emptied with
-``TRUNCATE ... RESTART IDENTITY CASCADE`` after each test (the audit log's row trigger refuses
-DELETE; TRUNCATE passes it). Requests and services commit, so a rollback per test cannot undo
+PostgreSQL it is created once in the shared database, and after each test the tables it filled
+are emptied and every sequence restarts at 1 (``_Schema.empty``). Requests and services commit, so a rollback per test cannot undo
 their work; "schema once, clean copy or truncate per test" is the equivalent.
 
 Every app built here gets an instance folder under the test's tmp dir, so a
@@ -119,14 +118,27 @@ class _Schema:
         return f"sqlite:///{copy}"
 
     def empty(self) -> None:
-        """Empty every table of the shared PostgreSQL (a SQLite copy is simply left behind)."""
+        """Empty every table of the shared PostgreSQL (a SQLite copy is simply left behind) and
+        start every sequence at 1 again.
+
+        A test fills a handful of tables: one statement finds which, and only those are emptied,
+        children first. (TRUNCATE of every table took 0.4 s a test, DELETE of the few filled ones
+        a hundredth of that.) The audit log's trigger refuses DELETE; TRUNCATE passes it, and no
+        table refers to the audit log."""
         if not self.postgres:
             return
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        names = [t.name for t in db.metadata.sorted_tables]
         with self.engine.begin() as conn:
-            # A connection left idle in a transaction would make TRUNCATE wait for ever.
+            # A connection left idle in a transaction would make the emptying wait for ever.
             conn.execute(text("SET LOCAL lock_timeout = '30s'"))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            quote = conn.dialect.identifier_preparer.quote
+            probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM {quote(n)})" for n in names)
+            filled = set(conn.exec_driver_sql(probe).scalars())
+            for name in reversed(names):
+                if name in filled:
+                    verb = "TRUNCATE" if name == "audit_log" else "DELETE FROM"
+                    conn.exec_driver_sql(f"{verb} {quote(name)}")
+            conn.exec_driver_sql("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'")
 
 
 @pytest.fixture(scope="session")
