@@ -13,6 +13,8 @@ reasons it cannot be used, per column; reasons never repeat an ID number.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -272,6 +274,8 @@ def read_row(kind: ListKind, header: Header, line: int, cells: Sequence[object],
 
 
 def _read(column: Column, cell: object, shown: str, today: date):
+    if column.reader in NUMBER_READERS and _odd_digits(cell):
+        raise BadValue(NUMBER_READERS[column.reader].format(shown=shown, low=column.low, high=column.high))
     if column.reader == "id":
         raw = values.text(cell)
         if not raw:
@@ -295,6 +299,16 @@ def _read(column: Column, cell: object, shown: str, today: date):
     return _choice(cell, shown, column.choices)
 
 
+NUMBER_READERS = {"id": "身份证号只能包含数字，最后一位可以是X", "money": "{shown}应为金额（元）",
+                  "int": "{shown}应为{low}～{high}之间的整数"}
+
+
+def _odd_digits(cell: object) -> bool:
+    """Superscript, circled or fraction digits (², ①, ½): the NFKC folding that turns full-width
+    digits into plain ones would turn "5000²" into 50002, so a number holding one is refused."""
+    return isinstance(cell, str) and any(unicodedata.category(c) == "No" for c in cell)
+
+
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
 
 
@@ -312,14 +326,23 @@ def _whole(cell: object, shown: str, column: Column) -> int | None:
     return number
 
 
+# Other spellings departments use for a choice (the education bureau's roll writes 在校).
+CHOICE_SPELLINGS = {"在校": "非义务教育在校", "在校生": "非义务教育在校", "非义务教育阶段在校": "非义务教育在校"}
+
+
 def _choice(cell: object, shown: str, choices: tuple[str, ...]) -> str | None:
     text = values.text(cell)
     if not text:
         return None
+    if CHOICE_SPELLINGS.get(text) in choices:
+        return CHOICE_SPELLINGS[text]
     for choice in choices:
         if text == choice or (choice.endswith("级") and text == choice[:-1]):
             return choice
-    raise BadValue(f"{shown}“{text[:20]}”不认识，应为：{'、'.join(choices)}")
+    # The cell is echoed to help the officer find it, unless it may be a number (an ID number
+    # pasted in the wrong column must not be repeated) or holds control characters.
+    echo = "" if re.search(r"\d{6}", text) else "“" + "".join(c for c in text[:20] if c.isprintable()) + "”"
+    raise BadValue(f"{shown}{echo}不认识，应为：{'、'.join(choices)}")
 
 
 def _across(kind: ListKind, found: dict, header: Header, line: int, today: date) -> list[RowProblem]:

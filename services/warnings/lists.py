@@ -149,7 +149,7 @@ def start_check(actor: User, kind_code: str, filename: str, content: bytes, toda
         raise ValidationFailed(errors)
     key = new_key("imports", ".upload")
     store().put(key, content, "application/octet-stream")
-    return jobs.start(JobKind.DEPARTMENT_CHECK, actor, actor.region, file_key=key, kind=kind.value,
+    return jobs.start(JobKind.DEPARTMENT_CHECK, actor, actor.region, file_key=key, list_kind=kind.value,
                       filename=_safe_name(filename, kind), today=today.isoformat())
 
 
@@ -164,7 +164,7 @@ def confirm(actor: User, check_job_id: int, today: date) -> Job:
     if _already_confirmed(actor, job.id):
         raise ValidationFailed({"": "这个文件已经确认比对过了"})
     return jobs.start(JobKind.DEPARTMENT_COMPARE, actor, actor.region, file_key=job.params["file_key"],
-                      kind=job.params["kind"], filename=job.params["filename"], today=today.isoformat(),
+                      list_kind=job.params["list_kind"], filename=job.params["filename"], today=today.isoformat(),
                       check_job_id=job.id)
 
 
@@ -203,7 +203,7 @@ def report(actor: User, job_id: int) -> ReportView:
         raise NotFound("not finished")
     data = json.loads(store().get(job.result_key))
     dry_run = job.kind == JobKind.DEPARTMENT_CHECK.value
-    return ReportView(job_id=job.id, dry_run=dry_run, kind=ListKind(job.params["kind"]).label,
+    return ReportView(job_id=job.id, dry_run=dry_run, kind=ListKind(job.params["list_kind"]).label,
                       filename=job.params.get("filename", ""), summary=data["summary"], counts=data["counts"],
                       grades=data["grades"], problems=data["problems"][:MAX_LISTED],
                       more_problems=max(0, len(data["problems"]) - MAX_LISTED),
@@ -232,7 +232,7 @@ def _content(job: Job) -> bytes:
 
 
 def _read(job: Job, user: User, progress) -> tuple[ListKind, ReadFile, compare.Plan]:
-    kind = ListKind(job.params["kind"])
+    kind = ListKind(job.params["list_kind"])
     if kind not in kinds_of(user):
         raise jobs.JobFailed("这个账号不能上传这类名单")
     today = date.fromisoformat(job.params["today"])
