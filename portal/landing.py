@@ -9,6 +9,7 @@ from models import User
 from services.farmer import policy
 from services.households import records
 from services.regions import settings, settings_page, tree
+from services.warnings import lists, views as warning_views
 from services.workflow import cases
 
 # Roles that visit households and use the field app first.
@@ -45,6 +46,9 @@ class Landing:
     # the year silently uses the latest earlier line until someone sets it.
     line_gaps: tuple[settings_page.LineGap, ...] = ()
     may_set_lines: bool = False
+    # 部门筛查预警: who sends department lists, and who reads the warnings and their answers.
+    sends_lists: bool = False
+    reads_warnings: bool = False
 
 
 def landing_for(user: User, today: date) -> Landing:
@@ -57,4 +61,5 @@ def landing_for(user: User, today: date) -> Landing:
         scans_30_days=policy.scans_in_scope(user, today),
         may_edit_policy=policy.may_edit_texts(user),
         field_work=user.role in FIELD_ROLES,
-        line_gaps=tuple(settings_page.line_gaps(user, today.year)), may_set_lines=settings.may_change(user))
+        line_gaps=tuple(settings_page.line_gaps(user, today.year)), may_set_lines=settings.may_change(user),
+        sends_lists=lists.may_upload(user), reads_warnings=warning_views.may_view(user))

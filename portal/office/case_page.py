@@ -21,13 +21,20 @@ from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from portal.office.steps import PANELS, STEP_FORMS
 from services.errors import ValidationFailed
+from services.warnings import case_panel
 from services.workflow import cases, evidence_files
 
 
 def render_case_page(case_id: int, *, open_action: str = "", errors: dict | None = None, refused: tuple = (),
-                     typed: MultiDict | None = None, done: str = "", status: int = 200):
+                     typed: MultiDict | None = None, done: str = "", status: int = 200,
+                     feedback_for: int | None = None, feedback_errors: dict | None = None):
+    """``feedback_for``: the warning whose answer (核实反馈) was refused, shown with
+    ``feedback_errors`` beside its fields and what was typed (``typed``) kept."""
     case = cases.read_case(current_user, case_id)
     day = today()
+    events = case_view.events(case)
+    # Only a case whose history shows a department warning asks for its warnings.
+    warnings = case_panel.warnings_of(current_user, case, day) if any(e.raised_warning for e in events) else []
     steps = case_view.steps(current_user, case, day, set(STEP_FORMS))
     forms = {s.action: STEP_FORMS[Action(s.action)] for s in steps}
     options = {s.action: forms[s.action].options(current_user, case, day) for s in steps if not s.blocked}
@@ -35,10 +42,12 @@ def render_case_page(case_id: int, *, open_action: str = "", errors: dict | None
     # A refused step this person is not offered (another role's step) is explained at the top.
     refused_top = refused if refused and open_action not in forms else ()
     html = render_template(
-        "office/case.html", head=case_view.header(case, day), events=case_view.events(case),
+        "office/case.html", head=case_view.header(case, day), events=events,
         steps=steps, forms=forms, options=options, panels=panels, open_action=open_action,
         errors=errors or {}, refused=refused, refused_top=refused_top, typed=typed or MultiDict(),
-        done=done)
+        done=done, warnings=warnings, feedback_choices=case_panel.FEEDBACK_CHOICES,
+        reason_needed=case_panel.REASON_NEEDED, feedback_for=feedback_for,
+        feedback_errors=feedback_errors or {}, feedback_typed=(typed or MultiDict()) if feedback_for else MultiDict())
     keep_on_refusal()  # the audit entry of this read stands even when the answer is a refusal
     return html, status
 

@@ -8,11 +8,14 @@ from datetime import date, datetime
 from core.clock import WORK_TZ
 from domain.consent import CHANNEL_LABELS
 from domain.deadlines import DUE_SOON_DAYS, CaseDates, DeadlineKind, notice_deadline
-from domain.enums import CaseSource, MonitoringCategory, RiskType, Role
+from domain.department_lists import ListKind
+from domain.enums import CaseSource, Department, MonitoringCategory, RiskType, Role
 from domain.evidence import EvidenceKind
+from domain.warnings import Feedback, Grade
 from domain.workflow import Action, CaseState, actions_for_role
 from models import Case, User
 from services.regions import settings
+from services.warnings.case_panel import WARNING_EVENT_KEY
 from services.workflow import cases
 
 
@@ -36,6 +39,7 @@ class EventRow:
     details: list[str]
     evidence: list[EvidenceRow]
     consent: str = ""  # a report's recorded consent, in words
+    raised_warning: bool = False  # a department warning came in with this event
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,32 @@ def _details(data: dict) -> list[str]:
         lines.append("线索已关联到农户档案")
     if data.get("joined_report"):
         lines.append(f"同一农户的又一条线索（{CaseSource(data['joined_report']).label}）并入本案")
+    lines += _warning_details(data)
     for line in data.get("notes", ()):
         lines.append(str(line))
+    return lines
+
+
+def _label_of(enum, code) -> str:
+    try:
+        return enum(code).label
+    except ValueError:
+        return ""
+
+
+def _warning_details(data: dict) -> list[str]:
+    """A department warning that came in, or the answer sent back (the list and line name the
+    person to the department; the figures stay on the warning)."""
+    lines: list[str] = []
+    raised = data.get(WARNING_EVENT_KEY)
+    if isinstance(raised, dict):
+        lines.append(f"部门筛查预警：{_label_of(Department, raised.get('department'))}部门名单"
+                     f"（{_label_of(ListKind, raised.get('kind'))}，名单编号 {raised.get('list_id')}，"
+                     f"第{raised.get('line')}行），{_label_of(Grade, raised.get('grade'))}")
+    answered = data.get("warning_feedback")
+    if isinstance(answered, dict):
+        lines.append(f"核实反馈（预警 {answered.get('warning_id')}）：{_label_of(Feedback, answered.get('result'))}"
+                     f"，已反馈{_label_of(Department, answered.get('department'))}部门")
     return lines
 
 
@@ -151,7 +179,8 @@ def events(case: Case) -> list[EventRow]:
             details=_details(e.data or {}),
             evidence=[EvidenceRow(ev.id, ev.label, EvidenceKind(ev.kind).label if ev.kind else "",
                                   max(1, ev.size // 1024), _shown_inline(ev)) for ev in e.evidence],
-            consent=_consent((e.data or {}).get("consent"), e.actor)))
+            consent=_consent((e.data or {}).get("consent"), e.actor),
+            raised_warning=WARNING_EVENT_KEY in (e.data or {})))
     return rows
 
 

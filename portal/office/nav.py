@@ -23,6 +23,8 @@ ITEMS = [
     ("office.households", "农户台账", _DESK),
     ("office.overdue", "逾期", _DESK + (R.PAIR_CADRE, R.DEPARTMENT, R.CITY_STAFF, R.PROVINCE_STAFF)),
     ("office.tasks", "部门任务", (R.DEPARTMENT, R.COUNTY_STAFF)),
+    ("warnings.index", "部门预警", _DESK + (R.DEPARTMENT, R.CITY_STAFF, R.PROVINCE_STAFF)),
+    ("warnings.upload_form", "名单上传", (R.DEPARTMENT, R.COUNTY_STAFF)),
     ("office.lookback", "回头看", _DESK),
     ("office.unresolved_list", "两年未消除", _DESK),
     ("office.head_visits_page", "党政主职遍访", (R.TOWNSHIP_STAFF, R.COUNTY_STAFF)),

@@ -21,6 +21,7 @@ from core.extensions import db
 from domain.deadlines import DUE_SOON_DAYS
 from domain.duplicates import ClueFacts, DuplicateGroup, find_duplicates, group_of_each, may_merge
 from domain.enums import CaseSource, RegionLevel, RiskType, Role
+from domain.warnings import Grade
 from domain.workflow import Action, CaseState, actions_for_role
 from domain import numbers
 from models import Case, Household, Member, Region, User
@@ -177,6 +178,10 @@ class InboxRow:
     merge_targets: tuple[int, ...]  # those it may be merged into (same household or person)
     merge_hint: str                 # why a flagged case offers no merge
     selectable: bool                # may be given to a verifier here
+    warning_grade: str = ""         # the most severe unanswered department warning (红色预警…)
+    warning_code: str = ""          # its grade's code (red / orange / yellow), for the tag
+    warning_due: str = ""           # the earliest day a warning's answer is due back
+    warning_overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -312,4 +317,8 @@ def _row(actor: User, case: Case, today: date, village_names: dict[int, str],
         due=case.due_date.isoformat() if case.due_date else "", clock=clock, clock_class=clock_class,
         verifier=case.verifier.full_name if case.verifier else "", duplicate_of=others,
         duplicate_reasons=group.reason_text if group else "", merge_targets=targets, merge_hint=hint,
-        selectable=may_assign(actor) and state in ASSIGNABLE)
+        selectable=may_assign(actor) and state in ASSIGNABLE,
+        warning_grade=Grade(case.warning_grade).label if case.warning_grade else "",
+        warning_code=case.warning_grade or "",
+        warning_due=case.warning_due.isoformat() if case.warning_due else "",
+        warning_overdue=bool(case.warning_due and case.warning_due < today))
