@@ -8,10 +8,10 @@ raises ``BadValue`` with a Chinese reason that never repeats an ID number or a p
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from domain.validation import fold_full_width
 from domain.enums import (Gender, Health, HouseholdAttribute, LabourCapacity, MonitoringCategory,
                           Relation, RiskType, Schooling)
 
@@ -26,7 +26,7 @@ def text(cell: object) -> str:
         return ""
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
-    return unicodedata.normalize("NFKC", str(cell)).strip()
+    return fold_full_width(str(cell)).strip()
 
 
 def _label_map(enum, extra: dict[str, object]) -> dict[str, object]:

@@ -9,7 +9,6 @@ Error messages never repeat the number itself: they end up in logs and on screen
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,13 +56,23 @@ class IdNumber:
         return years
 
 
+# Full-width ASCII forms (U+FF01–U+FF5E) and the ideographic space, as Chinese input methods type
+# them, mapped to their ASCII twins.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def fold_full_width(text: str) -> str:
+    """Full-width digits, letters and signs as ASCII; every other character unchanged. Unlike
+    NFKC, a superscript or circled digit (², ①) stays what it is and is refused where a digit is
+    wanted, instead of silently becoming one ("5000²" is not 50002)."""
+    return text.translate(_FULL_WIDTH)
+
+
 def normalize_id_number(raw: str) -> str:
     """Remove all whitespace, fold full-width characters to ASCII and upper-case the final x."""
     if raw is None:
         return ""
-    # NFKC folds full-width digits and letters (Chinese input methods produce them).
-    text = unicodedata.normalize("NFKC", str(raw))
-    return "".join(text.split()).upper()
+    return "".join(fold_full_width(str(raw)).split()).upper()
 
 
 def id_check_digit(first17: str) -> str:
@@ -139,7 +148,7 @@ def normalize_mobile(raw: str) -> str:
     Accepts spaces, dashes, full-width digits and a +86 / 86 / 0086 country prefix, which
     is how numbers get copied from WeChat and contact cards.
     """
-    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    text = fold_full_width("" if raw is None else str(raw))
     text = re.sub(r"[\s\-]", "", text)
     if not text:
         raise InvalidPhone("请填写手机号")
