@@ -138,6 +138,8 @@ def _warning_details(data: dict) -> list[str]:
     if isinstance(answered, dict):
         lines.append(f"核实反馈（预警 {answered.get('warning_id')}）：{_label_of(Feedback, answered.get('result'))}"
                      f"，已反馈{_label_of(Department, answered.get('department'))}部门")
+    if data.get("warnings_moved"):
+        lines.append(f"合并进来的线索带来部门预警 {data['warnings_moved']} 条，在本案核实反馈")
     return lines
 
 
@@ -180,7 +182,7 @@ def events(case: Case) -> list[EventRow]:
             evidence=[EvidenceRow(ev.id, ev.label, EvidenceKind(ev.kind).label if ev.kind else "",
                                   max(1, ev.size // 1024), _shown_inline(ev)) for ev in e.evidence],
             consent=_consent((e.data or {}).get("consent"), e.actor),
-            raised_warning=WARNING_EVENT_KEY in (e.data or {})))
+            raised_warning=bool({WARNING_EVENT_KEY, "warnings_moved"} & set(e.data or {}))))
     return rows
 
 

@@ -19,7 +19,7 @@ from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.notifications.notify import Message, send
 from services.platform import audit, outbox
-from services.warnings.compare import show_pending
+from services.warnings.pending import show_pending
 from services.workflow.case_events import StepInput, add_event
 
 FEEDBACK_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF})

@@ -14,6 +14,7 @@ from models import Case, User
 from models.types import utcnow
 from services.accounts import scoping
 from services.errors import NotFound, ValidationFailed
+from services.warnings.pending import move_warnings
 from services.workflow.case_events import StepInput, add_event
 
 VERIFIER_ROLES = (Role.GRID_WORKER.value, Role.PAIR_CADRE.value, Role.VILLAGE_STAFF.value)
@@ -36,8 +37,9 @@ def apply(actor: User, case: Case, action: Action, step: StepInput, today: date)
     if action is Action.MERGE:
         target = _merge_target(actor, case, step.target_case_id)
         case.merged_into_id = target.id
-        add_event(target, actor, None, target.state_enum, target.state_enum,
-                   StepInput(comment=""), {"merged_case": case.id})
+        moved = move_warnings(case, target)
+        add_event(target, actor, None, target.state_enum, target.state_enum, StepInput(comment=""),
+                  {"merged_case": case.id, **({"warnings_moved": moved} if moved else {})})
         return {"merged_into": target.id}
     if action in (Action.ASSIGN_VERIFIER, Action.REASSIGN_VERIFIER):
         case.verifier_id = _assignee(actor, case, step.assignee_id, VERIFIER_ROLES).id
