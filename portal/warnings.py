@@ -26,6 +26,7 @@ from domain.warnings import Grade
 from portal.jobs import REFRESH_SECONDS, JobView
 from portal.office.case_page import render_case_page
 from services.errors import PermissionDenied, ValidationFailed
+from services.households import editing
 from services.identification.inbox import page_window
 from services.warnings import feedback, lists, views
 
@@ -236,7 +237,8 @@ def unmatched():
     pager = [(n, url_for("warnings.unmatched", page=n) if n > 1 else url_for("warnings.unmatched"))
              for n in page_window(page, pages)]
     return render_template("warnings/unmatched.html", rows=rows, total=total,
-                           view={"page": page, "pages": pages}, pager=pager)
+                           view={"page": page, "pages": pages}, pager=pager,
+                           may_register=editing.may_edit(current_user))
 
 
 @bp.get("/unmatched.xlsx")
