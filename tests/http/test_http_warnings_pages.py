@@ -165,7 +165,7 @@ def test_each_kind_has_its_columns_on_the_page_and_a_template(app, world, kind):
     county = signed_in(app, "county")
     page = text_of(county.get("/warnings/upload"))
     section = page.split(f'data-kind="{kind}"', 1)[1].split("</details>", 1)[0]
-    assert all(f"<td>{title}</td>" in section for title in TEMPLATE_HEADERS[kind])
+    assert all(f"<strong>{title}</strong>" in section for title in TEMPLATE_HEADERS[kind])
     answer = county.get(f"/warnings/template/{kind}.xlsx")
     assert answer.status_code == 200
     first = [c.value for c in next(load_workbook(io.BytesIO(answer.data)).worksheets[0].iter_rows())]
