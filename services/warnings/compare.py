@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
@@ -49,7 +49,7 @@ def row_year(facts: dict, today: date) -> int:
     return when.year if when else today.year
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     """One row's outcome, worked out before anything is written."""
 
@@ -90,34 +90,46 @@ class Plan:
 
 
 class _Grading:
-    """Thresholds and households read once per run (a county has a few hundred villages)."""
+    """Thresholds read once per village and year (a county has a few hundred villages)."""
 
     def __init__(self, kind: ListKind, today: date):
         self.kind, self.today = kind, today
         self._thresholds: dict[tuple[int, int], object] = {}
 
-    def signal(self, facts: dict, household: Household) -> Signal | None:
-        key = (household.region_id, row_year(facts, self.today))
+    def signal(self, facts: dict, person: "_Registered") -> Signal | None:
+        key = (person.region_id, row_year(facts, self.today))
         if key not in self._thresholds:
-            self._thresholds[key] = thresholds_for(household.region, key[1])
-        return evaluate(self.kind, facts, household.attribute, self._thresholds[key])
+            self._thresholds[key] = thresholds_for(db.session.get(Region, person.region_id), key[1])
+        return evaluate(self.kind, facts, person.attribute, self._thresholds[key])
 
 
-def _members_by_index(county: Region, indexes: Iterable[str]) -> dict[str, Member]:
+@dataclass(frozen=True, slots=True)
+class _Registered:
+    """What matching needs of a registered person: no object, nothing decrypted."""
+
+    member_id: int
+    household_id: int
+    region_id: int
+    attribute: str
+    present: bool
+
+
+def _members_by_index(county: Region, indexes: Iterable[str]) -> dict[str, _Registered]:
     """The registered person of each blind index in the county: one who still belongs to the
     household before one who left it."""
-    found: dict[str, Member] = {}
-    query = (select(Member).join(Household, Member.household_id == Household.id)
+    found: dict[str, _Registered] = {}
+    query = (select(Member.id, Member.id_number_index, Member.status, Member.household_id, Household.region_id,
+                    Household.attribute)
+             .join(Household, Member.household_id == Household.id)
              .join(Region, Household.region_id == Region.id)
              .where(Member.id_number_index.in_(list(indexes)),
                     Region.path.startswith(county.path, autoescape=True))
-             .options(joinedload(Member.household).joinedload(Household.region))
              .order_by(Member.id))
-    for member in db.session.execute(query).unique().scalars():
-        known = found.get(member.id_number_index)
-        if known is None or (known.status != MemberStatus.PRESENT.value
-                             and member.status == MemberStatus.PRESENT.value):
-            found[member.id_number_index] = member
+    for member_id, index, status, household_id, region_id, attribute in db.session.execute(query):
+        person = _Registered(member_id, household_id, region_id, attribute, status == MemberStatus.PRESENT.value)
+        known = found.get(index)
+        if known is None or (not known.present and person.present):
+            found[index] = person
     return found
 
 
@@ -164,15 +176,21 @@ def plan(kind: ListKind, county: Region, rows: Sequence[ListRow], today: date,
 
 
 def _match(kind: ListKind, county: Region, planned: list[Planned], grading: _Grading) -> None:
-    by_index = {p.index or blind_index(ID_NUMBER, p.id_number): p for p in planned}
+    """Each row's person, signal and grade. One person may have several rows (two periods, two
+    hospital stays): every one of them is matched."""
+    by_index: dict[str, list[Planned]] = defaultdict(list)
+    for item in planned:
+        item.index = item.index or blind_index(ID_NUMBER, item.id_number)
+        by_index[item.index].append(item)
     members = _members_by_index(county, by_index)
-    for index, item in by_index.items():
-        member = members.get(index)
-        if member is None:
+    for index, items in by_index.items():
+        person = members.get(index)
+        if person is None:
             continue
-        item.member_id, item.household_id = member.id, member.household_id
-        item.signal = grading.signal(facts_from_json(kind, item.facts_json), member.household)
-        item.grade = grade(item.signal, member.household.attribute) if item.signal else None
+        for item in items:
+            item.member_id, item.household_id = person.member_id, person.household_id
+            item.signal = grading.signal(facts_from_json(kind, item.facts_json), person)
+            item.grade = grade(item.signal, person.attribute) if item.signal else None
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -186,35 +204,65 @@ class Written:
 
 
 def write(actor: User | None, dlist: DepartmentList, result: Plan, today: date) -> Written:
-    """Store the planned rows of a new list and raise their warnings; the caller commits."""
-    rows: list[tuple[DepartmentRow, Planned]] = []
-    for item in result.rows:
-        row = DepartmentRow(list=dlist, county_id=dlist.county_id, line=item.line, name=item.name,
-                            facts_enc=item.facts_json, fingerprint=item.fingerprint, state=item.state,
-                            member_id=item.member_id, compared_on=today)
-        row.id_number = item.id_number
-        rows.append((row, item))
-    db.session.add_all(r for r, _ in rows)
-    db.session.flush()
+    """Store the planned rows of a new list and raise their warnings; the caller commits.
+
+    The rows go in by bulk INSERTs of a thousand (encrypted by their column types, as the ORM
+    would): a list of 200,000 rows kept as ORM objects would hold the whole list in the session."""
+    if dlist.id is None:
+        db.session.flush()
+    table = DepartmentRow.__table__
+    # Only the rows that raise a warning need their ids back (SQLite hands ids back in order one
+    # row per statement): the others, most of a list, go in as a plain executemany.
+    with_ids = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    found: list[tuple[int, Planned]] = []
+    for batch in _batches(result.rows, BATCH):
+        quiet = [_row_values(dlist, item, today) for item in batch if item.signal is None]
+        if quiet:
+            db.session.execute(insert(table), quiet)
+        warned = [item for item in batch if item.signal is not None]
+        if warned:
+            ids = db.session.execute(with_ids, [_row_values(dlist, item, today) for item in warned]).scalars().all()
+            found += zip(ids, warned, strict=True)
     dlist.rows, dlist.repeated = len(result.rows), result.repeated
     dlist.unmatched = result.count("unmatched")
-    written = raise_warnings(actor, dlist, [(r, p) for r, p in rows if p.signal is not None], today)
+    written = raise_warnings(actor, dlist, found, today)
     dlist.warnings = written.warnings
     return written
 
 
-def raise_warnings(actor: User | None, dlist: DepartmentList, found: list[tuple[DepartmentRow, Planned]],
+def _row_values(dlist: DepartmentList, item: Planned, today: date) -> dict:
+    """A stored row, as ``DepartmentRow.id_number`` (ProtectedField) would set it."""
+    return {"list_id": dlist.id, "county_id": dlist.county_id, "line": item.line, "name": item.name,
+            "id_number_enc": item.id_number, "id_number_index": item.index or blind_index(ID_NUMBER, item.id_number),
+            "facts_enc": item.facts_json, "fingerprint": item.fingerprint, "state": item.state,
+            "member_id": item.member_id, "compared_on": today}
+
+
+def raise_warnings(actor: User | None, dlist: DepartmentList, found: list[tuple[int, Planned]],
                    today: date) -> Written:
+    """One warning for each (row id, planned row) given. The warnings are flushed together, then
+    audited, then each case touched shows its most pressing unanswered warning."""
     written = Written()
     households = _households({p.household_id for _, p in found})
     open_cases = _open_cases(households.keys())
-    for row, item in found:
-        household = households[item.household_id]
-        warning, joined = _raise(actor, dlist, row, item, household, open_cases, today)
-        written.warnings += 1
-        written.joined += joined
-        written.opened += not joined
-        written.by_grade[warning.grade] += 1
+    raised: list[tuple[DepartmentWarning, Planned]] = []
+    # Nothing read while raising depends on the warnings and events not yet written, so they are
+    # flushed with the next case opened rather than before every query (half the flushes).
+    with db.session.no_autoflush:
+        for row_id, item in found:
+            household = households[item.household_id]
+            warning, joined = _raise(actor, dlist, row_id, item, household, open_cases, today)
+            raised.append((warning, item))
+            written.warnings += 1
+            written.joined += joined
+            written.opened += not joined
+            written.by_grade[warning.grade] += 1
+    db.session.flush()
+    for warning, item in raised:
+        audit.record(actor, "create", "department_warning", warning.id,
+                     f"list={dlist.id} line={item.line} grade={warning.grade} case={warning.case_id} "
+                     f"joined={warning.joined_open_case}")
+    _show_pending_of([w.case for w, _ in raised])
     return written
 
 
@@ -237,7 +285,7 @@ def _open_cases(household_ids) -> dict[int, Case]:
     return found
 
 
-def _raise(actor: User | None, dlist: DepartmentList, row: DepartmentRow, item: Planned, household: Household,
+def _raise(actor: User | None, dlist: DepartmentList, row_id: int, item: Planned, household: Household,
            open_cases: dict[int, Case], today: date) -> tuple[DepartmentWarning, bool]:
     kind = dlist.kind_enum
     level = item.grade
@@ -256,25 +304,32 @@ def _raise(actor: User | None, dlist: DepartmentList, row: DepartmentRow, item: 
                                risk_types=list(item.signal.risk_types), words=words, household=household,
                                report_data=data)
         open_cases[household.id] = case
-    warning = DepartmentWarning(row_id=row.id, list_id=dlist.id, county_id=dlist.county_id, region_id=household.region_id,
+    warning = DepartmentWarning(row_id=row_id, list_id=dlist.id, county_id=dlist.county_id, region_id=household.region_id,
                                 household_id=household.id, case=case, department=kind.department.value,
                                 kind=kind.value, grade=level.value, figures=item.signal.figures, sent_on=today,
                                 due_on=due, joined_open_case=joined)
     db.session.add(warning)
-    db.session.flush()
-    show_pending(case)
-    audit.record(actor, "create", "department_warning", warning.id,
-                 f"list={dlist.id} line={item.line} grade={level.value} case={case.id} joined={joined}")
     return warning, joined
 
 
 def show_pending(case: Case) -> None:
     """Keep on the case the most severe unanswered warning and the earliest day one is due."""
-    pending = db.session.execute(select(DepartmentWarning.grade, DepartmentWarning.due_on).where(
-        DepartmentWarning.case_id == case.id, DepartmentWarning.feedback.is_(None))).all()
-    top = most_pressing(g for g, _ in pending)
-    case.warning_grade = top.value if top else None
-    case.warning_due = min((d for _, d in pending), default=None)
+    _show_pending_of([case])
+
+
+def _show_pending_of(touched: Iterable[Case]) -> None:
+    """``show_pending`` for many cases, a query per thousand cases."""
+    by_id = {case.id: case for case in touched}
+    pending: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for batch in _batches(by_id, BATCH):
+        for case_id, level, due in db.session.execute(select(
+                DepartmentWarning.case_id, DepartmentWarning.grade, DepartmentWarning.due_on).where(
+                DepartmentWarning.case_id.in_(batch), DepartmentWarning.feedback.is_(None))):
+            pending[case_id].append((level, due))
+    for case_id, case in by_id.items():
+        top = most_pressing(g for g, _ in pending[case_id])
+        case.warning_grade = top.value if top else None
+        case.warning_due = min((d for _, d in pending[case_id]), default=None)
 
 
 # --- the monthly comparison -------------------------------------------------------------------
@@ -328,7 +383,7 @@ def recompare_write(found: Recompare, today: date) -> dict:
             by_list[row.list_id].append((row, item))
     for list_id, pairs_of_list in by_list.items():
         dlist = touched[list_id]
-        written = raise_warnings(dlist.uploaded_by, dlist, pairs_of_list, today)
+        written = raise_warnings(dlist.uploaded_by, dlist, [(r.id, p) for r, p in pairs_of_list], today)
         dlist.warnings += written.warnings
         counts["warnings"] += written.warnings
     db.session.flush()
