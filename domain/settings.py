@@ -62,6 +62,9 @@ class PolicySettings:
     warning_red_days: int = 3
     warning_orange_days: int = 7
     warning_yellow_days: int = 15
+    # Concentrated screening campaigns a county holds each year: seed 004 describes one a year;
+    # seed 000's town requires "镇级组织集中排查每年不少于2次".
+    campaigns_per_year: int = 1
 
     def with_overrides(self, overrides: Mapping[str, str]) -> "PolicySettings":
         """Return a copy with string overrides applied in iteration order.
@@ -97,6 +100,7 @@ SETTING_FIELDS: dict[str, tuple[str, int | Decimal, int | Decimal]] = {
     "warning_red_days": ("红色预警核实反馈时限（天，自预警之日起）", 1, 30),
     "warning_orange_days": ("橙色预警核实反馈时限（天，自预警之日起）", 1, 30),
     "warning_yellow_days": ("黄色预警核实反馈时限（天，自预警之日起）", 1, 60),
+    "campaigns_per_year": ("每年集中排查最少次数", 1, 12),
 }
 
 
@@ -223,6 +227,9 @@ SETTING_SOURCES: dict[str, SettingSource] = {
     "warning_yellow_days": SettingSource(
         _S000, "二、（二）", "进一步加强相关部门共享数据比对，及时将预警信息分类分级反馈核实",
         "种子文件没有规定天数；黄色预警默认15天，与识别认定时限相同"),
+    "campaigns_per_year": SettingSource(
+        _S000, "二、（二）", "镇级组织集中排查每年不少于2次",
+        "seed 004 的集中排查每年一次，没有规定次数；默认每年不少于1次，按 seed 000 执行的地区设为2次"),
 }
 
 LINE_SOURCES: dict[int, SettingSource] = {

@@ -1,5 +1,6 @@
 """Database models. Importing this package registers every table on ``db.metadata``."""
 from models.audit import AuditArchive, AuditLog
+from models.campaign import LedgerItem, VillageProblem, WeeklyReport
 from models.case import Case, CaseEvent, EventEvidence
 from models.dibao import DibaoStandard
 from models.farmer import ConsentWording, FormSubmission, PolicyText, ReviewRequest, ScanCount
@@ -16,7 +17,7 @@ from models.warning import DepartmentList, DepartmentRow, DepartmentWarning, War
 
 __all__ = [
     "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "DepartmentList",
-    "DepartmentRow", "DepartmentWarning", "WarningThreshold", "DibaoStandard", "Evaluation", "EventEvidence", "FormSubmission", "HeadVisit", "Household", "HouseholdIncome", "Job", "Member",
+    "DepartmentRow", "DepartmentWarning", "WarningThreshold", "LedgerItem", "VillageProblem", "WeeklyReport", "DibaoStandard", "Evaluation", "EventEvidence", "FormSubmission", "HeadVisit", "Household", "HouseholdIncome", "Job", "Member",
     "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ReviewRequest", "ScanCount", "SettingChange",
     "ScreeningRound", "User", "Visit",
 ]

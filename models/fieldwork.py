@@ -6,7 +6,7 @@ send after losing signal can never make a second record.
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -43,10 +43,20 @@ class ScreeningRound(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     county_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
-    starts_on = mapped_column(Date, nullable=False)
-    ends_on = mapped_column(Date, nullable=False)
+    starts_on = mapped_column(Date, nullable=False)  # the first phase's first day
+    ends_on = mapped_column(Date, nullable=False)    # the last phase's last day
+    year: Mapped[int | None] = mapped_column(Integer)
+    monitoring_line = mapped_column(Numeric(10, 2))  # 监测范围 the campaign screens against
+    income_start = mapped_column(Date)               # 上年度家庭人均纯收入's twelve months
+    income_end = mapped_column(Date)
+    phases: Mapped[list | None] = mapped_column(JSON)  # [{name, starts_on, ends_on}] (domain.campaigns.Phase)
+    # The townships it covers (ids); empty or NULL: the whole county.
+    area: Mapped[list | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at = mapped_column(UTCDateTime)
 
     county: Mapped[Region] = relationship()
+    created_by: Mapped[User | None] = relationship()
 
 
 class Visit(db.Model):

@@ -31,6 +31,7 @@ from portal.office import bp as office_bp
 from portal.office.nav import UNREAD_COUNTER
 from portal.sheets import bp as sheets_bp
 from portal.warnings import bp as warnings_bp
+from portal.campaigns import bp as campaigns_bp
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.notifications.centre import unread_count
 from services.notifications.notify import NOTIFIERS_EXTENSION, InAppNotifier, LoggingNotifier
@@ -96,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(register_bp)
     app.register_blueprint(warnings_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     _register_error_handlers(app)

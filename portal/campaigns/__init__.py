@@ -1,0 +1,5 @@
+"""集中排查 pages (``/campaigns``): each part of the campaign registers its routes on this
+blueprint from a module of its own (imported at the end, after the blueprint exists)."""
+from flask import Blueprint
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
