@@ -23,13 +23,14 @@ from sqlalchemy.orm import joinedload
 from core.extensions import db
 from domain.department_lists import ListKind, ListRow, facts_from_json
 from domain.enums import CaseSource, MemberStatus
-from domain.warnings import Grade, Signal, deadline_days, due_on, evaluate, grade, most_pressing
+from domain.warnings import Grade, Signal, deadline_days, due_on, evaluate, grade
 from domain.workflow import CaseState
 from models import Case, DepartmentList, DepartmentRow, DepartmentWarning, Household, Member, Region, User
 from models.personal import ID_NUMBER, blind_index
 from services.platform import audit
 from services.regions import settings
 from services.regions.warning_thresholds import thresholds_for
+from services.warnings.pending import show_pending_of
 from services.workflow import cases
 
 BATCH = 1000
@@ -262,7 +263,7 @@ def raise_warnings(actor: User | None, dlist: DepartmentList, found: list[tuple[
         audit.record(actor, "create", "department_warning", warning.id,
                      f"list={dlist.id} line={item.line} grade={warning.grade} case={warning.case_id} "
                      f"joined={warning.joined_open_case}")
-    _show_pending_of([w.case for w, _ in raised])
+    show_pending_of([w.case for w, _ in raised])
     return written
 
 
@@ -310,26 +311,6 @@ def _raise(actor: User | None, dlist: DepartmentList, row_id: int, item: Planned
                                 due_on=due, joined_open_case=joined)
     db.session.add(warning)
     return warning, joined
-
-
-def show_pending(case: Case) -> None:
-    """Keep on the case the most severe unanswered warning and the earliest day one is due."""
-    _show_pending_of([case])
-
-
-def _show_pending_of(touched: Iterable[Case]) -> None:
-    """``show_pending`` for many cases, a query per thousand cases."""
-    by_id = {case.id: case for case in touched}
-    pending: dict[int, list[tuple[str, date]]] = defaultdict(list)
-    for batch in _batches(by_id, BATCH):
-        for case_id, level, due in db.session.execute(select(
-                DepartmentWarning.case_id, DepartmentWarning.grade, DepartmentWarning.due_on).where(
-                DepartmentWarning.case_id.in_(batch), DepartmentWarning.feedback.is_(None))):
-            pending[case_id].append((level, due))
-    for case_id, case in by_id.items():
-        top = most_pressing(g for g, _ in pending[case_id])
-        case.warning_grade = top.value if top else None
-        case.warning_due = min((d for _, d in pending[case_id]), default=None)
 
 
 # --- the monthly comparison -------------------------------------------------------------------
@@ -393,4 +374,4 @@ def recompare_write(found: Recompare, today: date) -> dict:
     return counts
 
 
-__all__ = ["Plan", "Planned", "Recompare", "Written", "fingerprint", "plan", "recompare_plan", "recompare_write", "row_year", "show_pending", "write"]
+__all__ = ["Plan", "Planned", "Recompare", "Written", "fingerprint", "plan", "recompare_plan", "recompare_write", "row_year", "write"]
