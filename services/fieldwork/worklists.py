@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -15,6 +15,7 @@ from domain import numbers
 from models import Case, Household, Member, ScreeningRound, User, Visit
 from models.personal import ID_NUMBER, PHONE, tail_index
 from services.accounts import scoping
+from services.campaigns import campaigns
 from services.errors import NotFound
 from services.households import records
 
@@ -62,11 +63,8 @@ class MyWork:
 
 
 def current_round(actor: User, today: date) -> ScreeningRound | None:
-    county_id = actor.region.county_id
-    return db.session.execute(
-        select(ScreeningRound).where(ScreeningRound.county_id == county_id,
-                                     ScreeningRound.starts_on <= today, ScreeningRound.ends_on >= today)
-        .order_by(ScreeningRound.starts_on.desc())).scalars().first()
+    """The campaign running today whose area holds the actor's township (none elsewhere)."""
+    return campaigns.current(actor, today)
 
 
 def my_work(actor: User, today: date) -> MyWork:
@@ -85,13 +83,14 @@ def cases_to_verify(actor: User, today: date) -> list[CaseRow]:
 
 
 def not_visited(actor: User, screening: ScreeningRound) -> list[HouseholdRow]:
-    """Households in scope with no visit inside the round's dates (村不漏户)."""
-    start = datetime.combine(screening.starts_on, time.min, tzinfo=timezone.utc)
-    end = datetime.combine(screening.ends_on, time.max, tzinfo=timezone.utc)
+    """应排查 households in scope (the campaign's area, on the register now) with no visit inside
+    the campaign's days, Beijing time (村不漏户)."""
+    start, end = campaigns.window(screening)
     visited = exists().where(Visit.household_id == Household.id, Visit.visited_at >= start,
-                             Visit.visited_at <= end)
-    rows = db.session.execute(_households_query(actor).where(~visited)
-                              .order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
+                             Visit.visited_at < end)
+    query = campaigns.households_to_screen(actor, screening).options(selectinload(Household.members),
+                                                                      selectinload(Household.region))
+    rows = db.session.execute(query.where(~visited).order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
     return _household_rows(rows)
 
 
