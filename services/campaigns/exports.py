@@ -15,17 +15,15 @@ the campaign's area (an empty area is the whole county).
 from __future__ import annotations
 
 import importlib
-from datetime import date, datetime, time
+from datetime import date
 from typing import Callable
 
-from sqlalchemy import select
-
-from core.clock import WORK_TZ
 from core.extensions import db
 from domain.enums import RegionLevel, Role
 from domain.jobs import JobKind
 from models import Job, Region, ScreeningRound, User
 from services.accounts import scoping
+from services.campaigns import campaigns
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.platform import jobs
 
@@ -66,40 +64,13 @@ def _load_writers() -> None:
 
 # --- campaigns seen by a person -------------------------------------------------------------------
 
-def township_of(region: Region) -> int | None:
-    """The id of the township a region lies in (itself for a township); None at the county or above."""
-    ids = region.ancestor_ids
-    county_id = region.county_id
-    if county_id is None or county_id not in ids:
-        return None
-    at = ids.index(county_id) + 1
-    return ids[at] if at < len(ids) else None
+def campaign_for(actor: User, round_id: int) -> ScreeningRound:
+    """The campaign if the person sees it (``campaigns.get``); NotFound otherwise."""
+    return campaigns.get(actor, round_id)
 
 
 def covers(campaign: ScreeningRound, region: Region) -> bool:
-    """The campaign's area holds ``region`` (a county-level region only for a county-wide one)."""
-    if region.county_id != campaign.county_id:
-        return False
-    if not campaign.area:
-        return True
-    return township_of(region) in {int(i) for i in campaign.area}
-
-
-def campaign_for(actor: User, round_id: int) -> ScreeningRound:
-    """The campaign if the person's county runs it and, below the county, their township lies in
-    its area; NotFound otherwise (as for an id that does not exist)."""
-    campaign = db.session.get(ScreeningRound, round_id) if 0 < round_id < 2**31 else None
-    if campaign is None or actor.region.county_id != campaign.county_id:
-        raise NotFound("campaign")
-    if actor.region.level != RegionLevel.COUNTY.value and not covers(campaign, actor.region):
-        raise NotFound("campaign")
-    return campaign
-
-
-def window(campaign: ScreeningRound) -> tuple[datetime, datetime]:
-    """The campaign's first and last moment, on the local clock (visits are stored in UTC)."""
-    return (datetime.combine(campaign.starts_on, time.min, tzinfo=WORK_TZ),
-            datetime.combine(campaign.ends_on, time.max, tzinfo=WORK_TZ))
+    return campaigns.covers(campaign, region)
 
 
 def campaign_year(campaign: ScreeningRound) -> int:
@@ -143,7 +114,7 @@ def job_context(job: Job) -> tuple[User, ScreeningRound, Region, date]:
         region = db.session.get(Region, job.region_id) if job.region_id else None
         if region is None or not scoping.in_scope(user, region):
             raise NotFound("region")
-    except NotFound:
+    except (NotFound, PermissionDenied):
         raise jobs.JobFailed("该次集中排查或地区已不在您的范围内") from None
     return user, campaign, region, date.fromisoformat(job.params["today"])
 

@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import false, func, or_
+from sqlalchemy import func
 
 from core.extensions import db
 from domain.campaigns import default_income_period
@@ -40,7 +40,7 @@ from domain.screening import QUESTION_KEYS
 from domain.screening_forms import depth, form1_header, form1_title, header_cells, leaves
 from models import Household, Member, Region, ScreeningRound, User, Visit
 from services.accounts import scoping
-from services.campaigns import exports
+from services.campaigns import campaigns, exports
 from services.platform import audit, jobs
 
 BATCH = 1000
@@ -162,20 +162,11 @@ def _header_rows(sheet, tree, width: int) -> list[list]:
     return rows
 
 
-def _area_condition(actor: User, campaign: ScreeningRound, region: Region):
-    """Households of ``region`` inside the campaign's area."""
-    condition = Region.path.startswith(region.path, autoescape=True)
-    if campaign.area and region.level == RegionLevel.COUNTY.value:
-        townships = db.session.execute(
-            scoping.regions(actor).where(Region.id.in_([int(i) for i in campaign.area]))).scalars().all()
-        condition = condition & or_(false(), *(Region.path.startswith(t.path, autoescape=True) for t in townships))
-    return condition
-
-
 def _visits(actor: User, campaign: ScreeningRound, region: Region):
-    start, end = exports.window(campaign)
-    return (scoping.households(actor).join(Visit, Visit.household_id == Household.id)
-            .where(_area_condition(actor, campaign, region), Visit.visited_at >= start, Visit.visited_at <= end))
+    """The visits in the campaign's window of the households of ``region`` in its area."""
+    start, end = campaigns.window(campaign)
+    return (campaigns.region_households(actor, campaign, region).join(Visit, Visit.household_id == Household.id)
+            .where(Visit.visited_at >= start, Visit.visited_at < end))
 
 
 def _count(actor: User, campaign: ScreeningRound, region: Region) -> int:
