@@ -157,10 +157,12 @@ class Signal:
     risk_types: tuple[str, ...]
 
 
+# 脱贫户 and 监测户 are watched more closely than 一般农户 (the lower thresholds).
+VULNERABLE = (HouseholdAttribute.LIFTED, HouseholdAttribute.MONITORED)
+
+
 def is_vulnerable(attribute: HouseholdAttribute | str | None) -> bool:
-    """脱贫户 and 监测户 are watched more closely than 一般农户 (the lower thresholds)."""
-    return attribute is not None and HouseholdAttribute(attribute) in (HouseholdAttribute.LIFTED,
-                                                                       HouseholdAttribute.MONITORED)
+    return attribute is not None and HouseholdAttribute(attribute) in VULNERABLE
 
 
 def kind_label(attribute: HouseholdAttribute | str | None) -> str:

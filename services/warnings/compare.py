@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from domain.department_lists import ListKind, ListRow, facts_from_json
 from domain.enums import CaseSource, MemberStatus
-from domain.warnings import Grade, Signal, deadline_days, due_on, evaluate, grade
+from domain.warnings import VULNERABLE, Grade, Signal, deadline_days, due_on, evaluate, grade
 from domain.workflow import CaseState
 from models import Case, DepartmentList, DepartmentRow, DepartmentWarning, Household, Member, Region, User
 from models.personal import ID_NUMBER, blind_index
@@ -325,13 +325,28 @@ class Recompare:
     pairs: list[tuple[DepartmentRow, Planned]] = field(default_factory=list)
 
 
+def _may_have_changed(county: Region):
+    """The rows whose outcome can differ now, found by the database: one that matched nobody
+    and whose person is registered in the county since, or one that raised nothing for a
+    household now 脱贫户 or 监测户 (their figures are the lower ones). The others — most of a
+    year of lists — are neither loaded nor decrypted."""
+    registered = (select(Member.id).join(Household, Member.household_id == Household.id)
+                  .join(Region, Household.region_id == Region.id)
+                  .where(Member.id_number_index == DepartmentRow.id_number_index,
+                         Region.path.startswith(county.path, autoescape=True)))
+    now_vulnerable = (select(Member.id).join(Household, Member.household_id == Household.id)
+                      .where(Member.id == DepartmentRow.member_id, Household.attribute.in_([a.value for a in VULNERABLE])))
+    return or_(and_(DepartmentRow.state == "unmatched", registered.exists()),
+               and_(DepartmentRow.state == "no_warning", now_vulnerable.exists()))
+
+
 def recompare_plan(county: Region, today: date, progress: Callable[..., None] | None = None) -> Recompare:
-    """The county's rows that matched nobody or raised nothing, compared again (reads only):
-    households are registered, and become 监测户, after a list arrived."""
+    """The county's rows of the last year that matched nobody or raised nothing and may now
+    (``_may_have_changed``), compared again (reads only)."""
     since = datetime.combine(today - timedelta(days=RECOMPARE_DAYS), time(), tzinfo=timezone.utc)
     query = (select(DepartmentRow).join(DepartmentList, DepartmentRow.list_id == DepartmentList.id)
              .where(DepartmentRow.county_id == county.id, DepartmentRow.state != "warning",
-                    DepartmentList.uploaded_at >= since)
+                    DepartmentList.uploaded_at >= since, _may_have_changed(county))
              .options(joinedload(DepartmentRow.list)).order_by(DepartmentRow.id))
     found = Recompare()
     by_kind: dict[str, list[tuple[DepartmentRow, Planned]]] = defaultdict(list)

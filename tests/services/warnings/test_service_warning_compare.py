@@ -98,3 +98,15 @@ def test_a_person_not_on_the_register_is_kept_unmatched_and_found_by_the_monthly
     assert row.state == "warning" and dlist.unmatched == 0 and dlist.warnings == 1
     again = compare.recompare_write(compare.recompare_plan(world.county, later), later)
     assert again["warnings"] == 0
+
+
+def test_the_monthly_comparison_reads_again_only_what_may_have_changed(world):
+    made = household(world.village_a, TODAY)  # 一般农户: 12,000 is under its 26,000
+    _send(world, [_medical(2, _head_id(made), "12000")])
+    later = TODAY + timedelta(days=30)
+    assert compare.recompare_plan(world.county, later).pairs == []  # nothing changed: nothing read
+    made.attribute = HouseholdAttribute.MONITORED.value  # identified since: the 10,000 line applies
+    counts = compare.recompare_write(compare.recompare_plan(world.county, later), later)
+    assert counts == {"rows": 1, "matched": 0, "warnings": 1}
+    warning = db.session.execute(select(DepartmentWarning)).scalar_one()
+    assert warning.grade == "orange" and warning.sent_on == later
