@@ -13,7 +13,8 @@ from services.accounts import scoping
 from services.demo import seeding
 from services.demo.data import DEMO_PASSWORD, STAFF
 
-LIST_PAGES = ["/", "/inbox", "/overdue", "/tasks", "/lookback", "/dashboard", "/measures", "/notifications"]
+LIST_PAGES = ["/", "/inbox", "/overdue", "/tasks", "/lookback", "/dashboard", "/measures", "/notifications",
+              "/warnings", "/warnings/overview", "/warnings/unmatched", "/warnings/upload"]
 
 
 @pytest.fixture
