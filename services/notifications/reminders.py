@@ -17,6 +17,10 @@ is not reminded.
 A department warning still unanswered (``Case.warning_grade`` / ``warning_due``) whose answer is
 due within ``DUE_SOON_DAYS``, or overdue, tells the village staff of the case's village once per
 due date and state of lateness: the village verifies and answers the department.
+
+An item of a campaign's rectification ledger (附件4 问题整改台账) still being fixed tells its
+responsible person (an account; for a name typed without one, the village staff of its village)
+once when its deadline is within ``DUE_SOON_DAYS`` and once when it is overdue.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from flask import current_app
+from werkzeug.routing import BuildError
 
 from core.extensions import db
 from domain import dibao
@@ -34,7 +39,8 @@ from domain.deadlines import DUE_SOON_DAYS, DeadlineKind, days_left
 from domain.enums import Department, NotificationKind, Role
 from domain.warnings import Grade
 from domain.workflow import MONITORED_STATES, CaseState
-from models import Case, Household, Notification, PlanMeasure, User
+from domain.campaigns import LedgerState
+from models import Case, Household, LedgerItem, Notification, PlanMeasure, User
 from models.types import utcnow
 from services.help.measure_tasks import overdue_clause
 from services.notifications import notify
@@ -52,16 +58,18 @@ class ReminderReport:
     measures: int
     phaseouts: int = 0  # 低保渐退期 ending within PHASEOUT_LEAD_DAYS
     warnings: int = 0   # department warnings whose answer falls due
+    ledger: int = 0     # rectification ledger items due soon or overdue
 
     @property
     def total(self) -> int:
-        return self.due_soon + self.overdue + self.measures + self.phaseouts + self.warnings
+        return self.due_soon + self.overdue + self.measures + self.phaseouts + self.warnings + self.ledger
 
     def summary(self) -> str:
         phaseouts = f"，低保渐退期将结束 {self.phaseouts}" if self.phaseouts else ""
         warnings = f"，部门预警待反馈 {self.warnings}" if self.warnings else ""
+        ledger = f"，整改台账待整改 {self.ledger}" if self.ledger else ""
         return (f"已发送提醒 {self.total} 条（即将到期 {self.due_soon}，已逾期 {self.overdue}，"
-                f"措施逾期 {self.measures}{phaseouts}{warnings}）")
+                f"措施逾期 {self.measures}{phaseouts}{warnings}{ledger}）")
 
 
 def remind_deadlines(today: date, lead_days: int = DUE_SOON_DAYS) -> ReminderReport:
@@ -76,8 +84,38 @@ def remind_deadlines(today: date, lead_days: int = DUE_SOON_DAYS) -> ReminderRep
     measures = notify.send(overdue_measures)
     phaseouts = notify.send(phaseout_reminders(today, recipients))
     warnings = notify.send(warning_reminders(today, recipients, lead_days))
+    ledger = notify.send(ledger_reminders(today, recipients, lead_days))
     return ReminderReport(sent[NotificationKind.DUE_SOON], sent[NotificationKind.OVERDUE], measures, phaseouts,
-                          warnings)
+                          warnings, ledger)
+
+
+def ledger_reminders(today: date, recipients: Recipients | None = None,
+                     lead_days: int = DUE_SOON_DAYS) -> list[Message]:
+    """The responsible person of each ledger item still being fixed whose deadline is within
+    ``lead_days`` or past. The title names the item's number and the date only (the problem's
+    words may speak of a family)."""
+    recipients = recipients or Recipients()
+    query = (select(LedgerItem).where(LedgerItem.state == LedgerState.FIXING.value,
+                                      LedgerItem.deadline <= today + timedelta(days=lead_days))
+             .options(selectinload(LedgerItem.region), selectinload(LedgerItem.responsible))
+             .order_by(LedgerItem.deadline, LedgerItem.id))
+    messages = []
+    for item in db.session.execute(query).scalars():
+        due, late = item.deadline, item.deadline < today
+        kind = NotificationKind.OVERDUE if late else NotificationKind.DUE_SOON
+        if late:
+            title = f"整改台账第 {item.id} 项已逾期（整改时限 {due.isoformat()}），请尽快整改并上传佐证"
+        else:
+            left = days_left(due, today)
+            title = (f"整改台账第 {item.id} 项请于 {due.isoformat()} 前完成整改（"
+                     + (f"还剩 {left} 天）" if left else "今天到期）"))
+        person = item.responsible
+        people = [person] if person is not None and person.active else recipients.staff(Role.VILLAGE_STAFF, item.region)
+        key = f"ledger:{item.id}:{due.isoformat()}:{'late' if late else 'soon'}"
+        link = _link("campaigns.ledger_item", round_id=item.round_id, item_id=item.id)
+        messages += [Message(recipient=user, kind=kind, title=title, dedupe_key=key, link=link, step="问题整改",
+                             due=due) for user in people]
+    return messages
 
 
 def warning_reminders(today: date, recipients: Recipients | None = None,
@@ -131,6 +169,15 @@ def household_link(household_id: int) -> str:
     root = current_app.config.get("APPLICATION_ROOT") or "/"
     adapter = current_app.url_map.bind("localhost", script_name=root)
     return adapter.build("portal.household_detail", {"household_id": household_id})
+
+
+def _link(endpoint: str, **values) -> str | None:
+    """A page's path outside a request; None when the page is not served by this application."""
+    root = current_app.config.get("APPLICATION_ROOT") or "/"
+    try:
+        return current_app.url_map.bind("localhost", script_name=root).build(endpoint, values)
+    except BuildError:
+        return None
 
 
 def _cases_due(last_day: date) -> list[Case]:
