@@ -95,13 +95,13 @@ def write_form1(actor: User, campaign: ScreeningRound, region: Region, today: da
     book = Workbook(write_only=True)
     sheet = book.create_sheet("到户排查表")
     rows = depth(tree)
-    _setup_sheet(sheet, columns, rows)
+    setup_sheet(sheet, [WIDTHS.get(leaf.key, QUESTION_WIDTH) for leaf in columns], rows)
     width = len(columns)
-    sheet.append([_cell(sheet, title(campaign, region), TITLE_FONT, Alignment(horizontal="center"))])
+    sheet.append([cell(sheet, title(campaign, region), TITLE_FONT, Alignment(horizontal="center"))])
     sheet.append([f"填表时间：{exports.file_date(today)}"])
     sheet.merged_cells.add(CellRange(min_row=TITLE_ROW, max_row=TITLE_ROW, min_col=1, max_col=width))
     sheet.merged_cells.add(CellRange(min_row=DATE_ROW, max_row=DATE_ROW, min_col=1, max_col=width))
-    for line in _header_rows(sheet, tree, width):
+    for line in header_rows(sheet, tree, width):
         sheet.append(line)
     places = _places(actor, region)
     line = campaign.monitoring_line
@@ -121,7 +121,7 @@ def write_form1(actor: User, campaign: ScreeningRound, region: Region, today: da
     return out.getvalue(), written
 
 
-def _cell(sheet, value, font: Font, align: Alignment, border: Border | None = None) -> WriteOnlyCell:
+def cell(sheet, value, font: Font, align: Alignment, border: Border | None = None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.font, cell.alignment = font, align
     if border is not None:
@@ -129,14 +129,15 @@ def _cell(sheet, value, font: Font, align: Alignment, border: Border | None = No
     return cell
 
 
-def _setup_sheet(sheet, columns, header_rows: int) -> None:
-    """What a write-only sheet needs before its first row: widths, print and view settings."""
-    for index, leaf in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(leaf.key, QUESTION_WIDTH)
+def setup_sheet(sheet, widths: list[float], header_depth: int) -> None:
+    """What a write-only sheet needs before its first row: widths, print and view settings (A4
+    landscape fitted to the width, the header rows repeated on every page and frozen)."""
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.row_dimensions[TITLE_ROW].height = 28
-    for row in range(HEADER_ROW, HEADER_ROW + header_rows):
-        sheet.row_dimensions[row].height = 60 if row < HEADER_ROW + header_rows - 1 else 110
-    last_header = HEADER_ROW + header_rows - 1
+    last_header = HEADER_ROW + header_depth - 1
+    for row in range(HEADER_ROW, last_header + 1):
+        sheet.row_dimensions[row].height = 60 if row < last_header else 110
     sheet.freeze_panes = f"D{last_header + 1}"
     sheet.print_title_rows = f"{HEADER_ROW}:{last_header}"
     sheet.page_setup.orientation = "landscape"
@@ -149,16 +150,16 @@ def _setup_sheet(sheet, columns, header_rows: int) -> None:
     sheet.page_margins.left = sheet.page_margins.right = 0.3
 
 
-def _header_rows(sheet, tree, width: int) -> list[list]:
+def header_rows(sheet, tree, width: int) -> list[list]:
     """The header's rows as styled cells; each merged range added to the sheet."""
     cells = header_cells(tree)
-    rows = [[_cell(sheet, None, HEADER_FONT, HEADER_ALIGN, BORDER) for _ in range(width)]
+    rows = [[cell(sheet, None, HEADER_FONT, HEADER_ALIGN, BORDER) for _ in range(width)]
             for _ in range(depth(tree))]
-    for cell in cells:
-        rows[cell.row][cell.col] = _cell(sheet, cell.title, HEADER_FONT, HEADER_ALIGN, BORDER)
-        if cell.merged:
-            sheet.merged_cells.add(CellRange(min_row=HEADER_ROW + cell.row, max_row=HEADER_ROW + cell.last_row,
-                                             min_col=cell.col + 1, max_col=cell.last_col + 1))
+    for place in cells:
+        rows[place.row][place.col] = cell(sheet, place.title, HEADER_FONT, HEADER_ALIGN, BORDER)
+        if place.merged:
+            sheet.merged_cells.add(CellRange(min_row=HEADER_ROW + place.row, max_row=HEADER_ROW + place.last_row,
+                                             min_col=place.col + 1, max_col=place.last_col + 1))
     return rows
 
 
