@@ -3,16 +3,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from itertools import count
 
+from sqlalchemy import select
+
 from core.extensions import db
+from domain.department_lists import ListKind, ListRow
 from domain.enums import IncomeSource, LabourCapacity, RegionLevel, Relation
 from domain.validation import make_id_number
-from models import Household, Region, User
+from models import DepartmentList, DepartmentWarning, Household, Region, User
 from services.accounts import users
 from services.households import incomes, records
 from services.households.records import MemberInput
 from services.regions import tree
+from services.warnings import compare
 
 PASSWORD = "correct-horse-9"
 _seq = count(1)
@@ -84,3 +89,21 @@ def with_a_neighbour(world: World) -> World:
     world.users["other_county"] = users.create_user("other_county", "邻县干部", PASSWORD, "county_staff", other.code)
     world.users["other_auditor"] = users.create_user("other_auditor", "邻县审计", PASSWORD, "auditor", other.code)
     return world
+
+
+def medical_warnings(world: World, rows: list[tuple[Household, str]], today: date, *,
+                     filename: str = "医保.xlsx") -> list:
+    """A 医保 list sent by the county for ``rows`` (household, yuan out of pocket this year, for
+    its head), compared as the job does; the warnings it raised, oldest first."""
+    county = world.users["county"]
+    dlist = DepartmentList(county_id=world.county.id, kind=ListKind.MEDICAL.value,
+                           department=ListKind.MEDICAL.department.value, filename=filename, uploaded_by=county)
+    db.session.add(dlist)
+    db.session.flush()
+    listed = [ListRow(line, made.head.name, made.head.id_number,
+                      {"period_start": date(today.year, 1, 1), "period_end": today,
+                       "out_of_pocket": Decimal(amount)})
+              for line, (made, amount) in enumerate(rows, start=2)]
+    compare.write(county, dlist, compare.plan(ListKind.MEDICAL, world.county, listed, today), today)
+    return list(db.session.execute(select(DepartmentWarning).where(DepartmentWarning.list_id == dlist.id)
+                                   .order_by(DepartmentWarning.id)).scalars())

@@ -1,18 +1,16 @@
 """The daily reminders tell a village that a department warning's answer is due (a red warning
 gives it 3 days), once before the day and once when it is late, and stop once it is answered."""
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from domain.department_lists import ListKind, ListRow
 from domain.enums import HouseholdAttribute, NotificationKind
-from factories import build_world, household
-from models import DepartmentList, DepartmentWarning, Notification
+from factories import build_world, household, medical_warnings
+from models import DepartmentWarning, Notification
 from services.notifications import reminders
-from services.warnings import compare, feedback
+from services.warnings import feedback
 
 SENT = date(2026, 11, 20)
 
@@ -25,16 +23,8 @@ def world(app):
 def _red_warning(world) -> DepartmentWarning:
     made = household(world.village_a, SENT)
     made.attribute = HouseholdAttribute.MONITORED.value
-    county = world.users["county"]
-    dlist = DepartmentList(county_id=world.county.id, kind=ListKind.MEDICAL.value,
-                           department=ListKind.MEDICAL.department.value, filename="医保.xlsx", uploaded_by=county)
-    db.session.add(dlist)
-    db.session.flush()
-    row = ListRow(2, made.head.name, made.head.id_number,
-                  {"period_start": date(2026, 1, 1), "period_end": date(2026, 10, 31),
-                   "out_of_pocket": Decimal("25000")})
-    compare.write(county, dlist, compare.plan(ListKind.MEDICAL, world.county, [row], SENT), SENT)
-    return db.session.execute(select(DepartmentWarning)).scalar_one()
+    [warning] = medical_warnings(world, [(made, "25000")], SENT)
+    return warning
 
 
 def _told(user):

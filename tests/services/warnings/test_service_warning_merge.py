@@ -1,18 +1,16 @@
 """A clue merged into another case of the same household takes its department warnings along:
 the village answers them on the case it works, and the inbox shows them there."""
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from domain.department_lists import ListKind, ListRow
 from domain.enums import CaseSource, HouseholdAttribute
-from factories import build_world, household
-from models import CaseEvent, DepartmentList, DepartmentWarning
+from factories import build_world, household, medical_warnings
+from models import CaseEvent
 from services.identification import inbox_actions
-from services.warnings import compare, feedback
+from services.warnings import feedback
 from services.workflow import cases
 
 TODAY = date(2026, 11, 20)
@@ -26,15 +24,7 @@ def world(app):
 def test_merging_the_warning_case_moves_its_warning_to_the_case_kept(world):
     made = household(world.village_a, TODAY)
     made.attribute = HouseholdAttribute.LIFTED.value
-    county = world.users["county"]
-    dlist = DepartmentList(county_id=world.county.id, kind=ListKind.MEDICAL.value,
-                           department=ListKind.MEDICAL.department.value, filename="医保.xlsx", uploaded_by=county)
-    db.session.add(dlist)
-    db.session.flush()
-    row = ListRow(2, made.head.name, made.head.id_number,
-                  {"period_start": date(2026, 1, 1), "period_end": date(2026, 10, 31), "out_of_pocket": Decimal("12000")})
-    compare.write(county, dlist, compare.plan(ListKind.MEDICAL, world.county, [row], TODAY), TODAY)
-    warning = db.session.execute(select(DepartmentWarning)).scalar_one()
+    [warning] = medical_warnings(world, [(made, "12000")], TODAY)
     raised = warning.case
     kept = cases.open_case(world.users["village_a"], made.region, CaseSource.GRID_VISIT, today=TODAY,
                            risk_types=["illness"], household=made)  # a duplicate clue of the same household
