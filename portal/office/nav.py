@@ -25,6 +25,7 @@ ITEMS = [
     ("office.tasks", "部门任务", (R.DEPARTMENT, R.COUNTY_STAFF)),
     ("warnings.index", "部门预警", _DESK + (R.DEPARTMENT, R.CITY_STAFF, R.PROVINCE_STAFF)),
     ("warnings.upload_form", "名单上传", (R.DEPARTMENT, R.COUNTY_STAFF)),
+    ("campaigns.index", "集中排查", _DESK),
     ("office.lookback", "回头看", _DESK),
     ("office.unresolved_list", "两年未消除", _DESK),
     ("office.head_visits_page", "党政主职遍访", (R.TOWNSHIP_STAFF, R.COUNTY_STAFF)),
