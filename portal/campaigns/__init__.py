@@ -3,4 +3,5 @@ blueprint from a module of its own (imported at the end, after the blueprint exi
 from flask import Blueprint
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+from portal.campaigns import ledger, problems  # noqa: E402,F401  (附件2, 附件4)
 from portal.campaigns import pages  # noqa: E402,F401  (campaigns and their progress)
