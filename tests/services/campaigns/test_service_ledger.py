@@ -14,7 +14,7 @@ from core.extensions import db
 from domain.validation import make_id_number
 from domain.enums import NotificationKind
 from factories import build_world, household, with_a_neighbour
-from models import AuditLog, LedgerItem, Notification, ScreeningRound
+from models import AuditLog, Notification, ScreeningRound
 from services.campaigns import ledger
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.notifications import reminders
