@@ -20,6 +20,7 @@ from domain.workflow import CaseState
 from models import Case, Household, Member, Region, User, Visit
 from services.accounts import scoping
 from services.errors import PermissionDenied
+from services.filter_args import FilterReader
 from services.fieldwork.worklists import current_round
 from services.identification.inbox import Search, member_condition, page_window, read_page, read_search
 from services.platform import audit
@@ -72,20 +73,10 @@ def read_filters(options: dict[str, list[tuple[str, str]]], args: Mapping[str, s
                  ) -> tuple[Filters, dict[str, str]]:
     """Valid filters among ``options`` (``choices(actor)``), and a Chinese message per filter that
     was not understood (then ignored)."""
-    errors: dict[str, str] = {}
+    reader = FilterReader(args)
 
     def pick(name: str, message: str) -> str:
-        value = (args.get(name) or "").strip()
-        if value and value not in {code for code, _ in options[name]}:
-            errors[name] = message
-            return ""
-        return value
-
-    def flag(name: str, message: str) -> bool:
-        value = (args.get(name) or "").strip()
-        if value not in ("", "1"):
-            errors[name] = message
-        return value == "1"
+        return reader.pick(name, {code for code, _ in options[name]}, message)
 
     return Filters(
         village=pick("village", "所选的村不存在或不在您的管辖范围内，未按村筛选"),
@@ -94,9 +85,9 @@ def read_filters(options: dict[str, list[tuple[str, str]]], args: Mapping[str, s
         category=pick("category", "监测对象类别无效，未按类别筛选"),
         risk=pick("risk", "风险类型无效，未按风险类型筛选"),
         key_group=pick("key_group", "重点人群无效，未按重点人群筛选"),
-        no_labour=flag("no_labour", "“整户无劳动力”的取值无效，未按此筛选"),
-        open_case=flag("open_case", "“有未办结案件”的取值无效，未按此筛选"),
-        not_visited=flag("not_visited", "“本轮未走访”的取值无效，未按此筛选")), errors
+        no_labour=reader.flag("no_labour", "“整户无劳动力”的取值无效，未按此筛选"),
+        open_case=reader.flag("open_case", "“有未办结案件”的取值无效，未按此筛选"),
+        not_visited=reader.flag("not_visited", "“本轮未走访”的取值无效，未按此筛选")), reader.errors
 
 
 @dataclass(frozen=True)

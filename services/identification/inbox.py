@@ -29,6 +29,7 @@ from models.personal import ID_NUMBER, PHONE, tail_index
 from models.region import village_id_in
 from services.accounts import scoping
 from services.errors import PermissionDenied, ValidationFailed
+from services.filter_args import FilterReader
 from services.platform import audit
 
 DESK_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF})
@@ -74,21 +75,13 @@ def villages(actor: User) -> list[Region]:
 
 def read_filters(actor: User, args: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
     """Valid filters, and a Chinese message per filter that was not understood (then ignored)."""
-    errors: dict[str, str] = {}
-
-    def pick(name: str, allowed, message: str) -> str:
-        value = (args.get(name) or "").strip()
-        if value and value not in allowed:
-            errors[name] = message
-            return ""
-        return value
-
-    village = pick("village", {r.code for r in villages(actor)}, "所选的村不存在或不在您的管辖范围内，未按村筛选")
-    source = pick("source", CaseSource.codes(), "线索来源无效，未按来源筛选")
-    risk = pick("risk", RiskType.codes(), "风险类型无效，未按风险类型筛选")
-    state = pick("state", {s.value for s in OPEN_STATES}, "状态无效（只能选未办结的状态），未按状态筛选")
-    overdue = pick("overdue", {"1"}, "“只看逾期”的取值无效，未按逾期筛选") == "1"
-    return Filters(village, source, risk, state, overdue), errors
+    reader = FilterReader(args)
+    village = reader.pick("village", {r.code for r in villages(actor)}, "所选的村不存在或不在您的管辖范围内，未按村筛选")
+    source = reader.pick("source", CaseSource.codes(), "线索来源无效，未按来源筛选")
+    risk = reader.pick("risk", RiskType.codes(), "风险类型无效，未按风险类型筛选")
+    state = reader.pick("state", {s.value for s in OPEN_STATES}, "状态无效（只能选未办结的状态），未按状态筛选")
+    overdue = reader.flag("overdue", "“只看逾期”的取值无效，未按逾期筛选")
+    return Filters(village, source, risk, state, overdue), reader.errors
 
 
 def read_page(value: str | None) -> tuple[int, str | None]:

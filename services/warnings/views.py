@@ -25,6 +25,7 @@ from domain.warnings import Feedback, Grade, is_overdue
 from models import DepartmentList, DepartmentRow, DepartmentWarning, Region, User
 from services.accounts import scoping
 from services.errors import PermissionDenied
+from services.filter_args import FilterReader
 from services.platform import audit
 
 PAGE_SIZE = 50
@@ -61,18 +62,10 @@ class Filters:
 
 
 def read_filters(args: Mapping[str, str]) -> tuple[Filters, dict[str, str]]:
-    errors: dict[str, str] = {}
-
-    def pick(name: str, allowed, message: str) -> str:
-        value = (args.get(name) or "").strip()
-        if value and value not in allowed:
-            errors[name] = message
-            return ""
-        return value
-
-    return Filters(pick("department", Department.codes(), "部门无效，未按部门筛选"),
-                   pick("grade", Grade.codes(), "预警等级无效，未按等级筛选"),
-                   pick("status", {s for s, _ in STATUSES}, "状态无效，未按状态筛选")), errors
+    reader = FilterReader(args)
+    return Filters(reader.pick("department", Department.codes(), "部门无效，未按部门筛选"),
+                   reader.pick("grade", Grade.codes(), "预警等级无效，未按等级筛选"),
+                   reader.pick("status", {s for s, _ in STATUSES}, "状态无效，未按状态筛选")), reader.errors
 
 
 def read_page(value: str | None) -> int:
