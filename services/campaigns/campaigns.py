@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from core.clock import WORK_TZ
 from core.extensions import db
@@ -195,7 +195,10 @@ def year_count(actor: User, today: date) -> YearCount | None:
     if region.county_id is None or region.level in _ABOVE_COUNTY:
         return None
     found = db.session.execute(select(ScreeningRound).where(
-        ScreeningRound.county_id == region.county_id, ScreeningRound.year == today.year)).scalars().all()
+        ScreeningRound.county_id == region.county_id,
+        or_(ScreeningRound.year == today.year,  # a round without a year (older rows): by its start
+            and_(ScreeningRound.year.is_(None), ScreeningRound.starts_on >= date(today.year, 1, 1),
+                 ScreeningRound.starts_on <= date(today.year, 12, 31))))).scalars().all()
     mine = [c for c in found if covers(c, region)]
     held = sum(1 for c in mine if c.starts_on <= today)
     place = region if region.level == RegionLevel.COUNTY.value else db.session.get(Region, township_id_of(region))

@@ -216,3 +216,13 @@ def test_this_years_count_against_the_setting(world):
     east = campaigns.year_count(world.users["east"], today)
     assert (east.held, east.planned, east.required, east.short) == (1, 0, 1, False)
     assert campaigns.year_count(world.users["county"], date(2027, 1, 5)).held == 0
+
+
+def test_a_round_without_a_year_counts_in_the_year_it_starts(world):
+    db.session.add(ScreeningRound(county_id=world.county.id, name="旧的排查轮次", starts_on=date(2026, 2, 1),
+                                  ends_on=date(2026, 2, 20)))
+    db.session.flush()
+    assert campaigns.year_count(world.users["county"], date(2026, 3, 1)).held == 1
+    assert campaigns.year_count(world.users["county"], date(2027, 3, 1)).held == 0
+    [old] = campaigns.in_scope(world.users["village_a"])
+    assert campaigns.phases_of(old) == [] and campaigns.line_text(old) == "未设置"
