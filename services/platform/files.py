@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.filestore import FileMissing, is_key, store
-from models import AuditArchive, EventEvidence, Job, PhotoUpload, Visit
+from models import AuditArchive, EventEvidence, Job, LedgerItem, PhotoUpload, Visit
 from services.errors import NotFound
 from services.platform import outbox
 
@@ -42,7 +42,7 @@ SWEEP_AGE = timedelta(days=1)
 _BATCH = 500
 # Every column that holds a file-store key.
 KEY_COLUMNS = (PhotoUpload.stored_name, PhotoUpload.thumb_name, Visit.signature_file, AuditArchive.file_key,
-               EventEvidence.stored_name, Job.result_key)
+               EventEvidence.stored_name, Job.result_key, LedgerItem.evidence_key)
 
 
 # --- serving ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from core.extensions import db
 from core.filestore import new_key, store
 from domain.enums import CaseSource
 from domain.selfreport import ReportInput
-from models import AuditArchive, Case, Job, OutboxItem
+from models import AuditArchive, Case, Job, LedgerItem, OutboxItem, ScreeningRound
 from s3_support import s3_config, s3_server  # noqa: F401
 from services.errors import ValidationFailed
 from services.farmer import selfreport
@@ -78,16 +78,22 @@ def _referring_rows(today) -> set[str]:
     archive = new_key("audit", ".gz")  # named by its archive run only, no job
     store().put(archive, b"\x1f\x8b", "application/gzip")
     db.session.add(AuditArchive(first_id=1, last_id=1, entries=1, cutoff=NOW, file_key=archive))
+    proof = new_key("evidence", ".jpg")  # a rectification's evidence (附件4)
+    store().put(proof, _jpeg("green"), "image/jpeg")
+    campaign = ScreeningRound(county=world.county, name="集中排查", starts_on=today, ends_on=today)
+    db.session.add(LedgerItem(round=campaign, region=world.village_a, unit="青山村", problem_type="other",
+                              problem="村道破损", measure="修复", responsible_name="王磊", deadline=today,
+                              state="fixed", fixed_on=today, evidence_key=proof, evidence_type="image/jpeg"))
     db.session.commit()
     [evidence] = case.events[0].evidence
-    return {photo.stored_name, photo.thumb_name, visit.signature_file, evidence.stored_name, result, archive}
+    return {photo.stored_name, photo.thumb_name, visit.signature_file, evidence.stored_name, result, archive, proof}
 
 
 # --- the sweep -----------------------------------------------------------------------------------
 
 def test_sweep_keeps_referred_files_and_new_orphans_and_deletes_old_orphans(app, today):
     referred = _referring_rows(today)
-    assert len(referred) == 6 and referred <= _stored()
+    assert len(referred) == 7 and referred <= _stored()
     old_orphans = {new_key("photos", ".jpg"), new_key("evidence", ".pdf"), "pending/0f3c/0.jpg"}
     new_orphan = new_key("thumbs", ".jpg")
     for key in old_orphans | {new_orphan}:
@@ -102,7 +108,7 @@ def test_sweep_keeps_referred_files_and_new_orphans_and_deletes_old_orphans(app,
 
     assert deleted == 3
     assert _stored() == referred | {new_orphan, "README.TXT"}
-    assert calls[0] == (0, 9) and calls[-1] == (9, 9)
+    assert calls[0] == (0, 10) and calls[-1] == (10, 10)
     assert not os.path.exists(os.path.join(app.config["SHOUDI_UPLOAD_FOLDER"], "pending"))
     # The referred files are still served.
     assert all(store().get(key) for key in referred)
