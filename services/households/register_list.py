@@ -7,7 +7,7 @@ members and regions, their latest visits and their open cases.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 from typing import Mapping
 
 from sqlalchemy import Text, cast, exists, func, select
@@ -19,6 +19,7 @@ from domain.enums import (HouseholdAttribute, KeyGroup, LabourCapacity, MemberSt
 from domain.workflow import CaseState
 from models import Case, Household, Member, Region, User, Visit
 from services.accounts import scoping
+from services.campaigns import campaigns
 from services.errors import PermissionDenied
 from services.filter_args import FilterReader
 from services.fieldwork.worklists import current_round
@@ -146,11 +147,11 @@ def household_query(actor: User, filters: Filters, today: date, search: Search |
     if filters.open_case:
         query = query.where(exists().where(Case.household_id == Household.id, Case.state.in_(_OPEN)))
     screening = current_round(actor, today) if filters.not_visited else None
-    if screening is not None:
-        start = datetime.combine(screening.starts_on, time.min, tzinfo=timezone.utc)
-        end = datetime.combine(screening.ends_on, time.max, tzinfo=timezone.utc)
-        query = query.where(~exists().where(Visit.household_id == Household.id, Visit.visited_at >= start,
-                                            Visit.visited_at <= end))
+    if screening is not None:  # the campaign's households not visited in its days (Beijing time)
+        start, end = campaigns.window(screening)
+        query = query.where(campaigns.area_condition(screening),
+                            ~exists().where(Visit.household_id == Household.id, Visit.visited_at >= start,
+                                            Visit.visited_at < end))
     if search is not None:
         query = query.where(Household.id.in_(select(Member.household_id).where(member_condition(search))))
     return query, screening
