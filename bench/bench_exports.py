@@ -69,7 +69,7 @@ def make_app(url: str, key: str, tmp: str):
 # --- building the county (its own process) ------------------------------------------------------
 
 def build(url: str, key: str, tmp: str, households: int, seed: int) -> None:
-    from sqlalchemy import inspect, insert
+    from sqlalchemy import inspect, insert, text
 
     from core.extensions import db
     from domain.enums import HouseholdAttribute, RegionLevel
@@ -138,6 +138,8 @@ def build(url: str, key: str, tmp: str, households: int, seed: int) -> None:
                 print(f"\r  built {household_id:,} households, {person:,} people "
                       f"({time.perf_counter() - started:.0f} s)", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
+        db.session.execute(text("ANALYZE"))  # a county's database in use has its statistics
+        db.session.commit()
         db.engine.dispose()
 
 
