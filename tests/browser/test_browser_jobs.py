@@ -48,8 +48,8 @@ def test_the_page_follows_the_job_until_its_result_can_be_downloaded(phone, site
     expect(phone.get_by_test_id("job-count")).to_have_text("已完成 1 / 4（25%）")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     shot(phone, "running")
-    # The page polls every 2 s; a loaded CI machine may take several polls to show a change.
 
+    # The page polls every 2 s; a loaded CI machine may take several polls to show a change.
     _set(job_id, done=3)
     expect(phone.get_by_test_id("job-count")).to_have_text("已完成 3 / 4（75%）", timeout=20000)
     assert phone.locator("#job-progress").get_attribute("value") == "75"
