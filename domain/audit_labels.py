@@ -37,6 +37,9 @@ ACTIONS: dict[str, str] = {
     "archive": "归档",
     "deactivate": "停用",
     "activate": "启用",
+    "delete": "删除",
+    "submit": "报送",
+    "return": "退回",
 }
 
 OBJECT_TYPES: dict[str, str] = {
@@ -65,6 +68,17 @@ OBJECT_TYPES: dict[str, str] = {
     "overdue_list": "逾期清单",
     "audit_log": "审计日志",
     "audit_archive": "审计日志归档",
+    "dibao_standard": "低保标准",
+    "head_visit": "党政主职遍访",
+    "review_request": "复核申请",
+    "department_list": "部门名单",
+    "department_row": "部门名单数据",
+    "department_warning": "部门预警",
+    "warning_threshold": "部门预警标准",
+    "screening_round": "集中排查",
+    "village_problem": "村级排查问题",
+    "ledger_item": "问题整改台账",
+    "weekly_report": "每周报送",
 }
 
 
