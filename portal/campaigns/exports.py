@@ -20,7 +20,7 @@ from domain.enums import RegionLevel
 from models import Region, ScreeningRound
 from portal.campaigns import bp
 from services.accounts import scoping
-from services.campaigns import exports
+from services.campaigns import campaigns, exports
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 
 
@@ -43,7 +43,7 @@ def _regions(campaign: ScreeningRound) -> list[Choice]:
         below = db.session.execute(scoping.regions(current_user).where(
             Region.level.in_([RegionLevel.TOWNSHIP.value, RegionLevel.VILLAGE.value]), Region.id != own.id)
             .order_by(Region.path, Region.code)).scalars()
-        found += [r for r in below if exports.covers(campaign, r)]
+        found += [r for r in below if campaigns.covers(campaign, r)]
     return [Choice(r.code, ("　" if r.level == RegionLevel.VILLAGE.value and r is not own else "") + r.name)
             for r in found]
 
@@ -74,14 +74,14 @@ def _page(campaign: ScreeningRound, *, typed=None, errors=None, status=200):
 @login_required
 def exports_page(round_id: int):
     _require_exporter()
-    return _page(exports.campaign_for(current_user, round_id))
+    return _page(campaigns.get(current_user, round_id))
 
 
 @bp.post("/<int:round_id>/exports")
 @login_required
 def exports_start(round_id: int):
     _require_exporter()
-    campaign = exports.campaign_for(current_user, round_id)
+    campaign = campaigns.get(current_user, round_id)
     typed = {key: request.form.get(key, "").strip()[:20] for key in ("form", "region", "week")}
     errors = {}
     if typed["form"] not in exports.FORMS:

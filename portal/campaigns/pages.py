@@ -65,7 +65,7 @@ def index():
     rows = []
     for c in found:
         phase = campaigns.current_phase(c, today)
-        rows.append(CampaignRow(c.id, c.name, c.year or c.starts_on.year, _dates(c), campaigns.status_of(c, today),
+        rows.append(CampaignRow(c.id, c.name, campaigns.year_of(c), _dates(c), campaigns.status_of(c, today),
                                 phase.name if phase else "", campaigns.area_text(c)))
     return render_template("campaigns/index.html", rows=rows, count=campaigns.year_count(current_user, today),
                            may_create=campaigns.may_create(current_user))
@@ -184,7 +184,7 @@ def campaign(campaign_id: int):
     now = campaigns.current_phase(found, today)
     phases = [PhaseView(p.name, f"{p.starts_on.isoformat()} 至 {p.ends_on.isoformat()}", p == now)
               for p in campaigns.phases_of(found)]
-    facts = [("年度", f"{found.year or found.starts_on.year}年"), ("时间", _dates(found)),
+    facts = [("年度", f"{campaigns.year_of(found)}年"), ("时间", _dates(found)),
              ("状态", campaigns.status_of(found, today)), ("排查范围", campaigns.area_text(found)),
              ("监测范围", campaigns.line_text(found))]
     if found.income_start and found.income_end:

@@ -17,7 +17,7 @@ from core.extensions import db
 from domain.campaigns import ProblemArea
 from domain.enums import RegionLevel
 from portal.campaigns import bp
-from services.campaigns import problems
+from services.campaigns import campaigns, problems
 from services.errors import ValidationFailed
 
 DONE = {"added": "已添加问题。", "saved": "已保存修改。", "removed": "已删除问题。"}
@@ -32,7 +32,7 @@ class CampaignHead:
 
 
 def head_of(found) -> CampaignHead:
-    return CampaignHead(found.id, found.name, found.year or found.starts_on.year,
+    return CampaignHead(found.id, found.name, campaigns.year_of(found),
                         f"{found.starts_on.isoformat()} 至 {found.ends_on.isoformat()}")
 
 

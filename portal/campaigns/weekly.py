@@ -22,7 +22,7 @@ from domain.enums import RegionLevel
 from domain.screening_forms import FORM3_ENTERED
 from models import ScreeningRound, WeeklyReport
 from portal.campaigns import bp
-from services.campaigns import exports, weekly
+from services.campaigns import campaigns, exports, weekly
 from services.errors import ValidationFailed
 
 # The figures shown, in the form's order (the seq and village columns and typed values apart).
@@ -65,7 +65,7 @@ def _head(campaign: ScreeningRound) -> Head:
 
 
 def _figures(campaign: ScreeningRound, figures: dict, entered: dict | None = None) -> list[Figure]:
-    titles = weekly.labels(weekly.campaigns_year(campaign))
+    titles = weekly.labels(campaigns.year_of(campaign))
     rows = [Figure(titles[key], str(weekly.cell(figures.get(key)))) for key in COMPUTED]
     if entered:
         rows += [Figure(titles[key], str(weekly.cell(entered.get(key))) or "—") for key in FORM3_ENTERED]
@@ -99,7 +99,7 @@ def _village_page(campaign: ScreeningRound, *, errors=None, typed=None, status=2
 @bp.get("/<int:round_id>/weekly")
 @login_required
 def weekly_page(round_id: int):
-    campaign = exports.campaign_for(current_user, round_id)
+    campaign = campaigns.get(current_user, round_id)
     if current_user.role_enum in weekly.REVIEWERS:
         return redirect(url_for("campaigns.weekly_status", round_id=round_id), code=303)
     weekly.require_submitter(current_user)
@@ -109,7 +109,7 @@ def weekly_page(round_id: int):
 @bp.post("/<int:round_id>/weekly")
 @login_required
 def weekly_submit(round_id: int):
-    campaign = exports.campaign_for(current_user, round_id)
+    campaign = campaigns.get(current_user, round_id)
     weekly.require_submitter(current_user)
     typed = {key: request.form.get(key, "")[:600] for key in FORM3_ENTERED}
     try:
@@ -168,7 +168,7 @@ def _status_page(campaign: ScreeningRound, friday: date, *, message="", errors=N
 @bp.get("/<int:round_id>/weekly/status")
 @login_required
 def weekly_status(round_id: int):
-    campaign = exports.campaign_for(current_user, round_id)
+    campaign = campaigns.get(current_user, round_id)
     weekly.require_reviewer(current_user)
     friday, message = _week_asked(request.args.get("week"), clock.today())
     return _status_page(campaign, friday, message=message, status=400 if message else 200)
@@ -177,7 +177,7 @@ def weekly_status(round_id: int):
 @bp.post("/<int:round_id>/weekly/<int:report_id>/return")
 @login_required
 def weekly_return(round_id: int, report_id: int):
-    campaign = exports.campaign_for(current_user, round_id)
+    campaign = campaigns.get(current_user, round_id)
     weekly.require_reviewer(current_user)
     reason = request.form.get("reason", "")[:600]
     try:

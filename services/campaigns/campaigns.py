@@ -72,6 +72,11 @@ def covers(campaign: ScreeningRound, region: Region) -> bool:
     return not campaign.area or township is None or township in campaign.area
 
 
+def year_of(campaign: ScreeningRound) -> int:
+    """The campaign's year (a round made before campaigns had one: the year it started)."""
+    return campaign.year or campaign.starts_on.year
+
+
 def window(campaign: ScreeningRound) -> tuple[datetime, datetime]:
     """The campaign's first moment and the moment after its last day, in Beijing time (visits
     are stored in UTC; a visit at 07:00 on the first day belongs to the campaign)."""

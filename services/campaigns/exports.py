@@ -64,26 +64,13 @@ def _load_writers() -> None:
 
 # --- campaigns seen by a person -------------------------------------------------------------------
 
-def campaign_for(actor: User, round_id: int) -> ScreeningRound:
-    """The campaign if the person sees it (``campaigns.get``); NotFound otherwise."""
-    return campaigns.get(actor, round_id)
-
-
-def covers(campaign: ScreeningRound, region: Region) -> bool:
-    return campaigns.covers(campaign, region)
-
-
-def campaign_year(campaign: ScreeningRound) -> int:
-    return campaign.year or campaign.starts_on.year
-
-
 def export_region(actor: User, campaign: ScreeningRound, code: str | None) -> Region:
     """The region to export: the person's own, or a township or village of their scope by code,
     inside the campaign's area. NotFound for a code outside."""
     region = actor.region if not code else scoping.region_by_code(actor, str(code)[:20])
     if region is None or RegionLevel(region.level) not in EXPORT_LEVELS:
         raise NotFound("region")
-    if region.level != RegionLevel.COUNTY.value and not covers(campaign, region):
+    if region.level != RegionLevel.COUNTY.value and not campaigns.covers(campaign, region):
         raise NotFound("region")
     return region
 
@@ -110,7 +97,7 @@ def job_context(job: Job) -> tuple[User, ScreeningRound, Region, date]:
     if user is None or not may_export(user):
         raise jobs.JobFailed("发起导出的账号已停用或已不能导出集中排查表格")
     try:
-        campaign = campaign_for(user, int(job.params.get("round_id") or 0))
+        campaign = campaigns.get(user, int(job.params.get("round_id") or 0))
         region = db.session.get(Region, job.region_id) if job.region_id else None
         if region is None or not scoping.in_scope(user, region):
             raise NotFound("region")
@@ -126,7 +113,7 @@ def villages_of(actor: User, campaign: ScreeningRound, region: Region) -> list[R
         scoping.regions(actor).where(Region.level == RegionLevel.VILLAGE.value,
                                      Region.path.startswith(region.path, autoescape=True))
         .order_by(Region.code)).scalars()
-    return [village for village in found if covers(campaign, village)]
+    return [village for village in found if campaigns.covers(campaign, village)]
 
 
 def file_date(day: date) -> str:

@@ -73,7 +73,7 @@ class Screened:
 def title(campaign: ScreeningRound, region: Region) -> str:
     """The seed's title: "XX乡镇XX村（社区）<year>年…到户排查表" for a village; a township's or the
     county's export carries its own name."""
-    year = exports.campaign_year(campaign)
+    year = campaigns.year_of(campaign)
     if region.level == RegionLevel.VILLAGE.value:
         township = region.parent.name if region.parent is not None else ""
         return form1_title(township, region.name, year)
@@ -83,7 +83,7 @@ def title(campaign: ScreeningRound, region: Region) -> str:
 def header(campaign: ScreeningRound):
     start, end = campaign.income_start, campaign.income_end
     if start is None or end is None:
-        start, end = default_income_period(exports.campaign_year(campaign))
+        start, end = default_income_period(campaigns.year_of(campaign))
     return form1_header(start, end, Decimal(campaign.monitoring_line or 0))
 
 
@@ -272,4 +272,4 @@ def form1_xlsx(job, progress: jobs.Progress) -> jobs.JobResult:
     audit.record(user, "export", "screening_round", campaign.id,
                  f"form1 xlsx: region={region.code} households={households}")
     return jobs.JobResult(message=f"共 {households} 户", data=data, content_type=exports.XLSX,
-                          filename=f"附件1到户排查表-{region.name}-{exports.campaign_year(campaign)}.xlsx")
+                          filename=f"附件1到户排查表-{region.name}-{campaigns.year_of(campaign)}.xlsx")

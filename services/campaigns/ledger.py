@@ -37,7 +37,7 @@ from domain.screening_forms import FORM4_COLUMNS, FORM4_TITLE
 from models import Household, Job, Region, ScreeningRound, User
 from models.campaign import LedgerItem
 from services.accounts import scoping
-from services.campaigns import exports, problems
+from services.campaigns import campaigns, exports, problems
 from services.errors import NotFound, ValidationFailed
 from services.fieldwork import worklists
 from services.platform import audit, files, jobs
@@ -72,7 +72,7 @@ def item(actor: User, found: ScreeningRound, item_id: int) -> LedgerItem:
         select(LedgerItem).join(Region, LedgerItem.region_id == Region.id)
         .where(LedgerItem.id == item_id, LedgerItem.round_id == found.id, scoping.region_condition(actor))
     ).scalars().first()
-    if row is None or not exports.covers(found, row.region):
+    if row is None or not campaigns.covers(found, row.region):
         raise NotFound("ledger item")
     return row
 

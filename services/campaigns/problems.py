@@ -32,7 +32,7 @@ from domain.screening_forms import FORM2_COLUMNS, form2_title
 from models import Job, Region, ScreeningRound, User
 from models.campaign import LedgerItem, VillageProblem
 from services.accounts import scoping
-from services.campaigns import exports
+from services.campaigns import campaigns, exports
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.platform import audit, jobs
 
@@ -55,7 +55,7 @@ def may_edit(actor: User, village: Region) -> bool:
 def campaign(actor: User, round_id: int) -> ScreeningRound:
     """The campaign in the person's reach (403 for roles without the form, 404 outside)."""
     require_viewer(actor)
-    return exports.campaign_for(actor, round_id)
+    return campaigns.get(actor, round_id)
 
 
 def villages(actor: User, found: ScreeningRound) -> list[Region]:
@@ -152,7 +152,7 @@ def problem(actor: User, found: ScreeningRound, problem_id: int) -> VillageProbl
         select(VillageProblem).join(Region, VillageProblem.village_id == Region.id)
         .where(VillageProblem.id == problem_id, VillageProblem.round_id == found.id,
                scoping.region_condition(actor))).scalars().first()
-    if row is None or not exports.covers(found, row.village):
+    if row is None or not campaigns.covers(found, row.village):
         raise NotFound("problem")
     return row
 
@@ -271,7 +271,7 @@ def form2_xlsx(job: Job, progress: jobs.Progress) -> jobs.JobResult:
                                      VillageProblem.village_id.in_([v.id for v in places]))
         .order_by(VillageProblem.village_id, VillageProblem.id)).scalars()) if places else []
     townships = _names({v.parent_id for v in places})
-    year = exports.campaign_year(found)
+    year = campaigns.year_of(found)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("村级排查表")
     last = get_column_letter(len(FORM2_COLUMNS))

@@ -100,17 +100,13 @@ def compute(actor: User, campaign: ScreeningRound, village: Region, friday: date
         Case.state.in_([s.value for s in MONITORED_STATES if s not in ELIMINATION_STATES])))
     figures["proposed_elimination_pair"] = _pair(cases.where(
         Case.state.in_([s.value for s in ELIMINATION_STATES])).with_only_columns(Case.household_id))
-    year = campaigns_year(campaign)
+    year = campaigns.year_of(campaign)
     lifted = select(Household.id).where(Household.attribute == HouseholdAttribute.LIFTED.value)
     figures["measures_lifted"] = _count(measures.where(
         PlanMeasure.planned_on >= date(year, 1, 1), PlanMeasure.planned_on <= date(year, 12, 31),
         (Case.state == CaseState.ELIMINATED.value) | Case.household_id.in_(lifted)))
     figures.update(problem_counts(campaign, village))
     return figures
-
-
-def campaigns_year(campaign: ScreeningRound) -> int:
-    return campaign.year or campaign.starts_on.year
 
 
 def _pair(ids) -> list[int]:
@@ -340,7 +336,7 @@ def cell(value) -> str | int:
 def write_form3(actor: User, campaign: ScreeningRound, region: Region, friday: date) -> tuple[bytes, int]:
     """(the workbook, villages written): one row per village of ``region`` that submitted the
     week closing on ``friday``, from its snapshot; header and merged cells as the seed's."""
-    year = campaigns_year(campaign)
+    year = campaigns.year_of(campaign)
     tree = form3_header(year)
     keys = [leaf.key for leaf in leaves(tree)]
     book = Workbook(write_only=True)

@@ -14,7 +14,7 @@ from core.extensions import db
 from domain.enums import Role
 from factories import build_world, household
 from models import AuditLog, Job, ScreeningRound
-from services.campaigns import exports, form1
+from services.campaigns import campaigns, exports, form1
 from services.errors import NotFound, PermissionDenied
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
@@ -181,7 +181,7 @@ def test_the_export_job_is_audited_and_follows_the_scope(world, client):
 def test_a_campaign_outside_the_area_is_not_found(world):
     other_township = campaign(world, area=[999999])
     with pytest.raises(NotFound):
-        exports.campaign_for(world.users["village_a"], other_township.id)
-    assert exports.campaign_for(world.users["county"], other_township.id) is other_township
+        campaigns.get(world.users["village_a"], other_township.id)
+    assert campaigns.get(world.users["county"], other_township.id) is other_township
     with pytest.raises(NotFound):
-        exports.campaign_for(world.users["county"], 2**31)
+        campaigns.get(world.users["county"], 2**31)
