@@ -26,7 +26,7 @@ from domain.helpplan import PlanMaker
 from domain.relief import ReliefKind
 from domain.validation import make_id_number
 from domain.workflow import Action
-from models import CaseEvent, Measure, Region, ScreeningRound, User
+from models import CaseEvent, Measure, Region, User
 from services.accounts import users
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
@@ -36,7 +36,7 @@ from services.households import incomes, records
 from services.regions import tree
 from services.workflow import cases
 from services.workflow.cases import Evidence, StepInput
-from services.demo import warnings_demo
+from services.demo import campaign_demo, warnings_demo
 from services.demo.data import (CITY, COUNTY, DEMO_PASSWORD, GIVEN, GRIDS_PER_VILLAGE, PROVINCE,
                                 HOUSEHOLDS_PER_VILLAGE, MEASURES, STAFF, SURNAMES, TOWNSHIPS)
 from services.help.plans import PlanChoice
@@ -68,12 +68,11 @@ def seed(today: date | None = None, seed_value: int = 2026) -> str:
                                department=department.value if department else None,
                                risk_types=[r.value for r in risks], toilet_upgrade=name == "户厕改造",
                                is_temporary_relief=name == "临时救助"))
-    # A concentrated screening round running now, so the field app has households to visit.
-    db.session.add(ScreeningRound(county=county, name=f"{today.year}年防止返贫监测帮扶集中排查",
-                                  starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=20)))
     made = _households(rng, today)
     case_count = _cases(staff, made, today)
     warnings_demo.seed_medical_list(staff, made, _grid_households(staff, made)[0], today)
+    # A concentrated screening running now, so the field app has households to visit.
+    campaign_demo.seed_campaign(county, staff, today)
     db.session.flush()
     lines = [f"演示数据已生成：{county.name}，{len(made)} 户，{len(MEASURES)} 项帮扶措施，{case_count} 条案件。",
              f"演示账号（密码均为 {DEMO_PASSWORD}）："]
