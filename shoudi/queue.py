@@ -16,6 +16,7 @@ from domain.jobs import JobKind
 from models.types import utcnow
 from services.farmer import sheets  # noqa: F401  (registers the township PDF runner)
 from services.warnings import lists  # noqa: F401  (registers the department list runners)
+from services.campaigns import form1, form4, problems, weekly  # noqa: F401  (register the forms' writers)
 from services.platform import jobs, outbox, scheduled
 from shoudi import consumer
 

@@ -22,7 +22,7 @@ from domain import numbers
 from domain.campaigns import ProblemType
 from portal.campaigns import bp
 from portal.campaigns.problems import head_of
-from services.campaigns import ledger, problems
+from services.campaigns import form4, ledger, problems
 from services.errors import NotFound, ValidationFailed
 from services.identification.inbox import page_window
 from services.platform.uploads import EVIDENCE_MAX_BYTES
@@ -96,7 +96,7 @@ def ledger_page(round_id: int):
 @login_required
 def ledger_export(round_id: int):
     found = ledger.campaign(current_user, round_id)
-    job = ledger.start_export(current_user, found, request.form.get("village", "").strip()[:20], clock.today())
+    job = form4.start_export(current_user, found, request.form.get("village", "").strip()[:20], clock.today())
     return redirect(url_for("jobs.page", job_id=job.id), code=303)
 
 

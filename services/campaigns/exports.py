@@ -1,8 +1,8 @@
 """The four forms of a campaign (附件1–4) as .xlsx files: one job kind, ``CAMPAIGN_EXPORT``,
 whose ``form`` parameter names the form.
 
-Each form's writer registers itself here with ``@writer("form1")`` … ``@writer("form4")`` and
-is called as ``write(job, progress) -> jobs.JobResult`` in the consumer. A job's parameters are
+Each form's writer registers itself here with ``@writer("form1")`` … ``@writer("form4")`` (the
+consumer imports their modules when it starts, ``shoudi.queue``) and is called as ``write(job, progress) -> jobs.JobResult`` in the consumer. A job's parameters are
 ``form``, ``round_id`` (the campaign), ``today`` (ISO date: 填表时间) and what the form needs
 beside (``week`` for 附件3); ``job.region`` is the region exported (a village, a township or
 the county) and ``job.user`` who asked for it. A writer checks again that the person may still
@@ -14,7 +14,6 @@ the campaign's area (an empty area is the whole county).
 """
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from typing import Callable
 
@@ -36,12 +35,6 @@ EXPORT_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
 
 Writer = Callable[[Job, jobs.Progress], jobs.JobResult]
 FORM_WRITERS: dict[str, Writer] = {}
-# The modules whose writers register themselves; imported before a job runs, so a consumer that
-# never imported them still finds every writer.
-_WRITER_MODULES = ("services.campaigns.form1", "services.campaigns.weekly", "services.campaigns.problems",
-                   "services.campaigns.ledger")
-
-
 def writer(form: str) -> Callable[[Writer], Writer]:
     """Register ``func(job, progress) -> JobResult`` as the writer of ``form``."""
     if form not in FORMS:
@@ -51,15 +44,6 @@ def writer(form: str) -> Callable[[Writer], Writer]:
         FORM_WRITERS[form] = func
         return func
     return register
-
-
-def _load_writers() -> None:
-    for name in _WRITER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a module that exists but fails to import is a real error
-                raise
 
 
 # --- campaigns seen by a person -------------------------------------------------------------------
@@ -122,7 +106,6 @@ def file_date(day: date) -> str:
 
 @jobs.runner(JobKind.CAMPAIGN_EXPORT)
 def _export(job: Job, progress: jobs.Progress) -> jobs.JobResult:
-    _load_writers()
     write = FORM_WRITERS.get(str(job.params.get("form")))
     if write is None:
         raise jobs.JobFailed("暂不能导出这张表格")

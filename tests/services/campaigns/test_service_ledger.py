@@ -15,7 +15,7 @@ from domain.validation import make_id_number
 from domain.enums import NotificationKind
 from factories import build_world, household, with_a_neighbour
 from models import AuditLog, Notification, ScreeningRound
-from services.campaigns import ledger
+from services.campaigns import form4, ledger
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.notifications import reminders
 from services.platform import jobs
@@ -196,7 +196,7 @@ def test_the_responsible_person_is_reminded_once_before_and_once_after(world, fo
 
 
 def _export(actor, found, code=""):
-    job = ledger.start_export(actor, found, code, TODAY)
+    job = form4.start_export(actor, found, code, TODAY)
     db.session.commit()  # the job runs at once in tests
     db.session.refresh(job)
     assert job.state == "done", job.message
