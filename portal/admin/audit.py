@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from core.unit_of_work import keep_on_refusal
 from domain.enums import Role
 from portal.admin.blueprint import bp
+from services.platform import audit_archive as archive
 from services.platform import audit_log as service
 
 GZIP = "application/gzip"
@@ -49,7 +50,7 @@ def _render(*, values: dict, errors: dict, filters: service.Filters | None = Non
         newer_url=_url(filters, after=view.newer) if view and view.newer else None,
         older_url=_url(filters, before=view.older) if view and view.older else None,
         newest_url=_url(filters) if view and not view.newest else None,
-        archives=service.archives(current_user), runs=service.archive_runs(current_user), is_admin=is_admin,
+        archives=archive.archives(current_user), runs=archive.archive_runs(current_user), is_admin=is_admin,
         page_size=service.PAGE_SIZE)
     return html, status
 
@@ -92,7 +93,7 @@ def audit_export():
 @bp.get("/audit/archives/<int:archive_id>")
 @login_required
 def audit_archive(archive_id: int):
-    filename, data = service.archive_file(current_user, archive_id)  # admins only; audited
+    filename, data = archive.archive_file(current_user, archive_id)  # admins only; audited
     response = send_file(io.BytesIO(data), mimetype=GZIP, as_attachment=True, download_name=filename, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response

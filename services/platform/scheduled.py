@@ -14,7 +14,7 @@ from domain.jobs import JobKind
 from models import Job
 from models.types import utcnow
 from services.notifications import reminders
-from services.platform import audit_log, files, jobs
+from services.platform import audit_archive, files, jobs
 from services.platform.jobs import JobResult, Progress
 
 
@@ -40,9 +40,9 @@ def _audit_archive(job: Job, progress: Progress) -> JobResult:
     """The job row, with its message, records every run, also one that found nothing to
     archive. The archive file is the job's result too: a file a row names is never swept."""
     try:
-        run = audit_log.archive(utcnow(), current_app.config["SHOUDI_AUDIT_RETENTION_DAYS"], progress=progress)
-    except audit_log.ArchiveConflict:
+        run = audit_archive.archive(utcnow(), current_app.config["SHOUDI_AUDIT_RETENTION_DAYS"], progress=progress)
+    except audit_archive.ArchiveConflict:
         raise jobs.JobFailed("归档期间审计日志被另一次归档处理，本次未做任何改动，请稍后重试") from None
     if run.file_key:
-        job.result_key, job.result_name, job.result_type = run.file_key, run.filename, audit_log.GZIP
+        job.result_key, job.result_name, job.result_type = run.file_key, run.filename, audit_archive.GZIP
     return JobResult(message=run.summary())

@@ -17,7 +17,7 @@ from models import AuditLog, Job
 from models.types import utcnow
 from http_support import audit_rows, signed_in, text_of
 from services.accounts import users
-from services.platform import audit_log
+from services.platform import audit_archive
 from services.regions import tree
 
 AT = datetime(2026, 11, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in China
@@ -202,11 +202,11 @@ def test_a_bad_export_request_is_a_field_error(app, world):
     assert db.session.execute(select(Job)).scalars().all() == []
 
 
-def _archive(world) -> audit_log.ArchiveRun:
+def _archive(world) -> audit_archive.ArchiveRun:
     """Archive every entry so far (as seen a year and a month from now) but one written then."""
     later = utcnow() + timedelta(days=400)
     _entry(world.users["village_a"], at=later)
-    run = audit_log.archive(later, 365)
+    run = audit_archive.archive(later, 365)
     assert run.entries > 0
     db.session.commit()
     return run

@@ -22,7 +22,7 @@ from models import AuditArchive, AuditLog, Job
 from models.types import utcnow
 from services.accounts import users
 from services.errors import NotFound, PermissionDenied
-from services.platform import audit_log, files, jobs, scheduled
+from services.platform import audit_archive, audit_log, files, jobs, scheduled
 from services.platform.audit_log import Filters
 
 CST = timezone(timedelta(hours=8))
@@ -297,11 +297,11 @@ def _archived_rows(key):
 def test_old_entries_are_archived_then_removed_and_younger_ones_never_touched(world):
     now = utcnow()
     ids = _archive_entries(world, now, [400, 380, 366, 365, 10, 1, 0])
-    run = audit_log.archive(now, 365)
+    run = audit_archive.archive(now, 365)
     db.session.commit()
     assert (run.entries, run.first_id, run.last_id) == (3, ids[0], ids[2])
     rows = _archived_rows(run.file_key)
-    assert rows[0] == list(audit_log.ARCHIVE_COLUMNS) and [int(r[0]) for r in rows[1:]] == ids[:3]
+    assert rows[0] == list(audit_archive.ARCHIVE_COLUMNS) and [int(r[0]) for r in rows[1:]] == ids[:3]
     assert rows[1][4:7] == ["read", "household", "1"]
     record = db.session.execute(select(AuditArchive)).scalar_one()
     assert (record.first_id, record.last_id, record.entries, record.file_key) == (ids[0], ids[2], 3, run.file_key)
@@ -310,14 +310,14 @@ def test_old_entries_are_archived_then_removed_and_younger_ones_never_touched(wo
     ran = db.session.execute(select(AuditLog).where(AuditLog.action == "archive")).scalar_one()
     assert ran.user_id is None and ran.object_id == str(record.id)
     # run again: nothing more is old enough
-    again = audit_log.archive(now, 365)
+    again = audit_archive.archive(now, 365)
     assert again.entries == 0 and "没有" in again.summary()
 
 
 def test_an_entry_written_out_of_order_stops_the_run_before_it(world):
     now = utcnow()
     ids = _archive_entries(world, now, [400, 390, 5, 380, 370, 0])
-    run = audit_log.archive(now, 365)
+    run = audit_archive.archive(now, 365)
     db.session.commit()
     assert (run.first_id, run.last_id, run.entries) == (ids[0], ids[1], 2)
     left = db.session.execute(select(AuditLog.id).where(AuditLog.action == "read").order_by(AuditLog.id)).scalars()
@@ -327,7 +327,7 @@ def test_an_entry_written_out_of_order_stops_the_run_before_it(world):
 def test_the_newest_entry_always_stays(world):
     now = utcnow()
     ids = _archive_entries(world, now, [500, 450, 400])
-    run = audit_log.archive(now, 365)
+    run = audit_archive.archive(now, 365)
     db.session.commit()
     assert (run.first_id, run.last_id) == (ids[0], ids[1])
     # SQLite numbers the next entry after the highest left: never inside the archived range
@@ -338,9 +338,9 @@ def test_the_newest_entry_always_stays(world):
 def test_runs_in_batches_and_up_to_a_limit_then_continue(world):
     now = utcnow()
     ids = _archive_entries(world, now, [400] * 7 + [0])
-    first = audit_log.archive(now, 365, batch=2, limit=5)
+    first = audit_archive.archive(now, 365, batch=2, limit=5)
     db.session.commit()
-    second = audit_log.archive(now, 365, batch=2, limit=5)
+    second = audit_archive.archive(now, 365, batch=2, limit=5)
     db.session.commit()
     assert (first.first_id, first.last_id, first.entries) == (ids[0], ids[4], 5)
     assert (second.first_id, second.last_id, second.entries) == (ids[5], ids[6], 2)
@@ -359,7 +359,7 @@ def test_a_setting_below_the_floor_archives_nothing(world):
     now = utcnow()
     _archive_entries(world, now, [400, 200, 0])
     with pytest.raises(ValueError):
-        audit_log.archive(now, 90)
+        audit_archive.archive(now, 90)
 
 
 def test_the_scheduled_job_records_every_run_and_keeps_its_file_from_the_sweep(app, world):
@@ -377,29 +377,29 @@ def test_the_scheduled_job_records_every_run_and_keeps_its_file_from_the_sweep(a
     db.session.commit()
     db.session.refresh(empty)
     assert empty.state == JobState.DONE.value and empty.message.startswith("没有早于") and empty.result_key is None
-    assert [r.id for r in audit_log.archive_runs(world.users["admin"])] == [empty.id, job.id]
-    assert audit_log.archive_runs(world.users["auditor"]) == []
+    assert [r.id for r in audit_archive.archive_runs(world.users["admin"])] == [empty.id, job.id]
+    assert audit_archive.archive_runs(world.users["auditor"]) == []
     # the nightly sweep keeps the archive (a row names it)
     files.sweep_orphans(now + timedelta(days=3))
     assert store().exists(record.file_key)
-    name, data = audit_log.archive_file(world.users["admin"], record.id)
+    name, data = audit_archive.archive_file(world.users["admin"], record.id)
     assert name.endswith(".csv.gz") and gzip.decompress(data).startswith(b"id,at_utc")
 
 
 def test_archives_are_listed_for_readers_and_downloaded_by_admins_only(world):
     now = utcnow()
     _archive_entries(world, now, [400, 0])
-    run = audit_log.archive(now, 365)
+    run = audit_archive.archive(now, 365)
     db.session.commit()
-    listed = audit_log.archives(world.users["auditor"])
+    listed = audit_archive.archives(world.users["auditor"])
     assert [(a.first_id, a.last_id, a.entries) for a in listed] == [(run.first_id, run.last_id, 1)]
     with pytest.raises(PermissionDenied):
-        audit_log.archive_file(world.users["auditor"], run.archive_id)
+        audit_archive.archive_file(world.users["auditor"], run.archive_id)
     with pytest.raises(PermissionDenied):
-        audit_log.archives(world.users["county"])
+        audit_archive.archives(world.users["county"])
     with pytest.raises(NotFound):
-        audit_log.archive_file(world.users["admin"], run.archive_id + 1)
-    audit_log.archive_file(world.users["admin"], run.archive_id)
+        audit_archive.archive_file(world.users["admin"], run.archive_id + 1)
+    audit_archive.archive_file(world.users["admin"], run.archive_id)
     db.session.commit()
     download = db.session.execute(select(AuditLog).where(AuditLog.object_type == "audit_archive")).scalar_one()
     assert (download.action, download.user_id) == ("download", world.users["admin"].id)
