@@ -36,6 +36,7 @@ class JobKind(LabelledEnum):
     DEPARTMENT_COMPARE = ("department_compare", "部门名单比对")
     DEPARTMENT_MONTHLY = ("department_monthly", "部门名单每月比对")
     CAMPAIGN_EXPORT = ("campaign_export", "集中排查表格导出")
+    OVERDUE_EXPORT = ("overdue_export", "逾期清单导出")
 
 
 # A running job reports progress at least this often; silence this long means its consumer died.

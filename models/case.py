@@ -5,8 +5,8 @@ The current state is a column guarded by a CHECK constraint; every change of it 
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.extensions import db
 from domain.deadlines import DeadlineKind
@@ -29,6 +29,15 @@ class Case(db.Model):
         enum_check("category", MonitoringCategory, nullable=True),
         enum_check("deadline_kind", DeadlineKind, nullable=True),
         enum_check("warning_grade", Grade, nullable=True),
+        # Scoping (services.accounts.scoping): "the cases under this node" is a prefix of
+        # region_path, and each person's own cases one of these ids; every list adds the state.
+        # varchar_pattern_ops lets PostgreSQL answer LIKE 'prefix%' from the index whatever the
+        # database's collation.
+        Index("ix_case_file_scope", "region_path", "state", postgresql_ops={"region_path": "varchar_pattern_ops"}),
+        Index("ix_case_file_verifier", "verifier_id", "state"),
+        Index("ix_case_file_original_verifier", "original_verifier_id", "state"),
+        Index("ix_case_file_pair_cadre", "pair_cadre_id", "state"),
+        Index("ix_case_file_reported_by", "reported_by_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -38,6 +47,9 @@ class Case(db.Model):
     risk_types: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     # Where the clue belongs: the household's node, or the village it was reported for.
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
+    # The region's path (``/1/7/42/``), copied so the scope is one indexed prefix match on this
+    # table: set with the region (below), rewritten when regions move (services.regions.tree).
+    region_path: Mapped[str] = mapped_column(String(255), nullable=False, default="", server_default="")
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # What the reporter said, and who they said they were, until matched to a household.
@@ -98,6 +110,11 @@ class Case(db.Model):
     claimed_id_number = ProtectedField(ID_NUMBER, "claimed_id_number", with_tail=False)
     claimed_phone = ProtectedField(PHONE, "claimed_phone", with_tail=False)
     claimed_id_number_masked = MaskedField("claimed_id_number", ID_NUMBER)
+
+    @validates("region")
+    def _copy_region_path(self, key, region: Region) -> Region:
+        self.region_path = region.path
+        return region
 
     @property
     def state_enum(self) -> CaseState:

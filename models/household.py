@@ -1,7 +1,7 @@
 """Households (户) and their members, with protected ID numbers, phones, health and income."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String,
                         UniqueConstraint, and_)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -88,6 +88,9 @@ class Member(db.Model):
         enum_check("join_reason", JoinReason, nullable=True),
         CheckConstraint("work_months IS NULL OR (work_months BETWEEN 0 AND 12)", name="work_months_range"),
         CheckConstraint("status = 'present' OR left_on IS NOT NULL", name="left_with_date"),
+        # Name search is a prefix match (services.identification.inbox.member_condition): this
+        # index answers it on PostgreSQL whatever the collation; SQLite uses the plain one.
+        Index("ix_member_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -5,7 +5,7 @@ indexed prefix match on every database.
 """
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, Boolean, Date
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -15,7 +15,11 @@ from models.types import UTCDateTime, enum_check, utcnow
 
 class Region(db.Model):
     __tablename__ = "region"
-    __table_args__ = (enum_check("level", RegionLevel),)
+    __table_args__ = (
+        enum_check("level", RegionLevel),
+        # LIKE 'prefix%' from an index on PostgreSQL whatever the database's collation.
+        Index("ix_region_path_prefix", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 
 from core.extensions import db
 from domain.enums import RegionLevel
@@ -312,8 +312,10 @@ def merge(actor: User | None, source: Region, target: Region, on: date | None = 
         raise ValidationFailed({"target": "不能合并到自己的下级"})
     for child in list(source.children):
         _move(child, target)
-    for model in (Household, Case, User):
+    for model in (Household, User):
         db.session.execute(update(model).where(model.region_id == source.id).values(region_id=target.id))
+    db.session.execute(update(Case).where(Case.region_id == source.id)
+                       .values(region_id=target.id, region_path=target.path))
     db.session.execute(update(RegionAlias).where(RegionAlias.region_id == source.id)
                        .values(region_id=target.id))
     old_code, old_name = source.code, source.name
@@ -333,3 +335,7 @@ def _move(region: Region, new_parent: Region) -> None:
     region.parent = new_parent
     for node in db.session.execute(select(Region).where(Region.path.startswith(old_prefix))).scalars():
         node.path = new_prefix + node.path[len(old_prefix):]
+    # The cases below keep their region's path (the scope's prefix match reads it).
+    db.session.execute(update(Case).where(Case.region_path.startswith(old_prefix))
+                       .values(region_path=literal(new_prefix) + func.substr(Case.region_path, len(old_prefix) + 1))
+                       .execution_options(synchronize_session="fetch"))

@@ -88,8 +88,10 @@ def test_merge_moves_everything_and_old_code_resolves_to_target(app, today):
     world = build_world()
     h = household(world.grid_b1, today)
     case_b = Case(source="self_report", state="reported", region=world.village_b, clue_date=today)
-    db.session.add(case_b)
+    case_grid = Case(source="self_report", state="reported", region=world.grid_b1, clue_date=today)
+    db.session.add_all([case_b, case_grid])
     db.session.flush()
+    assert case_grid.region_path == world.grid_b1.path
     source_code, grid_id = world.village_b.code, world.grid_b1.id
     tree.merge(None, world.village_b, world.village_a)
     db.session.flush()
@@ -100,6 +102,12 @@ def test_merge_moves_everything_and_old_code_resolves_to_target(app, today):
     assert grid.path.startswith(world.village_a.path)
     assert db.session.get(Household, h.id).region_id == grid_id
     assert db.session.get(Case, case_b.id).region_id == world.village_a.id
+    # The scope reads each case's copy of its region's path: it follows the move.
+    assert db.session.get(Case, case_b.id).region_path == world.village_a.path
+    assert db.session.get(Case, case_grid.id).region_path == grid.path
+    stale = db.session.execute(select(func.count()).select_from(Case).join(Region, Case.region_id == Region.id)
+                               .where(Case.region_path != Region.path)).scalar_one()
+    assert stale == 0
     assert world.users["village_b"].region_id == world.village_a.id
     alias = db.session.execute(select(RegionAlias).where(RegionAlias.old_code == source_code)).scalar_one()
     assert alias.reason == "merge" and alias.old_name == "石门村"
