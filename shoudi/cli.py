@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import click
 from flask import Flask, current_app
@@ -13,7 +14,7 @@ from core.queue import QUEUE_EXTENSION
 from domain.jobs import JobKind, JobState
 from models import Job
 from services.accounts import users
-from services.demo import seeding
+from services.demo import scale, seeding
 from services.errors import PermissionDenied, ValidationFailed
 from services.households import register_import, register_rejects
 from services.notifications import reminders
@@ -30,6 +31,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(unlock_user)
     app.cli.add_command(reset_password)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_scale)
     app.cli.add_command(remind_deadlines)
     app.cli.add_command(jobs_worker)
     app.cli.add_command(import_households)
@@ -190,6 +192,32 @@ def seed_demo(if_empty):
     summary = seeding.seed()
     db.session.commit()
     click.echo(summary)
+
+
+@click.command("seed-scale")
+@click.option("--households", type=click.IntRange(min=1), required=True, help="生成多少户")
+@click.option("--seed", "seed_value", type=int, default=scale.DEFAULT_SEED, show_default=True,
+              help="随机种子：同一种子生成同样的人、地方和经过")
+@click.option("--password", default=scale.DEFAULT_PASSWORD, show_default=True, help="所有工作人员账号共用的密码")
+def seed_scale(households, seed_value, password):
+    """生成规模测试数据：不到20万户为一个县，20万户起为一个省（每10万户一个县），含区划、各级工作人员账号、农户和成员、各种状态的案件及办理经过、走访、帮扶措施。只能在空数据库中运行，每批提交一次。"""
+    if current_app.config["SHOUDI_ENV"] == "production":
+        # Every generated account shares one known password: never on a real deployment.
+        raise click.ClickException("生产环境（SHOUDI_ENV=production）不能生成规模测试数据：所有账号共用一个已知密码")
+    started = time.perf_counter()
+    try:
+        for progress in scale.seed_scale(households, seed_value, password):
+            db.session.commit()
+            elapsed = time.perf_counter() - started
+            rate = progress.households / elapsed if elapsed else 0
+            click.echo(f"已生成 {progress.households:,}/{progress.total:,} 户（成员 {progress.members:,}，"
+                       f"案件 {progress.cases:,}，办理记录 {progress.events:,}，走访 {progress.visits:,}），"
+                       f"每秒 {rate:,.0f} 户，用时 {elapsed:,.0f} 秒" + ("，已更新统计信息" if progress.finished else ""))
+    except ValidationFailed as exc:
+        _fail(exc)
+    click.echo(f"规模测试数据已生成，用时 {time.perf_counter() - started:,.0f} 秒。工作人员账号的密码均为 {password}，"
+               "用户名如 s-admin、s-county-1、s-dept-1、s-township-1-1、s-village-1-1-1、s-cadre-1-1-1-1、"
+               "s-grid-1-1-1-1（县、乡镇、村、网格依次从1编号）")
 
 
 @click.command("remind-deadlines")
