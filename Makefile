@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export FLASK_APP := shoudi
 
-.PHONY: run test install install-test fonts browser-deps secrets migrate seed clean
+.PHONY: run test install install-test fonts browser-deps nginx-deps cluster secrets migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,10 +58,28 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# The several-nodes smoke test (tests/deploy/) and `make cluster` put Debian's nginx in front of
+# two app nodes; without it the test skips. Only the package is installed: the cluster runs its
+# own nginx with its own configuration, never the system's.
+nginx-deps:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || { \
+	    echo "安装 nginx（Debian 软件包）…"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	    || echo "未能安装 nginx：多节点冒烟测试将跳过"; }
+
+# nginx, two app nodes, one job-queue consumer, an S3-API store (moto) over loopback, on the
+# PostgreSQL and Redis of this machine; Ctrl-C stops all. The database is dropped and made
+# again at each start: CLUSTER_DATABASE_URL's name must end in _cluster.
+CLUSTER_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/shoudi_cluster
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/7
+cluster: install-test nginx-deps
+	$(BIN)/python deploy/cluster/local_cluster.py up --database-url '$(CLUSTER_DATABASE_URL)' \
+	    --redis-url '$(CLUSTER_REDIS_URL)'
+
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (as .ci/run does).
 # Two test processes (pytest-xdist): each has its own databases (see tests/conftest.py).
 TEST_PROCESSES ?= 2
-test: install-test browser-deps
+test: install-test browser-deps nginx-deps
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	    echo "== PostgreSQL: $$TEST_DATABASE_URL =="; \
