@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String,
-                        UniqueConstraint, and_)
+                        UniqueConstraint, and_, func, text)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from core.extensions import db
@@ -88,9 +88,12 @@ class Member(db.Model):
         enum_check("join_reason", JoinReason, nullable=True),
         CheckConstraint("work_months IS NULL OR (work_months BETWEEN 0 AND 12)", name="work_months_range"),
         CheckConstraint("status = 'present' OR left_on IS NOT NULL", name="left_with_date"),
-        # Name search is a prefix match (services.identification.inbox.member_condition): this
-        # index answers it on PostgreSQL whatever the collation; SQLite uses the plain one.
+        # Name search is a prefix match of the name or of the given name (the name after a
+        # one-character surname): services.identification.inbox.member_condition. These indexes
+        # answer both on PostgreSQL whatever the collation.
         Index("ix_member_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+        Index("ix_member_given_name_prefix", func.substr(text("name"), 2).label("given_name"),
+              postgresql_ops={"given_name": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

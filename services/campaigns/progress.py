@@ -215,7 +215,7 @@ def _clues(actor: User, campaign: ScreeningRound, view, by_worker: bool) -> dict
     """New clues raised by the screening: cases of source 干部排查/网格反馈 dated in the window,
     per case node (or per reporter)."""
     key = Case.reported_by_id if by_worker else Case.region_id
-    query = (scoping.counted_cases(actor)
+    query = (scoping.with_region(scoping.counted_cases(actor))
              .where(view, Case.source == CaseSource.GRID_VISIT.value,
                     Case.clue_date >= campaign.starts_on, Case.clue_date <= campaign.ends_on)
              .with_only_columns(key, func.count(Case.id)).group_by(key))

@@ -78,9 +78,9 @@ def compute(actor: User, campaign: ScreeningRound, village: Region, friday: date
     """The computed figures of ``village`` for the week closing on ``friday`` (counts only)."""
     first, last = period(campaign, friday)
     start, end = _moments(first, last)
-    here = Region.path.startswith(village.path, autoescape=True)
     households = campaigns.region_households(actor, campaign, village)
-    cases = scoping.cases(actor).where(here, Case.household_id.is_not(None), Case.state.not_in(_NOT_COUNTED))
+    cases = scoping.cases(actor).where(Case.region_path.startswith(village.path, autoescape=True),
+                                       Case.household_id.is_not(None), Case.state.not_in(_NOT_COUNTED))
     figures: dict = {
         "to_screen_pair": _pair(households.with_only_columns(Household.id)),
         "screened_pair": _pair(households.join(Visit, Visit.household_id == Household.id)

@@ -346,7 +346,7 @@ def announcement(actor: User, start: date, end: date) -> Announcement:
                     Case.eliminated_on <= end, Case.household_id.is_not(None))
              .options(selectinload(Case.household).options(
                  selectinload(Household.members), selectinload(Household.region).selectinload(Region.parent)))
-             .order_by(Region.path, Case.eliminated_on, Case.id))
+             .order_by(Case.region_path, Case.eliminated_on, Case.id))
     rows = []
     for case in db.session.execute(query).scalars():
         household = case.household

@@ -26,6 +26,7 @@ from models import Case, Household, Member, Region, User
 from models.personal import ID_NUMBER, blind_index
 from services.accounts import scoping
 from services.errors import PermissionDenied, ValidationFailed
+from services.households.name_search import name_prefix
 from services.platform import audit
 from services.workflow import cases
 
@@ -160,7 +161,7 @@ def run_search(actor: User, case: Case, search: Search) -> tuple[tuple[Candidate
     if search.by_id:
         condition = Member.id_number_index == blind_index(ID_NUMBER, search.text)
     else:
-        condition = Member.name.contains(search.text, autoescape=True)
+        condition = name_prefix(Member.name, search.text)
     members, more = _find(actor, condition, SEARCH_LIMIT)
     rows = _candidates(actor, case, members)
     audit.record(actor, "search", "case", case.id,

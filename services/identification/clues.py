@@ -37,6 +37,7 @@ from models.personal import ID_NUMBER, blind_index
 from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.households import matching
+from services.households.name_search import name_prefix
 from services.platform import audit
 from services.workflow import cases
 from services.workflow.cases import Evidence
@@ -113,7 +114,7 @@ def search(actor: User, found_by: matching.Search) -> tuple[list[Candidate], boo
     if found_by.by_id:
         condition = Member.id_number_index == blind_index(ID_NUMBER, found_by.text)
     else:
-        condition = Member.name.contains(found_by.text, autoescape=True)
+        condition = name_prefix(Member.name, found_by.text)
     ids = list(db.session.execute(
         scoping.members(actor).where(condition).with_only_columns(Member.household_id).distinct()
         .order_by(Member.household_id).limit(SEARCH_LIMIT + 1)).scalars())

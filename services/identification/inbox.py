@@ -30,6 +30,7 @@ from models.region import village_id_in
 from services.accounts import scoping
 from services.errors import PermissionDenied, ValidationFailed
 from services.filter_args import FilterReader
+from services.households.name_search import name_prefix
 from services.platform import audit
 
 DESK_ROLES = frozenset({Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF})
@@ -136,14 +137,14 @@ def member_condition(search: Search):
         if numbers.is_digits(search.text):
             conditions.append(Member.phone_tail_index == tail_index(PHONE, search.text))
         return or_(*conditions)
-    return Member.name.contains(search.text, autoescape=True)
+    return name_prefix(Member.name, search.text)
 
 
 def _search_condition(search: Search):
     by_member = Case.household_id.in_(select(Member.household_id).where(member_condition(search)))
     if search.by_tail:
         return by_member
-    by_claim = and_(Case.household_id.is_(None), Case.claimed_name.contains(search.text, autoescape=True))
+    by_claim = and_(Case.household_id.is_(None), name_prefix(Case.claimed_name, search.text))
     return or_(by_member, by_claim)
 
 
@@ -202,7 +203,7 @@ def _query(actor: User, filters: Filters, today: date, search: Search | None):
         village = scoping.region_by_code(actor, filters.village)
         if village is None:  # a code outside the area matches nothing (read_filters refuses it first)
             return query.where(false())
-        query = query.where(Region.path.startswith(village.path, autoescape=True))
+        query = query.where(Case.region_path.startswith(village.path, autoescape=True))
     if filters.source:
         query = query.where(Case.source == filters.source)
     if filters.risk:
@@ -221,13 +222,22 @@ def _count(query, *conditions) -> int:
     return db.session.execute(counted).scalar_one()
 
 
+def _figures(query, today: date) -> tuple[int, int, int]:
+    """All, urgent and overdue cases of the list, counted in one pass."""
+    counted = query.with_only_columns(
+        func.count(Case.id), func.count(Case.id).filter(_priority() == 0),
+        func.count(Case.id).filter(Case.due_date < today)).order_by(None)
+    total, urgent, overdue = db.session.execute(counted).one()
+    return total, urgent, overdue
+
+
 def inbox(actor: User, filters: Filters, today: date, *, search: Search | None = None,
           page: int = 1) -> InboxPage:
     """One page of the inbox: green channel and urgent first, then overdue, then the fewest
     days left, then the oldest clue."""
     require_desk(actor)
     query = _query(actor, filters, today, search)
-    total = _count(query)
+    total, urgent, overdue = _figures(query, today)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     ordered = (query.order_by(_priority(), Case.due_date.is_(None), Case.due_date, Case.clue_date, Case.id)
@@ -243,8 +253,7 @@ def inbox(actor: User, filters: Filters, today: date, *, search: Search | None =
         audit.record(actor, "search", "case", None, f"inbox search by {search.kind}: {total} found")
     first = (page - 1) * PAGE_SIZE + 1 if rows else 0
     return InboxPage(
-        rows=rows, total=total, urgent=_count(query, _priority() == 0),
-        overdue=_count(query, Case.due_date < today),
+        rows=rows, total=total, urgent=urgent, overdue=overdue,
         duplicates=_count(query, Case.id.in_(list(groups))) if groups else 0,
         page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
         searched=search is not None, page_numbers=page_window(page, pages))
@@ -262,11 +271,28 @@ def _village_names(found: list[Case]) -> dict[int, str]:
     return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all())
 
 
+def _shared(open_cases, column):
+    """The values of ``column`` that two or more of ``open_cases`` share."""
+    return (open_cases.with_only_columns(column).where(column.is_not(None)).group_by(column)
+            .having(func.count(Case.id) > 1).order_by(None))
+
+
 def open_clue_facts(actor: User) -> dict[int, ClueFacts]:
-    """The facts the duplicate rule needs, for every open case in scope."""
-    query = (scoping.cases(actor).where(Case.state.in_([s.value for s in OPEN_STATES]))
-             .with_only_columns(Case.id, Region.path, Region.level, Case.household_id, Case.claimed_id_number_index,
-                                Case.claimed_phone_index, Case.claimed_name).order_by(None))
+    """The facts the duplicate rule needs, for the open cases in scope that might have a twin:
+    every clue not yet linked to a household (few, and the only ones compared by name) and
+    those sharing a household, a claimed ID number or a claimed phone with another (found by
+    grouping in the database). Any other case shares no key with anyone, so the rule
+    (``domain.duplicates``) finds the same groups as over every open case, without loading them."""
+    open_cases = scoping.cases(actor).where(Case.state.in_([s.value for s in OPEN_STATES]))
+    candidates = open_cases.where(or_(
+        Case.household_id.is_(None),
+        Case.household_id.in_(_shared(open_cases, Case.household_id)),
+        Case.claimed_id_number_index.in_(_shared(open_cases, Case.claimed_id_number_index)),
+        Case.claimed_phone_index.in_(_shared(open_cases, Case.claimed_phone_index))))
+    query = (scoping.with_region(candidates)
+             .with_only_columns(Case.id, Case.region_path, Region.level, Case.household_id,
+                                Case.claimed_id_number_index, Case.claimed_phone_index, Case.claimed_name)
+             .order_by(None))
     facts = {}
     for case_id, path, level, household_id, id_index, phone_index, name in db.session.execute(query):
         village = village_id_in([int(p) for p in path.strip("/").split("/") if p], level)

@@ -138,7 +138,7 @@ def public_notice(actor: User, village_code: str, stage_code: str, today: date) 
     village = _village_in_scope(actor, village_code)
     policy = settings.policy_for(village)
     query = (scoping.cases(actor)
-             .where(Region.path.startswith(village.path, autoescape=True), Case.state == stage.state.value)
+             .where(Case.region_path.startswith(village.path, autoescape=True), Case.state == stage.state.value)
              .options(selectinload(Case.household).selectinload(Household.members))
              .order_by(Case.notice_start, Case.id))
     groups: dict[date | None, list[Case]] = {}

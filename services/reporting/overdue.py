@@ -217,7 +217,6 @@ def _cases(user: User, today: date, filters: Filters) -> list[Case]:
 def _measures(user: User, today: date, filters: Filters) -> list[PlanMeasure]:
     in_scope = scoping.cases(user).with_only_columns(Case.id).order_by(None)
     query = (select(PlanMeasure).join(Case, PlanMeasure.case_id == Case.id)
-             .join(Region, Case.region_id == Region.id)
              .where(PlanMeasure.case_id.in_(in_scope), overdue_clause(today))
              .options(selectinload(PlanMeasure.measure),
                       selectinload(PlanMeasure.case).options(
@@ -234,7 +233,7 @@ def _place_filter(query, filters: Filters):
     for place_id in (filters.village_id, filters.county_id):
         if place_id is not None:
             place = db.session.get(Region, place_id)
-            query = query.where(Region.path.startswith(place.path, autoescape=True))
+            query = query.where(Case.region_path.startswith(place.path, autoescape=True))
     return query
 
 

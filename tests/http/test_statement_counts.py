@@ -47,7 +47,7 @@ SELF_REPORT_WITH_QUEUE = 33   # ...and the queue tasks it runs: the case, then w
 SELF_REPORT_FIRST_UNDER_A_WORDING = 5
 VISIT = 3                     # token with user, the visit (its insert checks the scope), audit
 VISIT_VERIFYING_A_CASE = 9    # ...and the scoped case, its rules, the verify step, the outbox
-INBOX = 15                    # 4 clues of every kind; the same with 3 or 12 (test below)
+INBOX = 13                    # 4 clues of every kind; the same with 3 or 12 (test below)
 CASE_PAGE = 13                # a reported clue with one file, seen by its village staff
 HOUSEHOLD_LIST = 11           # the list, its filter choices and the nav badge, whatever the rows
 

@@ -42,9 +42,12 @@ def upgrade():
         op.create_index(name, 'case_file', [column, 'state'])
     op.create_index('ix_region_path_prefix', 'region', ['path'], postgresql_ops={'path': 'varchar_pattern_ops'})
     op.create_index('ix_member_name_prefix', 'member', ['name'], postgresql_ops={'name': 'varchar_pattern_ops'})
+    op.create_index('ix_member_given_name_prefix', 'member', [sa.func.substr(sa.text('name'), 2).label('given_name')],
+                    postgresql_ops={'given_name': 'text_pattern_ops'})
 
 
 def downgrade():
+    op.drop_index('ix_member_given_name_prefix', table_name='member')
     op.drop_index('ix_member_name_prefix', table_name='member')
     op.drop_index('ix_region_path_prefix', table_name='region')
     for name, _ in OWN_CASES:
