@@ -81,10 +81,12 @@ class Browser:
         assert found, f"no CSRF token on {page_url}"
         return found.group(1)
 
+    def post(self, url: str, data: dict, files=None) -> requests.Response:
+        return self.http.post(url, data=data, files=files, allow_redirects=False, timeout=TIMEOUT)
+
     def submit(self, url: str, fields: dict, *, form_page: str | None = None, files=None) -> requests.Response:
         """Fill in the form on ``form_page`` (``url`` itself by default) and send it to ``url``."""
-        data = {**fields, "csrf_token": self.token(form_page or url)}
-        return self.http.post(url, data=data, files=files, allow_redirects=False, timeout=TIMEOUT)
+        return self.post(url, {**fields, "csrf_token": self.token(form_page or url)}, files)
 
     def job_when_finished(self, status_url: str) -> dict:
         deadline = time.monotonic() + TIMEOUT

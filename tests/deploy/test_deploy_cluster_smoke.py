@@ -44,8 +44,8 @@ def cluster():
     finally:
         print(log_tails(running))  # shown when the test fails
         running.stop()
-        running.drop_data()
         shutil.rmtree(folder, ignore_errors=True)
+        running.drop_data()
 
 
 def test_two_nodes_behind_nginx_share_sessions_files_jobs_and_rate_limits(cluster):
@@ -142,11 +142,11 @@ def _lookups_spread_over_both_nodes_share_one_limit(cluster, a: str, b: str) -> 
     farmer = Browser()
     token = farmer.token(f"{a}/track")
     lookup = {"code": "ABCD2345EF", "phone_tail": "1234", "csrf_token": token}
-    answers = [farmer.http.post(f"{node}/track", data=lookup, timeout=30).status_code for node in (a, b) * 3]
+    answers = [farmer.post(f"{node}/track", lookup).status_code for node in (a, b) * 3]
     assert answers == [404] * 6  # no such case; neither node has seen more than three
-    assert farmer.http.post(f"{a}/track", data=lookup, timeout=30).status_code == 429
-    assert farmer.http.post(f"{b}/track", data=lookup, timeout=30).status_code == 429
-    assert farmer.http.post(f"{cluster.nginx_url}/track", data=lookup, timeout=30).status_code == 429
+    assert farmer.post(f"{a}/track", lookup).status_code == 429
+    assert farmer.post(f"{b}/track", lookup).status_code == 429
+    assert farmer.post(f"{cluster.nginx_url}/track", lookup).status_code == 429
 
 
 def _nginx_hands_requests_to_both_nodes(cluster, county: Browser) -> None:
