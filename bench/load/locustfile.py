@@ -18,8 +18,12 @@ The mix, per simulated user (``weight`` is the share of users of each kind):
   case pages).
 - county staff (1): the dashboard and the overdue list.
 
-Think times are compressed (a second or a few between steps instead of minutes), so a few
-dozen simulated users stand for a few hundred people at work. A step answered with anything
+One more simulated user is no person: it asks the health check (``SELECT 1``) once a second.
+Its times are the floor under every endpoint of the same run: what the shared machine and the
+wait for a free gunicorn worker cost a request that does nothing.
+
+Think times are compressed (one to six seconds between steps, five to fifteen for county staff,
+instead of minutes), so a few dozen simulated users stand for a few hundred people at work. A step answered with anything
 but what a browser or the phone app expects counts as a failure, with the reason.
 """
 from __future__ import annotations
@@ -35,7 +39,7 @@ from html import unescape
 from pathlib import Path
 
 import gevent
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,17 +185,19 @@ class GridWorker(HttpUser):
 
     def on_start(self):
         self.client.headers["X-Forwarded-For"] = new_address()
+        self.households: list[int] = []
+        self.pages = 1
         with self.client.post("/api/v1/auth/login", json={"login": next_account(POPULATION.grid_workers),
                                                           "password": POPULATION.password},
                               name="/api/v1/auth/login", catch_response=True) as answer:
-            if answer.status_code != 200 or answer.json().get("must_change_password"):
-                answer.failure(f"login answered {answer.status_code}")
-                self.stop()
-                return
-            self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+            token = answer.json().get("token") if answer.status_code == 200 else None
+            if not token or answer.json().get("must_change_password"):
+                answer.failure(f"login answered {answer.status_code} without a usable token")
+        if not token:
+            self.stop()
+            return
+        self.client.headers["Authorization"] = f"Bearer {token}"
         self.client.get("/api/v1/screening/form", name="/api/v1/screening/form")
-        self.households: list[int] = []
-        self.pages = 1
         self.household_page(first=True)
 
     @task(2)
@@ -255,10 +261,13 @@ class StaffUser(HttpUser):
                 "password": POPULATION.password}
         with self.client.post("/login", data=form, name="/login (POST)", allow_redirects=False,
                               catch_response=True) as answer:
-            if answer.status_code != 302 or "/password" in answer.headers.get("Location", ""):
+            # A login goes to the landing page; to /password when the password must change first.
+            logged_in = answer.status_code == 302 and "/password" not in answer.headers.get("Location", "")
+            if not logged_in:
                 answer.failure(f"login answered {answer.status_code} {answer.headers.get('Location', '')}")
-                self.stop()
-                return
+        if not logged_in:
+            self.stop()
+            return
         self.client.get("/", name="/ (landing page)")
 
 
@@ -304,7 +313,9 @@ class VillageStaff(StaffUser):
 
 class CountyStaff(StaffUser):
     weight = 1
-    wait_time = between(2, 6)
+    # A county office reads its figures and lists between other work; their pages are the
+    # heaviest of the mix, so a few seconds more between them than at a village's desk.
+    wait_time = between(5, 15)
     accounts = POPULATION.county_staff
 
     @task(3)
@@ -318,3 +329,13 @@ class CountyStaff(StaffUser):
     @task(1)
     def overdue_by_kind(self):
         self.client.get(f"/overdue?kind={random.choice(DeadlineKind.codes())}", name="/overdue?kind=[...]")
+
+
+class Floor(HttpUser):
+    """The cheapest request the app answers, once a second, for the run's floor."""
+    fixed_count = 1
+    wait_time = constant(1)
+
+    @task
+    def health(self):
+        self.client.get("/api/v1/health", name="/api/v1/health (floor)")

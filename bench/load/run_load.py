@@ -222,9 +222,22 @@ def parse_args(argv: list[str]):
     return args
 
 
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def code_version() -> str:
+    """The commit served, and whether the checkout holds changes not committed (read-only git):
+    the app is served from this checkout as it is."""
+    head = _git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = len(_git("status", "--porcelain", "--untracked-files=no").splitlines())
+    return f"commit {head}" + (f" with {changed} files changed and not committed" if changed else "")
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    print(f"PostgreSQL {server_version()}; Redis database 8; {os.cpu_count()} CPUs; "
+    print(f"{code_version()}; PostgreSQL {server_version()}; Redis database 8; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     results: list[Result] = []
     seeded: list[str] = []
