@@ -184,7 +184,7 @@ class InboxPage:
     total: int
     urgent: int
     overdue: int
-    duplicates: int                 # flagged cases among those listed
+    duplicates: int                 # flagged cases among the rows of this page
     page: int
     pages: int
     first: int                      # 1-based position of the first row shown (0 when empty)
@@ -245,7 +245,7 @@ def inbox(actor: User, filters: Filters, today: date, *, search: Search | None =
                         selectinload(Case.region), selectinload(Case.verifier))
                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     found = list(db.session.execute(ordered).scalars())
-    facts = open_clue_facts(actor)
+    facts = clue_facts(actor, found)
     groups = group_of_each(find_duplicates(facts.values()))
     village_names = _village_names(found)
     rows = [_row(actor, c, today, village_names, groups.get(c.id), facts) for c in found]
@@ -254,7 +254,7 @@ def inbox(actor: User, filters: Filters, today: date, *, search: Search | None =
     first = (page - 1) * PAGE_SIZE + 1 if rows else 0
     return InboxPage(
         rows=rows, total=total, urgent=urgent, overdue=overdue,
-        duplicates=_count(query, Case.id.in_(list(groups))) if groups else 0,
+        duplicates=sum(1 for c in found if c.id in groups),
         page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
         searched=search is not None, page_numbers=page_window(page, pages))
 
@@ -271,32 +271,72 @@ def _village_names(found: list[Case]) -> dict[int, str]:
     return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all())
 
 
-def _shared(open_cases, column):
-    """The values of ``column`` that two or more of ``open_cases`` share."""
-    return (open_cases.with_only_columns(column).where(column.is_not(None)).group_by(column)
-            .having(func.count(Case.id) > 1).order_by(None))
+def _facts(case_id: int, path: str, level: str, household_id, id_index, phone_index, name) -> ClueFacts:
+    village = village_id_in([int(p) for p in path.strip("/").split("/") if p], level)
+    return ClueFacts(case_id, village, household_id, id_index, phone_index, name)
 
 
-def open_clue_facts(actor: User) -> dict[int, ClueFacts]:
-    """The facts the duplicate rule needs, for the open cases in scope that might have a twin:
-    every clue not yet linked to a household (few, and the only ones compared by name) and
-    those sharing a household, a claimed ID number or a claimed phone with another (found by
-    grouping in the database). Any other case shares no key with anyone, so the rule
-    (``domain.duplicates``) finds the same groups as over every open case, without loading them."""
+def _village_path(path: str, village_id: int) -> str:
+    ids = path.strip("/").split("/")
+    return "/" + "/".join(ids[:ids.index(str(village_id)) + 1]) + "/"
+
+
+def _twin_keys(facts: dict[int, ClueFacts], paths: dict[int, str]) -> set[tuple[str, object]]:
+    """What another clue must share to be a twin of one of these (``domain.duplicates``): the
+    household, the claimed ID number or phone, or, for a clue not linked to a household, its
+    village (names are compared by the rule, which ignores spaces)."""
+    keys: set[tuple[str, object]] = set()
+    for clue in facts.values():
+        if clue.household_id is not None:
+            keys.add(("household", clue.household_id))
+        if clue.id_number_index:
+            keys.add(("id", clue.id_number_index))
+        if clue.phone_index:
+            keys.add(("phone", clue.phone_index))
+        if clue.household_id is None and clue.village_id is not None and clue.claimed_name:
+            keys.add(("village", _village_path(paths[clue.case_id], clue.village_id)))
+    return keys
+
+
+def _sharing(keys: set[tuple[str, object]]):
+    by_kind: dict[str, list] = {}
+    for kind, value in keys:
+        by_kind.setdefault(kind, []).append(value)
+    conditions = []
+    if by_kind.get("household"):
+        conditions.append(Case.household_id.in_(by_kind["household"]))
+    if by_kind.get("id"):
+        conditions.append(Case.claimed_id_number_index.in_(by_kind["id"]))
+    if by_kind.get("phone"):
+        conditions.append(Case.claimed_phone_index.in_(by_kind["phone"]))
+    if by_kind.get("village"):
+        conditions.append(and_(Case.household_id.is_(None),
+                               or_(*[Case.region_path.startswith(v) for v in by_kind["village"]])))
+    return or_(*conditions)
+
+
+def clue_facts(actor: User, shown: list[Case]) -> dict[int, ClueFacts]:
+    """The facts the duplicate rule needs for the cases shown and every open case in scope that
+    shares a key with them (and, in the rare chain, with those): found through the indexes on
+    those keys, never by reading every open case of the scope. The rule (``domain.duplicates``)
+    then groups them as it would over every open case."""
+    facts = {c.id: _facts(c.id, c.region_path, c.region.level, c.household_id, c.claimed_id_number_index,
+                          c.claimed_phone_index, c.claimed_name) for c in shown}
+    paths = {c.id: c.region_path for c in shown}
+    asked: set[tuple[str, object]] = set()
+    keys = _twin_keys(facts, paths)
     open_cases = scoping.cases(actor).where(Case.state.in_([s.value for s in OPEN_STATES]))
-    candidates = open_cases.where(or_(
-        Case.household_id.is_(None),
-        Case.household_id.in_(_shared(open_cases, Case.household_id)),
-        Case.claimed_id_number_index.in_(_shared(open_cases, Case.claimed_id_number_index)),
-        Case.claimed_phone_index.in_(_shared(open_cases, Case.claimed_phone_index))))
-    query = (scoping.with_region(candidates)
-             .with_only_columns(Case.id, Case.region_path, Region.level, Case.household_id,
-                                Case.claimed_id_number_index, Case.claimed_phone_index, Case.claimed_name)
-             .order_by(None))
-    facts = {}
-    for case_id, path, level, household_id, id_index, phone_index, name in db.session.execute(query):
-        village = village_id_in([int(p) for p in path.strip("/").split("/") if p], level)
-        facts[case_id] = ClueFacts(case_id, village, household_id, id_index, phone_index, name)
+    while keys - asked:
+        new = keys - asked
+        asked |= new
+        query = (scoping.with_region(open_cases.where(_sharing(new)))
+                 .with_only_columns(Case.id, Case.region_path, Region.level, Case.household_id,
+                                    Case.claimed_id_number_index, Case.claimed_phone_index, Case.claimed_name)
+                 .order_by(None))
+        for row in db.session.execute(query):
+            facts[row[0]] = _facts(*row)
+            paths[row[0]] = row[1]
+        keys = _twin_keys(facts, paths)
     return facts
 
 

@@ -1,5 +1,6 @@
-"""The inbox finds likely duplicates without loading every open case: only clues that could
-have a twin are compared, and the groups are those of the rule over every open case."""
+"""The inbox finds the likely duplicates of the cases it shows without loading every open case:
+their twins are looked up by the keys they share, and the groups are those of the rule over
+every open case."""
 from datetime import date
 
 from sqlalchemy import select
@@ -33,16 +34,23 @@ def test_only_clues_that_may_have_a_twin_are_compared_and_the_groups_are_complet
     closed.state = CaseState.REJECTED.value
     db.session.flush()
 
-    facts = inbox.open_clue_facts(staff)
+    shown = [same_person[0], same_phone[1], unlinked, *lonely]  # a page without the twins
+    twin_name = report(claimed_name="孙 二娘")  # the same name, spaced otherwise, not linked
+    db.session.flush()
 
-    assert {c.id for c in same_person + same_phone} | {unlinked.id} == set(facts)
-    assert not {c.id for c in lonely} & set(facts) and closed.id not in facts
-    groups = {g.case_ids: g.reasons for g in find_duplicates(facts.values())}
-    assert set(groups) == {tuple(sorted(c.id for c in same_person)), tuple(sorted(c.id for c in same_phone))}
+    facts = inbox.clue_facts(staff, shown)
+
+    # The twins of the cases shown are found; nothing else is read.
+    assert set(facts) == {c.id for c in shown + same_person + same_phone} | {twin_name.id}
+    assert closed.id not in facts
+    groups = {g.case_ids for g in find_duplicates(facts.values())}
+    expected = {tuple(sorted(c.id for c in same_person)), tuple(sorted(c.id for c in same_phone)),
+                tuple(sorted((unlinked.id, twin_name.id)))}
+    assert groups == expected
     # The same groups as the rule finds over every open case of the scope.
     every_open = [ClueFacts(c.id, w.village_a.id, c.household_id, c.claimed_id_number_index, c.claimed_phone_index,
                             c.claimed_name)
                   for c in db.session.execute(select(Case).where(Case.state == CaseState.REPORTED.value)).scalars()]
-    assert {g.case_ids for g in find_duplicates(every_open)} == set(groups)
+    assert {g.case_ids for g in find_duplicates(every_open)} == expected
     view = inbox.inbox(staff, inbox.Filters(), TODAY)
-    assert view.duplicates == 4 and view.total == 8
+    assert view.duplicates == 6 and view.total == 9  # flagged among the rows shown
