@@ -17,7 +17,7 @@ from itertools import accumulate
 
 from domain.deadlines import CaseDates, current_deadline
 from domain.enums import CaseSource, HouseholdAttribute, KeyGroup, MonitoringCategory, RiskType, Role
-from domain.helpplan import PlanMaker
+from domain.helpplan import PlanMaker, makers_words
 from domain.lookup import new_lookup_code
 from domain.settings import PolicySettings
 from domain.workflow import Action, CaseState
@@ -38,12 +38,14 @@ STATE_WEIGHTS = {
     S.ELIM_VERIFIED: 0.4, S.ELIM_PUBLICIZING: 0.4, S.ELIM_TOWNSHIP_REVIEW: 0.4, S.ELIM_COUNTY_REVIEW: 0.4,
     S.ELIM_APPROVED: 0.3, S.ELIMINATED: 55.0, S.REJECTED: 20.0, S.CLEARED: 2.0}  # MERGED: second reports
 _STATES, _CUMULATIVE = list(STATE_WEIGHTS), list(accumulate(STATE_WEIGHTS.values()))
-_SOURCES = ((CaseSource.GRID_VISIT, 45), (CaseSource.DEPARTMENT_WARNING, 18), (CaseSource.SELF_REPORT, 15),
-            (CaseSource.PROXY_REPORT, 10), (CaseSource.HOTLINE, 5), (CaseSource.PETITION, 4), (CaseSource.MEDIA, 3))
-_RISKS = ((RiskType.ILLNESS, 20), (RiskType.UNSTABLE_WORK, 14), (RiskType.SCHOOLING, 12), (RiskType.LACK_LABOUR, 10),
-          (RiskType.LACK_SKILLS, 8), (RiskType.LACK_FUNDS, 8), (RiskType.DISABILITY, 6), (RiskType.DISASTER, 6),
-          (RiskType.ACCIDENT, 6), (RiskType.HOUSING, 4), (RiskType.FAILED_INDUSTRY, 4), (RiskType.OTHER, 2),
-          (RiskType.EPIDEMIC, 1), (RiskType.WATER, 1))
+_SOURCES = {CaseSource.GRID_VISIT: 45, CaseSource.DEPARTMENT_WARNING: 18, CaseSource.SELF_REPORT: 15,
+            CaseSource.PROXY_REPORT: 10, CaseSource.HOTLINE: 5, CaseSource.PETITION: 4, CaseSource.MEDIA: 3}
+_SOURCE_LIST, _SOURCE_CUMULATIVE = list(_SOURCES), list(accumulate(_SOURCES.values()))
+_RISKS = {RiskType.ILLNESS: 20, RiskType.UNSTABLE_WORK: 14, RiskType.SCHOOLING: 12, RiskType.LACK_LABOUR: 10,
+          RiskType.LACK_SKILLS: 8, RiskType.LACK_FUNDS: 8, RiskType.DISABILITY: 6, RiskType.DISASTER: 6,
+          RiskType.ACCIDENT: 6, RiskType.HOUSING: 4, RiskType.FAILED_INDUSTRY: 4, RiskType.OTHER: 2,
+          RiskType.EPIDEMIC: 1, RiskType.WATER: 1}
+_RISK_CODES, _RISK_CUMULATIVE = [r.value for r in _RISKS], list(accumulate(_RISKS.values()))
 _SIGNED = {A.TOWNSHIP_APPROVE, A.TOWNSHIP_REJECT, A.COUNTY_CONFIRM, A.ELIM_VERIFY, A.ELIM_VILLAGE_REVIEW,
            A.ELIM_TOWNSHIP_APPROVE, A.ELIM_COUNTY_APPROVE}
 _REASONS = {A.VILLAGE_REVIEW_FAIL: "经民主评议，家庭人均纯收入高于监测范围，不予纳入",
@@ -58,6 +60,14 @@ _COMMENTS = {A.VERIFY: ("已入户核实，情况属实", "已入户核实，因
 _WORDS = ("家里有人生病住院，花了不少钱", "今年务工收入少了很多", "房子漏雨，需要修缮", "孩子上学费用负担重",
           "遭了灾，庄稼绝收")
 _PLAN_MAKERS = [m.value for m in PlanMaker]
+_MAKERS_WORDS = makers_words(_PLAN_MAKERS)
+# What the services record with these steps, the same for every generated case.
+_FIXED_DATA = {
+    A.FIRST_VISIT: {"notes": ["走访方式：入户"]},
+    A.PROPOSE_ELIMINATION: {"natural": False, "guarantees_secure": True, "rigid_spending_resolved": True},
+    A.ELIM_VERIFY: {"household_signed": True, "stand_in": False},
+    A.ELIM_COUNTY_APPROVE: {"phone_survey": True, "onsite_check": False, "doubts_remain": False},
+    A.CLEAR_OUT: {"cleared_out": True, "notes": ["清退：该户系错误纳入监测，不是风险消除"]}}
 _REVIEWERS = "村两委、驻村工作队、村民代表"
 _PER_HOUSEHOLD = ((0, 0.735), (1, 0.97))  # (cases, cumulative chance); else two
 
@@ -98,7 +108,7 @@ class CaseRows:
         return ids, roles
 
     def _source(self) -> CaseSource:
-        return self.rng.choices([s for s, _ in _SOURCES], [w for _, w in _SOURCES])[0]
+        return self.rng.choices(_SOURCE_LIST, cum_weights=_SOURCE_CUMULATIVE)[0]
 
     def _risks(self, family: Family | None) -> list[str]:
         rng = self.rng
@@ -108,7 +118,7 @@ class CaseRows:
         if family is not None and family.disabled and rng.random() < 0.7:
             found.append(RiskType.DISABILITY.value)
         for _ in range(rng.choice((1, 1, 2)) - min(len(found), 1)):
-            risk = rng.choices([r for r, _ in _RISKS], [w for _, w in _RISKS])[0].value
+            risk = rng.choices(_RISK_CODES, cum_weights=_RISK_CUMULATIVE)[0]
             if risk not in found:
                 found.append(risk)
         return found or [RiskType.OTHER.value]
@@ -166,12 +176,12 @@ class CaseRows:
         if source in (CaseSource.SELF_REPORT, CaseSource.PROXY_REPORT):
             row["lookup_code"] = self._lookup_code()
             row["reported_household_size"] = family.size
-        plan_day = self._events(row, story, ids, roles, category)
+        plan = plan_names(self.rng, risks, family.workers, family.row["sanitary_toilet"] is False)
+        plan_day = self._events(row, story, ids, roles, category, [county.measure_ids[n] for n in plan], plan)
         if plan_day is not None:
             finished = max(story.proposals) if story.proposals else None
-            self.help.plan(row["id"], county, plan_names(self.rng, risks, family.workers,
-                                                          family.row["sanitary_toilet"] is False),
-                           plan_day, row["clue_date"] + timedelta(days=finished) if finished else None,
+            self.help.plan(row["id"], county, plan, plan_day,
+                           row["clue_date"] + timedelta(days=finished) if finished else None,
                            story.state is S.CLEARED, ids["village"])
         if merged_into is None:
             self._mark_household(family, row)
@@ -211,7 +221,7 @@ class CaseRows:
                    claimed_phone_index=blind_index(PHONE, phone) if phone else None,
                    reported_household_size=rng.randint(1, 6),
                    lookup_code=self._lookup_code() if source is not CaseSource.HOTLINE else None)
-        self._events(row, story, ids, roles, None)
+        self._events(row, story, ids, roles, None, [], [])
 
     # --- rows -------------------------------------------------------------------------------------
 
@@ -235,9 +245,10 @@ class CaseRows:
         self.cases.append(row)
         return row
 
-    def _events(self, case: dict, story: Story, ids: dict, roles: dict, category: str | None) -> date | None:
-        """The events of the story, and the case's fields as its steps set them; returns the day
-        of the help plan, if one was made."""
+    def _events(self, case: dict, story: Story, ids: dict, roles: dict, category: str | None,
+                plan_ids: list[int], measure_names: list[str]) -> date | None:
+        """The events of the story with the data the services give them, and the case's fields as
+        its steps set them; returns the day of the help plan, if one was made."""
         rng = self.rng
         clue = case["clue_date"]
         days = [clue + timedelta(days=s.day) for s in story.steps]
@@ -272,15 +283,19 @@ class CaseRows:
             elif action is A.MAKE_HELP_PLAN:
                 plan_day = day
                 case.update(plan_makers=_PLAN_MAKERS, development_will=True)
+                data = {"notes": [f"帮扶措施：{'、'.join(measure_names)}", f"共同商议：{_MAKERS_WORDS}"],
+                        "plan": {"measures": plan_ids, "added": plan_ids, "cancelled": []}}
             elif action is A.QUARTERLY_EVALUATION:
                 case["last_evaluation_on"] = day
-                self.help.evaluation(case["id"], day, actor, step.day in story.proposals)
+                data = self.help.evaluation(case["id"], day, actor, step.day in story.proposals)
             elif action is A.ANNOUNCE:
                 case["eliminated_on"] = day
             elif action is A.LOOKBACK_STABLE:
                 case["lookback_on"] = day
             elif action is A.MERGE:
                 data = {"merged_into": case["merged_into_id"]}
+            elif action in _FIXED_DATA:
+                data = _FIXED_DATA[action]
             if action in _REFUSALS:
                 case["rejection_reason"] = _REASONS[action]
             comment = _REASONS.get(action) or (rng.choice(_COMMENTS[action]) if action in _COMMENTS else None)

@@ -73,14 +73,20 @@ class HelpRows:
         self.measures: list[dict] = []
         self.evaluations: list[dict] = []
 
-    def evaluation(self, case_id: int, day: date, actor_id: int, proposed: bool) -> None:
+    def evaluation(self, case_id: int, day: date, actor_id: int, proposed: bool) -> dict:
+        """The evaluation's row, and the data its step's event carries (as ``evaluations.evaluate``)."""
         rng = self.rng
         working = proposed or rng.random() < 0.9
+        gone = proposed or (working and rng.random() < 0.25)
+        quarter = quarter_code(day)
         self.evaluations.append({
-            "id": self.ids.take(Evaluation.__table__), "case_id": case_id, "quarter": quarter_code(day),
-            "evaluated_on": day, "measures_in_place": True, "measures_working": working,
-            "risk_gone": proposed or (working and rng.random() < 0.25), "propose_elimination": proposed,
-            "comment": None, "actor_id": actor_id, "created_at": self.now})
+            "id": self.ids.take(Evaluation.__table__), "case_id": case_id, "quarter": quarter,
+            "evaluated_on": day, "measures_in_place": True, "measures_working": working, "risk_gone": gone,
+            "propose_elimination": proposed, "comment": None, "actor_id": actor_id, "created_at": self.now})
+        notes = [f"评估季度：{quarter}", "措施是否落实：是", f"措施是否见效：{'是' if working else '否'}",
+                 f"风险是否消除：{'是' if gone else '否'}"] + (["经集体研判，拟纳入风险消除名单"] if proposed else [])
+        return {"notes": notes, "evaluation": {"quarter": quarter, "in_place": True, "working": working,
+                                               "risk_gone": gone, "propose_elimination": proposed}}
 
     def plan(self, case_id: int, county: County, names: list[str], planned_on: date, finished_by: date | None,
              cleared: bool, author_id: int) -> None:

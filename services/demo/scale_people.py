@@ -28,7 +28,10 @@ MEMBER_PHONE_PREFIX = "170"
 _DETAILS = {Health.CHRONIC: ("高血压", "糖尿病", "慢性支气管炎", "风湿性关节炎"),
             Health.SERIOUS_ILLNESS: ("尿毒症，定期透析", "恶性肿瘤，化疗中", "重症肌无力", "脑梗后遗症"),
             Health.DISABLED: ("肢体残疾", "视力残疾", "听力残疾", "智力残疾", "精神残疾")}
-_WORK = (("省外务工", 30), ("省内县外务工", 15), ("县内务工", 20), ("务农", 35))
+_WORK, _WORK_CUMULATIVE = ("省外务工", "省内县外务工", "县内务工", "务农"), (30, 45, 65, 100)
+_CHILDREN = (0, 1, 2, 3)
+_CHILDREN_CUMULATIVE = {True: (50, 90, 100, 100), False: (28, 63, 90, 100)}  # by "the head is under 30"
+_WORKING = frozenset(c.value for c in LabourCapacity if c.can_work)
 
 
 class IdNumbers:
@@ -99,6 +102,15 @@ def _education(rng: random.Random, age: int) -> str:
     return rng.choice(("初中", "高中", "中职", "大专及以上"))
 
 
+def _toilet(draw: float) -> bool | None:
+    """A sanitary toilet: most have one, a few do not, a few were never checked."""
+    return True if draw < 0.92 else False if draw < 0.97 else None
+
+
+def _ethnicity(draw: float) -> str:
+    return "汉族" if draw < 0.97 else "回族" if draw < 0.99 else "畲族"
+
+
 class People:
     def __init__(self, rng: random.Random, ids: Ids, today: date, now: datetime):
         self.rng, self.ids, self.today, self.now = rng, ids, today, now
@@ -126,7 +138,7 @@ class People:
         if rng.random() < (0.82 if head_age < 75 else 0.5):
             age = max(20, head_age + rng.randint(-5, 3))
             people.append(Person(Relation.SPOUSE, age, not head_male, scale_names.person(rng, not head_male)))
-        children = rng.choices((0, 1, 2, 3), (50, 40, 10, 0) if head_age < 30 else (28, 35, 27, 10))[0]
+        children = rng.choices(_CHILDREN, cum_weights=_CHILDREN_CUMULATIVE[head_age < 30])[0]
         for _ in range(children):
             age = head_age - rng.randint(20, 34)
             if age < 0 or (age > 30 and rng.random() < 0.6):  # grown children mostly keep their own
@@ -164,7 +176,7 @@ class People:
         rows = [self._member(household_id, p, area6, dibao, alone and rng.random() < 0.3) for p in people]
         if rng.random() < 0.015:  # a parent who died since registration stays on record
             rows.append(self._departed(household_id, people[0], area6))
-        capacities = [LabourCapacity(r["labour_capacity"]) for r in rows if r["status"] == MemberStatus.PRESENT.value]
+        workers = sum(r["labour_capacity"] in _WORKING for r in rows if r["status"] == MemberStatus.PRESENT.value)
         ill = any(p.health in (Health.CHRONIC, Health.SERIOUS_ILLNESS) for p in people)
         disabled = any(p.health is Health.DISABLED for p in people)
         key_groups = [g.value for g, on in ((KeyGroup.LIFTED, lifted), (KeyGroup.MINIMUM_LIVING, dibao),
@@ -176,13 +188,13 @@ class People:
             "attribute": (HouseholdAttribute.LIFTED if lifted else HouseholdAttribute.ORDINARY).value,
             "monitoring_category": None, "risk_types": [], "key_groups": key_groups,
             "net_income": None, "last_year_income": None, "rigid_spending": None,
-            "sanitary_toilet": rng.choices((True, False, None), (92, 5, 3))[0],
+            "sanitary_toilet": _toilet(rng.random()),
             "housing_safe": rng.random() < 0.97, "water_safe": rng.random() < 0.98,
             "risk_eliminated": None, "risk_eliminated_on": None,
             "income_period_start": date(self.today.year - 1, 1, 1),
             "income_period_end": date(self.today.year - 1, 12, 31),
             "dibao_phaseout_start": None, "dibao_phaseout_end": None, "created_at": self.now, "updated_at": self.now}
-        family = Family(row, grid, len(people), lifted, ill, disabled, sum(c.can_work for c in capacities), alone)
+        family = Family(row, grid, len(people), lifted, ill, disabled, workers, alone)
         return family, rows
 
     def _member(self, household_id: int, person: Person, area6: str, dibao: bool, extreme: bool) -> dict:
@@ -193,7 +205,7 @@ class People:
         phone = self._phone() if head else None
         labour = _labour(rng, person.age, person.health)
         migrant = labour.can_work and person.age >= 18
-        work, months = (rng.choices([w for w, _ in _WORK], [n for _, n in _WORK])[0], None) if migrant else (None, None)
+        work, months = (rng.choices(_WORK, cum_weights=_WORK_CUMULATIVE)[0], None) if migrant else (None, None)
         if work and work != "务农":
             months = rng.randint(4, 12)
         details = _DETAILS.get(person.health)
@@ -208,7 +220,7 @@ class People:
             "phone_enc": phone, "phone_index": blind_index(PHONE, phone) if phone else None,
             "phone_tail_index": tail_index(PHONE, phone) if phone else None,
             "gender": (Gender.MALE if person.male else Gender.FEMALE).value,
-            "ethnicity": rng.choices(("汉族", "回族", "畲族"), (97, 2, 1))[0],
+            "ethnicity": _ethnicity(rng.random()),
             "education": _education(rng, person.age), "work_status": work, "work_months": months,
             "medical_insured": rng.random() < 0.985, "minimum_living": dibao, "extreme_poverty": extreme,
             "status": MemberStatus.PRESENT.value, "joined_on": None, "join_reason": None, "left_on": None,

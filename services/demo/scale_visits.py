@@ -33,7 +33,10 @@ _YES_NO = [q.key for q in QUESTIONS if q.kind == "yes_no"]
 _USUALLY_YES = {"housing_safe", "medical_secured", "compulsory_education_secured", "water_safe",
                 "children_able_to_support", "children_supporting", "income_stable_half_year",
                 "risk_stably_eliminated", "measures_in_place", "measures_targeted", "system_data_accurate"}
-_METHODS = ((VisitMethod.HOME, 86), (VisitMethod.PHONE, 8), (VisitMethod.WECHAT, 4), (VisitMethod.VIDEO, 2))
+_METHODS = (VisitMethod.HOME, VisitMethod.PHONE, VisitMethod.WECHAT, VisitMethod.VIDEO)
+_METHOD_CUMULATIVE = (86, 94, 98, 100)
+_AWAY = list(AwayReason)
+_SECURE_ANSWERS = {key: "yes" if key in _USUALLY_YES else "no" for key in _YES_NO}
 SEEN_LAST_YEAR, SEEN_THIS_YEAR = 0.85, 0.55
 
 
@@ -79,7 +82,7 @@ class VisitRows:
         rng = self.rng
         household = family.row
         monitored = household["attribute"] == HouseholdAttribute.MONITORED.value
-        answers = {key: "yes" if key in _USUALLY_YES else "no" for key in _YES_NO}
+        answers = dict(_SECURE_ANSWERS)
         answers.update(
             housing_safe="yes" if household["housing_safe"] else "no",
             water_safe="yes" if household["water_safe"] else "no",
@@ -92,7 +95,7 @@ class VisitRows:
         answers["should_monitor"] = "yes" if should_monitor else "no"
         if should_monitor or (family.ill and rng.random() < 0.2):
             answers["difficulties_and_requests"] = "家中有人长期看病，医药费负担较重"
-        method = rng.choices([m for m, _ in _METHODS], [w for _, w in _METHODS])[0]
+        method = rng.choices(_METHODS, cum_weights=_METHOD_CUMULATIVE)[0]
         client_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         per_capita = household["net_income"] / family.size
         text = json.dumps(answers, ensure_ascii=False)
@@ -103,7 +106,7 @@ class VisitRows:
             "method": method.value, "visited_at": at,
             "reached_person": "户主本人" if method.remote else None,
             "reached_via": method.label if method.remote else None,
-            "away_reason": rng.choice(list(AwayReason)).value if method.remote else None,
+            "away_reason": rng.choice(_AWAY).value if method.remote else None,
             "answers": text, "should_monitor": should_monitor, "household_size": family.size,
             "income_items": None, "net_income": None,
             "per_capita_income": per_capita.quantize(Decimal("1")), "gps": None, "signature_file": None,
