@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from core.extensions import db
 from domain.deadlines import days_left
@@ -18,6 +18,7 @@ from services.accounts import scoping
 from services.campaigns import campaigns
 from services.errors import NotFound
 from services.households import records
+from services.households.name_search import name_prefix
 
 LIST_LIMIT = 200
 
@@ -95,15 +96,19 @@ def not_visited(actor: User, screening: ScreeningRound) -> list[HouseholdRow]:
 
 
 def follow_ups(actor: User) -> list[HouseholdRow]:
-    """Households whose latest visit said they should be monitored but have no open case."""
-    latest = (select(Visit.household_id, func.max(Visit.visited_at).label("at"))
-              .group_by(Visit.household_id).subquery())
-    flagged = select(Visit.household_id).join(
-        latest, and_(Visit.household_id == latest.c.household_id, Visit.visited_at == latest.c.at)
-    ).where(Visit.should_monitor.is_(True))
+    """Households whose latest visit said they should be monitored but have no open case.
+
+    Each household of the scope is asked about its own latest visit (through the index on
+    ``visit.household_id``), so the work follows the scope — a grid's few dozen households —
+    not the visits of the whole province."""
+    later = aliased(Visit)
+    latest_at = (select(func.max(later.visited_at)).where(later.household_id == Household.id)
+                 .correlate(Household).scalar_subquery())
+    flagged = exists().where(Visit.household_id == Household.id, Visit.visited_at == latest_at,
+                             Visit.should_monitor.is_(True))
     open_states = [s.value for s in CaseState if s.is_open]
     has_open = exists().where(Case.household_id == Household.id, Case.state.in_(open_states))
-    rows = db.session.execute(_households_query(actor).where(Household.id.in_(flagged), ~has_open)
+    rows = db.session.execute(_households_query(actor).where(flagged, ~has_open)
                               .order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
     return _household_rows(rows)
 
@@ -113,7 +118,7 @@ def search(actor: User, text: str) -> list[HouseholdRow]:
     text = (text or "").strip()
     if not text:
         return []
-    conditions = [Member.name.contains(text, autoescape=True)]
+    conditions = [name_prefix(Member.name, text)]
     if len(text) == 4 and numbers.is_digits(text[:3]) and (numbers.is_digits(text[3]) or text[3] in "xX"):
         conditions.append(Member.id_number_tail_index == tail_index(ID_NUMBER, text.upper()))
         if numbers.is_digits(text):
