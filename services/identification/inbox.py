@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
 
-from sqlalchemy import String, and_, case as sql_case, cast, false, func, or_, select
+from sqlalchemy import String, and_, case as sql_case, cast, false, func, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -141,11 +141,15 @@ def member_condition(search: Search):
 
 
 def _search_condition(search: Search):
-    by_member = Case.household_id.in_(select(Member.household_id).where(member_condition(search)))
+    """The cases a search finds, as the ids of two small index-bound sets (so the database starts
+    from the few members found, not from every open case of the scope): the cases of the
+    households with such a member, and the clues not linked to a household that gave such a name."""
+    by_member = select(Case.id).where(
+        Case.household_id.in_(select(Member.household_id).where(member_condition(search))))
     if search.by_tail:
-        return by_member
-    by_claim = and_(Case.household_id.is_(None), name_prefix(Case.claimed_name, search.text))
-    return or_(by_member, by_claim)
+        return Case.id.in_(by_member)
+    by_claim = select(Case.id).where(Case.household_id.is_(None), name_prefix(Case.claimed_name, search.text))
+    return Case.id.in_(union_all(by_member, by_claim))
 
 
 # --- the list --------------------------------------------------------------------------------
