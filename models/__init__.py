@@ -11,6 +11,7 @@ from models.measure import Measure
 from models.notification import Notification
 from models.platform import Job, OutboxItem
 from models.region import Region, RegionAlias
+from models.rollup import DashboardRefresh, DashboardRisk, DashboardRollup, DashboardTrend  # noqa: F401  (the dashboard's roll-ups)
 from models.settings import MonitoringLine, RegionPolicy, SettingChange
 from models.user import User
 from models.warning import DepartmentList, DepartmentRow, DepartmentWarning, WarningThreshold
