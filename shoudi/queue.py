@@ -17,7 +17,9 @@ from models.types import utcnow
 from services.farmer import sheets  # noqa: F401  (registers the township PDF runner)
 from services.warnings import lists  # noqa: F401  (registers the department list runners)
 from services.campaigns import form1, form4, problems, weekly  # noqa: F401  (register the forms' writers)
+from services.reporting import overdue_export  # noqa: F401  (registers the overdue list's writer)
 from services.platform import jobs, outbox, scheduled
+from services.reporting import rollups
 from shoudi import consumer
 
 class TaskFailed(Exception):
@@ -85,6 +87,15 @@ def init_queue(app: Flask):
     @in_app
     def archive_audit_log() -> None:
         scheduled.start(JobKind.AUDIT_ARCHIVE, clock.today())
+        db.session.commit()
+
+    # The dashboard's roll-ups, county by county: each county's rows are replaced and committed
+    # on their own, so no transaction holds more than one county however large the province.
+    @queue.periodic_task(crontab(minute=f"*/{rollups.REFRESH_MINUTES}"), name="dashboard.refresh")
+    @in_app
+    def refresh_dashboard() -> None:
+        for _ in rollups.refresh_each(clock.today()):
+            db.session.commit()
         db.session.commit()
 
     app.extensions[outbox.DISPATCH_EXTENSION] = lambda ids: [dispatch_outbox(i) for i in ids]

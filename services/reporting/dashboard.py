@@ -1,39 +1,56 @@
 """The dashboard of a scope: cases by state, monitored households by category, risk type and
 region, deadlines, and a twelve-month trend — each as a table (the page draws its chart).
 
-Every figure is an aggregate query (GROUP BY or conditional sums) over ``scoping.counted_cases(user)``,
-so the database counts and Python only arranges the groups (states, regions with cases,
-distinct lists of risk types), whatever the number of cases (bench/bench_dashboard.py). Monitored households are the cases in a monitored state (one open case per
-household). Months are calendar months in Beijing time.
+The figures come from the roll-ups (``services.reporting.rollups``), refreshed every
+``REFRESH_MINUTES`` minutes: the rows of the person's own node hold their area's figures and the
+rows of its children the region table, a few dozen rows whatever the number of cases
+(bench/bench_dashboard.py); above a county, the rows of the counties below are added up. The
+page says when the figures were counted, and says plainly when that is longer ago than it should
+be (``STALE_AFTER``).
+
+Two kinds of reader get figures counted live from the cases instead (the same groups, over
+``scoping.counted_cases``), and are told so:
+- a grid worker, whose figures are their own cases, not an area's: a handful, found through the
+  indexes of each person's cases;
+- an area whose roll-up was never built (a new installation before the queue's first run, a
+  county added since the last one): right figures, only slower.
+A roll-up counts an area, the cases in the subtree: a case assigned personally to someone
+outside their area counts in the area where it lies, not also for that person.
+Monitored households are the cases in a monitored state (one open case per household). Months
+are calendar months in Beijing time.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-from sqlalchemy import Text, and_, case, cast, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
+from core import clock
 from core.clock import WORK_TZ
 from core.extensions import db
 from domain.deadlines import DUE_SOON_DAYS
 from domain.enums import MonitoringCategory, RegionLevel, RiskType
-from domain.workflow import Action, CaseState
-from models import Case, CaseEvent, Region, User
+from domain.workflow import CaseState
+from models import Case, Region, User
+from models.rollup import DashboardRefresh, DashboardRisk, DashboardRollup, DashboardTrend
 from services.accounts import scoping
-from services.notifications.reminders import MONITORED, NON_TERMINAL
-from services.reporting import unresolved
+from services.reporting import rollups, unresolved
 from services.reporting.overdue import csv_bytes
+from services.reporting.rollups import MONITORED, REFRESH_MINUTES, month_starts
 
 OPEN_STATES = tuple(s.value for s in CaseState if s.is_open)
-TREND_MONTHS = 12
-# (series code, label): clues opened, households included, risks eliminated.
-TREND_SERIES = (("opened", "新增线索"), ("included", "纳入监测"), ("eliminated", "风险消除"))
-_TREND_ACTIONS = {Action.COUNTY_CONFIRM.value: "included", Action.ANNOUNCE.value: "eliminated"}
+TREND_MONTHS = rollups.TREND_MONTHS
+TREND_SERIES = ((rollups.OPENED, "新增线索"), (rollups.INCLUDED, "纳入监测"), (rollups.ELIMINATED, "风险消除"))
+# A refresh of a whole province takes minutes, and one run missed is not yet news: figures older
+# than three runs are called out.
+STALE_AFTER = timedelta(minutes=3 * REFRESH_MINUTES)
 # Regions are listed by the level below the person's own node.
 _CHILD_TITLE = {RegionLevel.PROVINCE: "地市", RegionLevel.CITY: "县", RegionLevel.COUNTY: "乡镇",
                 RegionLevel.TOWNSHIP: "村", RegionLevel.VILLAGE: "网格/村民组",
                 RegionLevel.GRID: "网格/村民组"}
+_FIGURES = (DashboardRollup.cases, DashboardRollup.overdue, DashboardRollup.due_soon,
+            DashboardRollup.long_unresolved)
 
 
 @dataclass(frozen=True)
@@ -49,125 +66,198 @@ class Table:
 @dataclass
 class Dashboard:
     scope: str
-    today: str
+    today: str            # the day the figures are counted as of
+    freshness: str = ""   # when they were counted, in words
+    stale: bool = False   # older than they should be, or not from the roll-up as they should be
     totals: list[tuple[str, int, str]] = field(default_factory=list)  # label, number, testid
     tables: list[Table] = field(default_factory=list)
 
 
-def build(user: User, today: date) -> Dashboard:
-    """Five queries: states and categories, regions (which also give the totals), risk types,
-    the trend, and the cases monitored long enough for the two-year analysis
-    (``services.reporting.unresolved``)."""
-    board = Dashboard(scope=user.region.name, today=today.isoformat())
-    by_state, by_category = _states_and_categories(user)
-    by_region, totals = _regions(user, today)
+@dataclass(frozen=True)
+class Group:
+    """Cases of one place (a region path), state and category, with their deadline figures."""
+    place: str
+    state: str
+    category: str
+    cases: int
+    overdue: int
+    due_soon: int
+    long_unresolved: int
+
+
+@dataclass
+class Figures:
+    """What the dashboard is drawn from, from the roll-ups or live."""
+    as_of: date
+    freshness: str
+    stale: bool
+    children: list[tuple[str, str]]   # (path, name) of the nodes below the person's, by code
+    groups: list[Group]
+    risks: dict[str, int]
+    trend: dict[tuple[date, str], int]  # (month, series) -> number
+
+
+def build(user: User, today: date, *, live: bool = False) -> Dashboard:
+    """The person's dashboard; ``live``: counted from the cases now, whatever the roll-ups hold
+    (the tests and the benchmark compare the two)."""
+    return _arrange(user, _live(user, today, "实时统计。", stale=False) if live else figures(user, today))
+
+
+def figures(user: User, today: date) -> Figures:
+    """From the roll-ups, or live (module docstring); at most five statements either way."""
+    node = user.region
+    if scoping.reach(user) is scoping.Reach.OWN_CASES:
+        return _live(user, today, "本人负责的案件，实时统计。", stale=False)
+    if node.level == RegionLevel.GRID.value:  # the roll-ups hold no grid's risks nor trend
+        return _live(user, today, "实时统计。", stale=False)
+    counties, built, refreshed_at, as_of = _last_refresh(node)
+    if not counties or built < counties:
+        return _live(user, today, f"统计汇总还没有生成（每{REFRESH_MINUTES}分钟生成一次），以下是刚刚实时统计的数据。",
+                     stale=True)
+    text = f"数据更新于 {_moment(refreshed_at)}（每{REFRESH_MINUTES}分钟更新）"
+    stale = clock.now() - refreshed_at > STALE_AFTER
+    if stale:
+        text += (f"。统计已超过{STALE_AFTER.seconds // 60}分钟没有更新，以下是当时的数据；"
+                 "如一直不更新，请联系系统管理员")
+    read = _above_county if node.level_enum.above_county else _in_county
+    return read(node, as_of, text + "。", stale)
+
+
+def _moment(moment) -> str:
+    local = moment.astimezone(WORK_TZ)
+    year = f"{local.year}年" if local.year != clock.now().astimezone(WORK_TZ).year else ""
+    return f"{year}{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _counties_of(node: Region):
+    """The counties whose roll-ups make a node's figures: its own county, or those below it."""
+    if node.level_enum.above_county:
+        return and_(Region.level == RegionLevel.COUNTY.value, rollups.under(Region.path, node.path))
+    return Region.id == node.county_id
+
+
+def _last_refresh(node: Region) -> tuple:
+    """(counties, counties refreshed, the oldest refresh's time and day)."""
+    return tuple(db.session.execute(
+        select(func.count(Region.id), func.count(DashboardRefresh.id), func.min(DashboardRefresh.refreshed_at),
+               func.min(DashboardRefresh.as_of))
+        .select_from(Region).outerjoin(DashboardRefresh, DashboardRefresh.region_id == Region.id)
+        .where(_counties_of(node))).one())
+
+
+def _in_county(node: Region, as_of: date, freshness: str, stale: bool) -> Figures:
+    """The node's rows and its children's: what lies on the node itself is its count less theirs."""
+    rows = db.session.execute(
+        select(Region.id, Region.path, Region.name, DashboardRollup.state, DashboardRollup.category, *_FIGURES)
+        .select_from(Region).outerjoin(DashboardRollup, DashboardRollup.region_id == Region.id)
+        .where(or_(Region.id == node.id, Region.parent_id == node.id)).order_by(Region.code)).all()
+    children: dict[str, str] = {}
+    groups: list[Group] = []
+    own: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        if row.id == node.id:
+            if row.state is not None:
+                own[(row.state, row.category)] = list(row[5:])
+            continue
+        children.setdefault(row.path, row.name)
+        if row.state is not None:
+            groups.append(Group(row.path, row.state, row.category, *row[5:]))
+    for g in groups:
+        numbers = own[(g.state, g.category)]
+        for i, n in enumerate((g.cases, g.overdue, g.due_soon, g.long_unresolved)):
+            numbers[i] -= n
+    groups += [Group(node.path, state, category, *numbers) for (state, category), numbers in own.items()
+               if any(numbers)]
+    risks = dict(db.session.execute(
+        select(DashboardRisk.risk_type, DashboardRisk.households).where(DashboardRisk.region_id == node.id)).all())
+    trend = {(month, series): n for month, series, n in db.session.execute(
+        select(DashboardTrend.month, DashboardTrend.series, DashboardTrend.number)
+        .where(DashboardTrend.region_id == node.id))}
+    return Figures(as_of, freshness, stale, list(children.items()), groups, risks, trend)
+
+
+def _above_county(node: Region, as_of: date, freshness: str, stale: bool) -> Figures:
+    """The counties' own rows, added up (a city or province: the counties are its children's
+    subtrees)."""
+    counties = _counties_of(node)
+    children = [tuple(row) for row in db.session.execute(
+        select(Region.path, Region.name).where(Region.parent_id == node.id).order_by(Region.code))]
+    groups = [Group(*row) for row in db.session.execute(
+        select(Region.path, DashboardRollup.state, DashboardRollup.category, *_FIGURES)
+        .join(Region, Region.id == DashboardRollup.region_id).where(counties))]
+    risks = dict(db.session.execute(
+        select(DashboardRisk.risk_type, func.sum(DashboardRisk.households))
+        .join(Region, Region.id == DashboardRisk.region_id).where(counties).group_by(DashboardRisk.risk_type)).all())
+    trend = {(month, series): n for month, series, n in db.session.execute(
+        select(DashboardTrend.month, DashboardTrend.series, func.sum(DashboardTrend.number))
+        .join(Region, Region.id == DashboardTrend.region_id).where(counties)
+        .group_by(DashboardTrend.month, DashboardTrend.series))}
+    return Figures(as_of, freshness, stale, children, groups, risks, trend)
+
+
+def _live(user: User, today: date, freshness: str, stale: bool) -> Figures:
+    """The same figures counted now over ``scoping.counted_cases(user)``."""
+    cases = scoping.counted_cases(user)
+    children = [tuple(row) for row in db.session.execute(
+        select(Region.path, Region.name).where(Region.parent_id == user.region_id).order_by(Region.code))]
+    groups = [Group(*row) for row in db.session.execute(
+        rollups.case_leaves(cases, Case.region_path, today, unresolved.flagged_condition(today)))]
+    risks = dict(db.session.execute(rollups.risk_leaves(cases)).all())
+    trend = {(month, series): n for month, series, n in db.session.execute(rollups.trend_leaves(cases, None, today))}
+    return Figures(today, freshness, stale, children, groups, risks, trend)
+
+
+# --- the tables ----------------------------------------------------------------------------------
+
+def _child_of(place: str, node_path: str) -> str | None:
+    """The path of the node's child that ``place`` lies in (None: the node itself, or elsewhere)."""
+    if not place.startswith(node_path) or place == node_path:
+        return None
+    return node_path + place[len(node_path):].split("/", 1)[0] + "/"
+
+
+def _arrange(user: User, f: Figures) -> Dashboard:
+    node = user.region
+    states: dict[str, int] = {}
+    categories: dict[str, int] = {}
+    buckets: dict[str, list] = {path: [name, 0, 0, 0] for path, name in f.children}
+    own = [f"{node.name}（本级）", 0, 0, 0]
+    other = ["其他（本人负责的案件）", 0, 0, 0]  # live figures only: cases outside the area
+    totals = [0, 0, 0, 0, 0]  # open, monitored, overdue, due soon, long unresolved
+    for g in f.groups:
+        states[g.state] = states.get(g.state, 0) + g.cases
+        monitored = g.cases if g.state in MONITORED else 0
+        if monitored:  # monitored households: one open case each
+            categories[g.category] = categories.get(g.category, 0) + monitored
+        numbers = [g.cases if g.state in OPEN_STATES else 0, monitored, g.overdue]
+        bucket = buckets.get(_child_of(g.place, node.path)) or (own if g.place.startswith(node.path) else other)
+        for i, n in enumerate(numbers + [g.due_soon, g.long_unresolved]):
+            totals[i] += n
+            if i < 3:
+                bucket[i + 1] += n
+    board = Dashboard(scope=node.name, today=f.as_of.isoformat(), freshness=f.freshness, stale=f.stale)
     board.totals = [("在办案件", totals[0], "open"), ("监测户", totals[1], "monitored"),
                     ("已逾期", totals[2], "overdue"), (f"{DUE_SOON_DAYS}天内到期", totals[3], "due-soon"),
-                    ("纳入2年以上未消除", unresolved.count(user, today), "long-unresolved")]
-    board.tables = [by_state, by_category, _by_risk(user), by_region, _trend(user, today)]
+                    ("纳入2年以上未消除", totals[4], "long-unresolved")]
+    level = _CHILD_TITLE[node.level_enum]
+    board.tables = [
+        Table("state", "案件按环节", ["环节", "案件数"],
+              [[s.label, states[s.value]] for s in CaseState if states.get(s.value)],
+              "含已办结（未纳入、已合并、风险已消除）的案件。"),
+        Table("category", "监测户按类别", ["监测对象类别", "户数"],
+              [[c.label, categories.get(c.value, 0)] for c in MonitoringCategory]),
+        Table("risk", "监测户按风险类型", ["风险类型", "户数"],
+              [[r.label, f.risks[r.value]] for r in RiskType if f.risks.get(r.value)], "一户有多种风险的，分别计入。"),
+        Table("region", f"按{level}统计", [level, "在办案件", "监测户", "已逾期"],
+              list(buckets.values()) + [r for r in (own, other) if any(r[1:])], "图中为在办案件数。"),
+        _trend(f),
+    ]
     return board
 
 
-def _scoped(user: User, *columns):
-    """``scoping.counted_cases`` with other columns: the same joins and scope condition."""
-    return scoping.counted_cases(user).with_only_columns(*columns).order_by(None)
-
-
-def _sum(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _table(key: str, title: str, columns: list[str], rows: list[list], note: str = "") -> Table:
-    return Table(key, title, columns, rows, note)
-
-
-def _states_and_categories(user: User) -> tuple[Table, Table]:
-    grouped = db.session.execute(
-        _scoped(user, Case.state, Case.category, func.count(Case.id)).group_by(Case.state, Case.category)).all()
-    states: dict[str, int] = {}
-    categories: dict[str | None, int] = {}
-    for state, category, n in grouped:
-        states[state] = states.get(state, 0) + n
-        if state in MONITORED:  # monitored households: one open case each
-            categories[category] = categories.get(category, 0) + n
-    by_state = _table("state", "案件按环节", ["环节", "案件数"],
-                      [[s.label, states[s.value]] for s in CaseState if states.get(s.value)],
-                      "含已办结（未纳入、已合并、风险已消除）的案件。")
-    by_category = _table("category", "监测户按类别", ["监测对象类别", "户数"],
-                         [[c.label, categories.get(c.value, 0)] for c in MonitoringCategory])
-    return by_state, by_category
-
-
-def _by_risk(user: User) -> Table:
-    # risk_types is a JSON list: the database groups the households by their list of types (as
-    # text, which both SQLite and PostgreSQL can group), and the few distinct lists are split
-    # here. A household with two risks counts under both.
-    text = cast(Case.risk_types, Text)
-    grouped = db.session.execute(
-        _scoped(user, text, func.count(Case.id)).where(Case.state.in_(MONITORED)).group_by(text)).all()
-    counts: dict[str, int] = {}
-    for codes, n in grouped:
-        for code in set(json.loads(codes or "[]")):
-            counts[code] = counts.get(code, 0) + n
-    rows = [[r.label, counts[r.value]] for r in RiskType if counts.get(r.value)]
-    return _table("risk", "监测户按风险类型", ["风险类型", "户数"], rows, "一户有多种风险的，分别计入。")
-
-
-def _regions(user: User, today: date) -> tuple[Table, list[int]]:
-    """Per region with cases: open, monitored, overdue and due soon; rolled up here into the
-    level below the person's node (townships for a county, villages for a township...)."""
-    live = Case.state.in_(NON_TERMINAL) & Case.due_date.is_not(None)
-    grouped = db.session.execute(_scoped(
-        user, Region.path, _sum(Case.state.in_(OPEN_STATES)), _sum(Case.state.in_(MONITORED)),
-        _sum(live & (Case.due_date < today)),
-        _sum(live & (Case.due_date >= today) & (Case.due_date <= today + timedelta(days=DUE_SOON_DAYS))),
-    ).group_by(Region.path)).all()
-    children = list(db.session.execute(
-        select(Region).where(Region.parent_id == user.region_id).order_by(Region.code)).scalars())
-    buckets: dict[str, list] = {c.path: [c.name, 0, 0, 0] for c in children}
-    own = [f"{user.region.name}（本级）", 0, 0, 0]
-    other = ["其他（本人负责的案件）", 0, 0, 0]
-    totals = [0, 0, 0, 0]
-    for path, *numbers in grouped:
-        target = next((b for p, b in buckets.items() if path.startswith(p)), None)
-        if target is None:
-            target = own if path.startswith(user.region.path) else other
-        for i, n in enumerate(numbers):
-            totals[i] += int(n or 0)
-            if i < 3:
-                target[i + 1] += int(n or 0)
-    rows = list(buckets.values()) + [r for r in (own, other) if any(r[1:])]
-    level = _CHILD_TITLE[user.region.level_enum]
-    table = _table("region", f"按{level}统计", [level, "在办案件", "监测户", "已逾期"], rows, "图中为在办案件数。")
-    return table, totals
-
-
-def month_starts(today: date, months: int = TREND_MONTHS) -> list[date]:
-    """First days of the last ``months`` calendar months, the current one last."""
-    index = today.year * 12 + today.month - 1
-    return [date(i // 12, i % 12 + 1, 1) for i in range(index - months + 1, index + 1)]
-
-
-def _utc(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=WORK_TZ).astimezone(timezone.utc)
-
-
-def _trend(user: User, today: date) -> Table:
-    starts = month_starts(today)
-    ends = starts[1:] + [date(starts[-1].year + starts[-1].month // 12, starts[-1].month % 12 + 1, 1)]
-    opened = CaseEvent.action.is_(None) & CaseEvent.from_state.is_(None)
-    sums = [_sum(and_(CaseEvent.at >= _utc(lo), CaseEvent.at < _utc(hi))).label(f"m{i}")
-            for i, (lo, hi) in enumerate(zip(starts, ends))]
-    query = (_scoped(user, CaseEvent.action, *sums).join(CaseEvent, CaseEvent.case_id == Case.id)
-             .where(CaseEvent.at >= _utc(starts[0]), CaseEvent.at < _utc(ends[-1]),
-                    or_(opened, CaseEvent.action.in_(list(_TREND_ACTIONS))))
-             .group_by(CaseEvent.action))
-    values = {code: [0] * len(starts) for code, _ in TREND_SERIES}
-    for row in db.session.execute(query):
-        code = _TREND_ACTIONS.get(row.action, "opened")
-        values[code] = [a + int(b or 0) for a, b in zip(values[code], row[1:])]
-    labels = [f"{d.year}年{d.month}月" for d in starts]
-    rows = [[labels[i]] + [values[code][i] for code, _ in TREND_SERIES] for i in range(len(starts))]
+def _trend(f: Figures) -> Table:
+    starts = month_starts(f.as_of)
+    rows = [[f"{d.year}年{d.month}月"] + [int(f.trend.get((d, code), 0)) for code, _ in TREND_SERIES] for d in starts]
     return Table("trend", "近12个月趋势", ["月份"] + [name for _, name in TREND_SERIES], rows,
                  "新增线索按提交日计，纳入监测按县级确定日计，风险消除按公告日计。", months=starts)
 
@@ -175,7 +265,7 @@ def _trend(user: User, today: date) -> Table:
 def export(user: User, today: date) -> bytes:
     """Every table of the dashboard, one after another, in one CSV (no personal data)."""
     board = build(user, today)
-    lines: list[list] = [["范围", board.scope], ["日期", board.today]]
+    lines: list[list] = [["范围", board.scope], ["日期", board.today], ["数据", board.freshness]]
     lines += [[label, n] for label, n, _ in board.totals]
     for table in board.tables:
         lines += [[], [table.title], table.columns, *table.rows]

@@ -8,20 +8,24 @@ finds the cases it applies to within a person's scope.
 The database narrows the cases to monitored ones included at least a year ago (the setting's
 floor) whose household still has a member who can work; the rule then decides case by case with
 its own region's setting, so a township that sets 3 years is read as 3 years.
+
+Counting needs no case in Python: ``flagged_condition`` is the same rule as one SQL condition
+(each region's number of years turned into the last day of inclusion it allows), which the
+dashboard's figures sum in the database.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, Date, and_, case, exists, func, literal, select
 
 from core.extensions import db
 from domain.deadlines import add_years, is_long_unresolved, unresolved_flag_date
 from domain.enums import LabourCapacity, MeasureStatus, MemberStatus, Role
-from domain.settings import SETTING_FIELDS
+from domain.settings import SETTING_FIELDS, PolicySettings, parse_setting
 from domain.workflow import MONITORED_STATES
-from models import Case, Household, Member, PlanMeasure, Region, User
+from models import Case, Household, Member, PlanMeasure, Region, RegionPolicy, User
 from models.region import from_village_in
 from services.accounts import scoping
 from services.errors import PermissionDenied
@@ -32,7 +36,8 @@ _MONITORED = [s.value for s in MONITORED_STATES]
 _WORKING = [c.value for c in LabourCapacity if c.can_work]
 _PRESENT = MemberStatus.PRESENT.value
 _UNFINISHED = [MeasureStatus.PLANNED.value, MeasureStatus.IN_PROGRESS.value]
-_FEWEST_YEARS = SETTING_FIELDS["unresolved_years"][1]
+_YEARS_KEY = "unresolved_years"
+_FEWEST_YEARS = SETTING_FIELDS[_YEARS_KEY][1]
 
 
 @dataclass(frozen=True)
@@ -48,14 +53,18 @@ class UnresolvedRow:
     unfinished_measures: int
 
 
+def _someone_can_work() -> ColumnElement[bool]:
+    """Not 整户无劳动能力: a member still in the household can work."""
+    return exists().where(Member.household_id == Case.household_id, Member.status == _PRESENT,
+                          Member.labour_capacity.in_(_WORKING))
+
+
 def _candidates(user: User, today: date):
     """Monitored cases included at least the setting's floor ago, whose household has someone
     who can work: (case, region path ids and level) in the order they were included."""
-    working = exists().where(Member.household_id == Case.household_id, Member.status == _PRESENT,
-                             Member.labour_capacity.in_(_WORKING))
     query = (scoping.counted_cases(user)
              .where(Case.state.in_(_MONITORED), Case.identified_on.is_not(None),
-                    Case.identified_on <= add_years(today, -_FEWEST_YEARS), working)
+                    Case.identified_on <= add_years(today, -_FEWEST_YEARS), _someone_can_work())
              .order_by(Case.identified_on, Case.id))
     return db.session.execute(query).scalars().all()
 
@@ -65,9 +74,32 @@ def _flagged(user: User, today: date) -> list[Case]:
             if is_long_unresolved(case.identified_on, today, False, settings.policy_for(case.region))]
 
 
-def count(user: User, today: date) -> int:
-    """How many cases of the scope the rule flags (a figure: every dashboard role may see it)."""
-    return len(_flagged(user, today))
+def latest_inclusion(today: date, years: int) -> date:
+    """The last day of inclusion that the rule flags on ``today`` for ``years``: every earlier
+    day is flagged too. Usually ``years`` before today; but ``add_years`` takes 29 February to
+    28 February, so on 28 February the 29th of a leap year ``years`` back is flagged as well."""
+    day = add_years(today, -years)
+    while add_years(day + timedelta(days=1), years) <= today:
+        day += timedelta(days=1)
+    return day
+
+
+def flagged_condition(today: date) -> ColumnElement[bool]:
+    """The rule as one SQL condition on ``case_file``, for counting in the database: monitored,
+    included no later than its region's number of years allows, someone in the household able
+    to work. Reads the regions that set their own number (one query; they are few)."""
+    overrides = db.session.execute(
+        select(Region.path, RegionPolicy.value).join(Region, Region.id == RegionPolicy.region_id)
+        .where(RegionPolicy.key == _YEARS_KEY)).all()
+    latest = literal(latest_inclusion(today, PolicySettings().unresolved_years), Date)
+    if overrides:
+        # The nearest node's setting wins: the longest path that begins the case's own.
+        nearest_first = sorted(overrides, key=lambda row: len(row.path), reverse=True)
+        latest = case(*[(Case.region_path.startswith(path, autoescape=True),
+                         literal(latest_inclusion(today, parse_setting(_YEARS_KEY, value)), Date))
+                        for path, value in nearest_first], else_=latest)
+    return and_(Case.state.in_(_MONITORED), Case.identified_on.is_not(None), Case.identified_on <= latest,
+                _someone_can_work())
 
 
 def long_unresolved(user: User, today: date) -> list[UnresolvedRow]:

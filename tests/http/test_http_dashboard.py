@@ -6,13 +6,16 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from core.extensions import db
 from domain.enums import CaseSource
 from domain.workflow import CaseState
 from factories import build_world, household
 from http_support import by_testid, signed_in, text_of
+from models import Region
 from office_support import drive, new_case
+from services.reporting import rollups
 from services.workflow import cases
 
 TODAY = date(2026, 11, 20)
@@ -74,3 +77,23 @@ def test_who_sees_the_dashboard(app, as_user):
     assert app.test_client().get("/dashboard").status_code == 302  # not logged in: to the login page
     nav = text_of(as_user("dept").get("/dashboard"))
     assert 'href="/dashboard"' in nav and 'href="/overdue"' in nav
+
+
+def test_the_page_says_how_fresh_its_figures_are(as_user):
+    html = text_of(as_user("county").get("/dashboard"))
+    # Never built: counted live, and said plainly.
+    assert re.search(r'<p class="alert" data-testid="freshness" role="status">统计汇总还没有生成', html)
+    assert by_testid(html, "total-open") == "3"
+    rollups.refresh(TODAY)
+    db.session.commit()
+    village_b = db.session.execute(select(Region).where(Region.code == "341599101002")).scalar_one()
+    cases.open_case(None, village_b, CaseSource.GRID_VISIT, today=TODAY, household=household(village_b, TODAY))
+    db.session.commit()
+    html = text_of(as_user("county").get("/dashboard"))
+    assert re.search(r'<p class="muted" data-testid="freshness">数据更新于 \d+月\d+日 \d\d:\d\d（每10分钟更新）。</p>', html)
+    assert by_testid(html, "total-open") == "3"  # the new clue counts from the next refresh
+    csv = as_user("county").get("/dashboard.csv").get_data().decode("utf-8-sig")
+    assert "数据更新于" in csv and "在办案件,3" in csv
+    rollups.refresh(TODAY)
+    db.session.commit()
+    assert by_testid(text_of(as_user("county").get("/dashboard")), "total-open") == "4"

@@ -1,4 +1,6 @@
-"""Dashboard figures per scope, the monthly trend in Beijing months, and the CSV."""
+"""Dashboard figures per scope, the monthly trend in Beijing months, and the CSV: each test read
+once from the roll-ups (refreshed just before) and once counted live, as before the first
+refresh (tests/services/reporting/test_service_rollups.py compares the two on generated data)."""
 from datetime import date, datetime, timezone
 
 import pytest
@@ -10,7 +12,7 @@ from domain.workflow import Action, CaseState
 from factories import build_world, household
 from models import CaseEvent
 from office_support import drive, new_case
-from services.reporting import dashboard
+from services.reporting import dashboard, rollups
 from services.workflow import cases
 
 TODAY = date(2026, 11, 20)
@@ -36,6 +38,18 @@ def scene(app):
                        a_new=a_new, b_new=b_new, b_rejected=b_rejected)
 
 
+@pytest.fixture(params=["rolled_up", "live"])
+def build(request):
+    """``dashboard.build`` after a refresh of the roll-ups, or before any (counted live)."""
+    def build_(user, today):
+        if request.param == "rolled_up":
+            rollups.refresh(today)
+        board = dashboard.build(user, today)
+        assert board.freshness.startswith("数据更新于") == (request.param == "rolled_up" and user.role != "grid_worker")
+        return board
+    return build_
+
+
 def table(board, key):
     return next(t for t in board.tables if t.key == key)
 
@@ -48,9 +62,9 @@ def totals(board):
     return {testid: n for _, n, testid in board.totals}
 
 
-def test_counts_for_a_village(scene):
+def test_counts_for_a_village(scene, build):
     world, c = scene
-    board = dashboard.build(world.users["village_a"], TODAY)
+    board = build(world.users["village_a"], TODAY)
     # a_monitored: pairing due 15 Nov (overdue); a_verifying: identification due 16 Nov (overdue);
     # a_paired: first visit due 21 Nov (due soon); a_new: due 4 Dec.
     assert totals(board) == {"open": 4, "monitored": 2, "overdue": 2, "due-soon": 1, "long-unresolved": 0}
@@ -61,30 +75,30 @@ def test_counts_for_a_village(scene):
     assert regions["青山村一组"] == [4, 2, 2] and regions["青山村二组"] == [0, 0, 0]
 
 
-def test_counts_for_the_other_village_township_and_county(scene):
+def test_counts_for_the_other_village_township_and_county(scene, build):
     world, c = scene
-    b = dashboard.build(world.users["village_b"], TODAY)
+    b = build(world.users["village_b"], TODAY)
     assert totals(b) == {"open": 1, "monitored": 0, "overdue": 0, "due-soon": 0, "long-unresolved": 0}
     assert as_dict(table(b, "state")) == {"已提交": 1, "未纳入": 1}
     assert as_dict(table(b, "risk")) == {}
     assert as_dict(table(b, "region")) == {"石门村一组": [0, 0, 0], "石门村（本级）": [1, 0, 0]}
 
-    township = dashboard.build(world.users["township"], TODAY)
+    township = build(world.users["township"], TODAY)
     assert totals(township) == {"open": 5, "monitored": 2, "overdue": 2, "due-soon": 1, "long-unresolved": 0}
     assert as_dict(table(township, "region")) == {"青山村": [4, 2, 2], "石门村": [1, 0, 0]}
     assert table(township, "region").columns[0] == "村"
 
-    county = dashboard.build(world.users["county"], TODAY)
+    county = build(world.users["county"], TODAY)
     assert totals(county) == totals(township)
     assert as_dict(table(county, "region")) == {"青山镇": [5, 2, 2]}
     assert table(county, "region").columns[0] == "乡镇"
     # Department officers and the administrator see the county's figures (aggregates only).
-    assert totals(dashboard.build(world.users["dept"], TODAY)) == totals(county)
+    assert totals(build(world.users["dept"], TODAY)) == totals(county)
 
 
-def test_a_grid_worker_counts_only_their_own_cases(scene):
+def test_a_grid_worker_counts_only_their_own_cases(scene, build):
     world, c = scene
-    board = dashboard.build(world.users["grid_a1"], TODAY)
+    board = build(world.users["grid_a1"], TODAY)
     # grid_a1 verified a_monitored and a_paired, and is verifying a_verifying.
     assert totals(board)["open"] == 3
 
@@ -95,7 +109,7 @@ def _at(event_filter, when):
     db.session.flush()
 
 
-def test_monthly_trend_in_beijing_months(scene):
+def test_monthly_trend_in_beijing_months(scene, build):
     world, c = scene
     # Every event in October first, then move a few.
     _at(CaseEvent.id > 0, datetime(2026, 10, 10, 4, tzinfo=timezone.utc))
@@ -108,7 +122,7 @@ def test_monthly_trend_in_beijing_months(scene):
     _at((CaseEvent.case_id == c["a_paired"].id) & (CaseEvent.action == Action.COUNTY_CONFIRM.value),
         datetime(2026, 11, 3, 1, tzinfo=timezone.utc))
 
-    trend = table(dashboard.build(world.users["county"], TODAY), "trend")
+    trend = table(build(world.users["county"], TODAY), "trend")
     assert trend.columns == ["月份", "新增线索", "纳入监测", "风险消除"]
     assert [r[0] for r in trend.rows][0] == "2025年12月" and trend.rows[-1][0] == "2026年11月"
     months = {r[0]: r[1:] for r in trend.rows}
@@ -116,7 +130,7 @@ def test_monthly_trend_in_beijing_months(scene):
     assert months["2026年10月"] == [4, 1, 0]
     assert months["2026年11月"] == [1, 1, 0]
     assert sum(r[1] for r in trend.rows) == 5
-    village_b = {r[0]: r[1:] for r in table(dashboard.build(world.users["village_b"], TODAY), "trend").rows}
+    village_b = {r[0]: r[1:] for r in table(build(world.users["village_b"], TODAY), "trend").rows}
     assert village_b["2026年10月"] == [1, 0, 0] and sum(v[0] for v in village_b.values()) == 1
 
 
@@ -124,17 +138,18 @@ def test_month_starts_cross_the_year():
     assert dashboard.month_starts(date(2026, 2, 28), 3) == [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
 
 
-def test_every_table_in_order_and_the_trend_month_by_month(scene):
+def test_every_table_in_order_and_the_trend_month_by_month(scene, build):
     world, c = scene
-    board = dashboard.build(world.users["township"], TODAY)
+    board = build(world.users["township"], TODAY)
     assert [t.key for t in board.tables] == ["state", "category", "risk", "region", "trend"]
     trend = table(board, "trend")
     assert len(trend.months) == len(trend.rows) == 12 and trend.months[-1] == date(2026, 11, 1)
     assert all(not t.months for t in board.tables if t.key != "trend")
 
 
-def test_csv_holds_every_table_with_a_bom(scene):
+def test_csv_holds_every_table_with_a_bom(scene, build):
     world, c = scene
+    build(world.users["township"], TODAY)
     body = dashboard.export(world.users["township"], TODAY)
     assert body.startswith(b"\xef\xbb\xbf")
     text = body.decode("utf-8-sig")
