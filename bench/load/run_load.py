@@ -13,8 +13,9 @@ Per size it:
      nobody is connected to, seeded with this test's data key);
   2. copies it into ``h4_load_<size>`` (CREATE DATABASE … TEMPLATE), brings it to the latest
      migration, empties Redis database 8 (the queue and the rate limits);
-  3. finds the busiest county, its villages and a sample of its staff, and changes those
-     accounts' published seed password (production asks for that at the first login);
+  3. finds the busiest county, its villages and a sample of its staff, changes those accounts'
+     password when it is the demo's published one (production asks for that at the first
+     login), and builds the dashboard's roll-ups as the consumer's 10-minute task would have;
   4. starts the job-queue consumer (``flask jobs-worker``, at its lowered CPU priority) and
      gunicorn (``wsgi:app``, sync workers) with SHOUDI_ENV=production, one trusted proxy (each
      simulated farmer has its own address through X-Forwarded-For, so the per-address report and
@@ -35,6 +36,7 @@ import argparse
 import os
 import resource
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -85,6 +87,7 @@ def prepare(database: str, env: dict[str, str], out: Path, seed_password: str) -
                           cwd=ROOT, env=prepare_env, capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         raise Fatal(f"preparing the population of {database} failed:\n{done.stderr[-3000:]}")
+    print(done.stdout.strip(), flush=True)
     return Population.read(out)
 
 
@@ -235,8 +238,13 @@ def code_version() -> str:
     return f"commit {head}" + (f" with {changed} files changed and not committed" if changed else "")
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt  # so that every process started is stopped and the copy dropped
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupted)
     print(f"{code_version()}; PostgreSQL {server_version()}; Redis database 8; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     results: list[Result] = []
@@ -257,6 +265,9 @@ def main(argv: list[str]) -> int:
     except Fatal as exc:
         print(f"run_load: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("run_load: interrupted; every process started was stopped", file=sys.stderr)
+        return 130
     finally:
         if not args.keep_seed:
             for name in seeded:
