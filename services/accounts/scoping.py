@@ -11,7 +11,7 @@ import functools
 from enum import Enum
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Insert, Select, Table, and_, bindparam, false, insert, or_, select
+from sqlalchemy import ColumnElement, Insert, Select, Table, and_, bindparam, false, insert, not_, or_, select
 
 from core.extensions import db
 from domain.enums import RegionLevel, Role
@@ -135,6 +135,26 @@ def case_condition(prefix, user_id, reach_: Reach, department) -> ColumnElement[
         carrying = select(PlanMeasure.case_id).where(PlanMeasure.department == department)
         return and_(in_area, Case.id.in_(carrying))
     return or_(in_area, _assigned(user_id))
+
+
+_OWN_COLUMNS = (Case.verifier_id, Case.original_verifier_id, Case.pair_cadre_id, Case.reported_by_id)
+
+
+def case_parts(user: User) -> list[ColumnElement[bool]]:
+    """``case_condition`` as conditions that never overlap, for a list that reads each from its
+    own index (``models.case``: the area's index and one per column naming a person's own
+    cases, each holding what the inbox sorts and counts by) and puts them together with UNION
+    ALL: the area by its path, then the person's own cases outside it, column by column (a case
+    that names the person twice counts under the first)."""
+    prefix, user_id, reach_, department = _case_args(user)
+    if reach_ is not Reach.AREA:
+        return [case_condition(prefix, user_id, reach_, department)]
+    in_area = Case.region_path.like(prefix, escape=LIKE_ESCAPE)
+    parts = [in_area]
+    for i, column in enumerate(_OWN_COLUMNS):
+        earlier = [c.is_distinct_from(user_id) for c in _OWN_COLUMNS[:i]]
+        parts.append(and_(column == user_id, *earlier, not_(in_area)))
+    return parts
 
 
 def _cases(prefix, user_id, reach_: Reach, department) -> Select:

@@ -201,36 +201,41 @@ def _priority():
     return sql_case((or_(Case.urgent.is_(True), Case.green_channel_at.is_not(None)), 0), else_=1)
 
 
-def _query(actor: User, filters: Filters, today: date, search: Search | None):
-    query = scoping.cases(actor).where(Case.state.in_([s.value for s in OPEN_STATES]))
+def _conditions(actor: User, filters: Filters, today: date, search: Search | None) -> list:
+    """What the filters and the search ask, beside the scope."""
+    conditions = [Case.state.in_([s.value for s in OPEN_STATES])]
     if filters.village:
         village = scoping.region_by_code(actor, filters.village)
         if village is None:  # a code outside the area matches nothing (read_filters refuses it first)
-            return query.where(false())
-        query = query.where(Case.region_path.startswith(village.path, autoescape=True))
+            return [false()]
+        conditions.append(Case.region_path.startswith(village.path, autoescape=True))
     if filters.source:
-        query = query.where(Case.source == filters.source)
+        conditions.append(Case.source == filters.source)
     if filters.risk:
-        query = query.where(cast(Case.risk_types, String).contains(f'"{filters.risk}"', autoescape=True))
+        conditions.append(cast(Case.risk_types, String).contains(f'"{filters.risk}"', autoescape=True))
     if filters.state:
-        query = query.where(Case.state == filters.state)
+        conditions.append(Case.state == filters.state)
     if filters.overdue:
-        query = query.where(Case.due_date < today)
+        conditions.append(Case.due_date < today)
     if search is not None:
-        query = query.where(_search_condition(search))
-    return query
+        conditions.append(_search_condition(search))
+    return conditions
 
 
-def _count(query, *conditions) -> int:
-    counted = query.where(*conditions).with_only_columns(func.count(Case.id)).order_by(None)
-    return db.session.execute(counted).scalar_one()
+def _ranked(actor: User, conditions: list):
+    """The listed cases with only what they are sorted and counted by: each part of the scope
+    (``scoping.case_parts``) read on its own, so the area's part comes from the index
+    ``ix_case_file_open_inbox`` alone, then put together."""
+    parts = [select(Case.id.label("id"), _priority().label("priority"), Case.due_date.label("due_date"),
+                    Case.clue_date.label("clue_date")).where(part, *conditions)
+             for part in scoping.case_parts(actor)]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("ranked")
 
 
-def _figures(query, today: date) -> tuple[int, int, int]:
+def _figures(ranked, today: date) -> tuple[int, int, int]:
     """All, urgent and overdue cases of the list, counted in one pass."""
-    counted = query.with_only_columns(
-        func.count(Case.id), func.count(Case.id).filter(_priority() == 0),
-        func.count(Case.id).filter(Case.due_date < today)).order_by(None)
+    counted = select(func.count(), func.count().filter(ranked.c.priority == 0),
+                     func.count().filter(ranked.c.due_date < today)).select_from(ranked)
     total, urgent, overdue = db.session.execute(counted).one()
     return total, urgent, overdue
 
@@ -238,17 +243,21 @@ def _figures(query, today: date) -> tuple[int, int, int]:
 def inbox(actor: User, filters: Filters, today: date, *, search: Search | None = None,
           page: int = 1) -> InboxPage:
     """One page of the inbox: green channel and urgent first, then overdue, then the fewest
-    days left, then the oldest clue."""
+    days left, then the oldest clue. Two statements whatever the size of the area: the totals,
+    and the page's 50 cases (chosen from the ranked ids, then read whole)."""
     require_desk(actor)
-    query = _query(actor, filters, today, search)
-    total, urgent, overdue = _figures(query, today)
+    ranked = _ranked(actor, _conditions(actor, filters, today, search))
+    total, urgent, overdue = _figures(ranked, today)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    ordered = (query.order_by(_priority(), Case.due_date.is_(None), Case.due_date, Case.clue_date, Case.id)
-               .options(selectinload(Case.household).selectinload(Household.members),
-                        selectinload(Case.region), selectinload(Case.verifier))
-               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    found = list(db.session.execute(ordered).scalars())
+    order = (ranked.c.priority, ranked.c.due_date.is_(None), ranked.c.due_date, ranked.c.clue_date, ranked.c.id)
+    chosen = select(*ranked.c).order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).subquery("chosen")
+    rows_query = (select(Case).join(chosen, chosen.c.id == Case.id)
+                  .order_by(chosen.c.priority, chosen.c.due_date.is_(None), chosen.c.due_date, chosen.c.clue_date,
+                            chosen.c.id)
+                  .options(selectinload(Case.household).selectinload(Household.members),
+                           selectinload(Case.region), selectinload(Case.verifier)))
+    found = list(db.session.execute(rows_query).scalars())
     facts = clue_facts(actor, found)
     groups = group_of_each(find_duplicates(facts.values()))
     village_names = _village_names(found)
