@@ -1,5 +1,12 @@
 """The overdue list: open cases past their deadline or close to it, and plan measures past
-their date, within the person's scope (``scoping``), as plain rows for the page and the CSV.
+their date, within the person's scope (``scoping``), a page at a time (``overdue_export`` writes
+the whole list as a file).
+
+Each section (已逾期, 即将到期, 逾期未落实的帮扶措施) is ordered most urgent first and shown
+``PAGE_SIZE`` rows a page, one page number for the three; its total, and above the county its
+count per county, are counted in the database, so a county's page costs the same few statements
+whether it has ten overdue cases or ten thousand. The names a page shows are looked up for its
+rows only, a few IN queries for all of them (``_Names``).
 
 Lists show the household head's name (staff must know whose case it is) but never an ID
 number, phone, health or income. Department officers see the measures handed to their
@@ -13,29 +20,30 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, case as sql_case, func, select
 
 from core.extensions import db
 from domain.deadlines import DUE_SOON_DAYS, DeadlineKind
-from domain.enums import Department, MeasureStatus, RegionLevel, Role
+from domain.enums import Department, MeasureStatus, MemberStatus, RegionLevel, Role
 from domain.workflow import CaseState
 from domain import numbers
-from models import Case, Household, PlanMeasure, Region, User
+from models import Case, Measure, Member, PlanMeasure, Region, User
 from services.accounts import scoping
 from services.errors import PermissionDenied, ValidationFailed
 from services.help.measure_tasks import overdue_clause
+from services.identification.inbox import page_window
 from services.notifications import notify
 from services.notifications.reminders import NON_TERMINAL
-from services.platform import audit
 
 CASE_ROLES = (Role.GRID_WORKER, Role.PAIR_CADRE, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_STAFF)
 # City and province staff read the list rolled up over the counties below them (they take no step).
 ROLLUP_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+LIST_ROLES = CASE_ROLES + ROLLUP_ROLES + (Role.DEPARTMENT,)
 _ABOVE_COUNTY = (RegionLevel.PROVINCE.value, RegionLevel.CITY.value)
-CSV_HEADER = ["区段", "案件编号", "户主", "村", "当前环节", "期限类型", "到期日", "逾期天数（负数为尚余天数）", "责任人"]
-ROLLUP_CSV_HEADER = ["县"] + CSV_HEADER
+PAGE_SIZE = 50
+PAGE_ERROR = "页码无效，已显示第1页"
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,11 @@ class Filters:
     @property
     def active(self) -> bool:
         return self.village_id is not None or self.kind is not None or self.county_id is not None
+
+    def args(self) -> dict[str, str]:
+        """The filters as query-string or hidden form fields (only those set)."""
+        values = {"village": self.village_id, "county": self.county_id, "kind": self.kind}
+        return {k: str(v) for k, v in values.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,16 @@ class CountyRow:
     measures: int
 
 
+@dataclass(frozen=True)
+class Places:
+    """What the person may filter by: villages at or below the county, counties above it."""
+    villages: list[tuple[int, str]]
+    counties: list[tuple[int, str]]
+    # The regions themselves, held while the list is built: the session keeps only weak
+    # references, and the place filter and the counts per county read their paths.
+    nodes: dict[int, Region] = field(default_factory=dict)
+
+
 @dataclass
 class OverdueView:
     today: str
@@ -92,16 +115,24 @@ class OverdueView:
     overdue: list[CaseRow] = field(default_factory=list)
     due_soon: list[CaseRow] = field(default_factory=list)
     measures: list[MeasureRow] = field(default_factory=list)
+    overdue_total: int = 0
+    due_soon_total: int = 0
+    measures_total: int = 0
+    page: int = 1
+    pages: int = 1
+    first: int = 1  # the position of each section's first row on this page
+    page_numbers: list[int] = field(default_factory=list)
     villages: list[tuple[int, str]] = field(default_factory=list)
     kinds: list[tuple[str, str]] = field(default_factory=list)
     filters: Filters = Filters()
     counties: list[tuple[int, str]] = field(default_factory=list)  # above the county, the filter's places
     by_county: list[CountyRow] = field(default_factory=list)
     rolled_up: bool = False  # above the county: a county column, a county filter, counts per county
+    searched: bool = False  # the shared pager macro asks; this list has no posted search
 
 
-def _check_role(user: User) -> None:
-    if user.role_enum not in CASE_ROLES + ROLLUP_ROLES + (Role.DEPARTMENT,):
+def check_role(user: User) -> None:
+    if user.role_enum not in LIST_ROLES:
         raise PermissionDenied("逾期清单供办理案件的工作人员、行业部门和市、省级工作人员使用")
 
 
@@ -109,40 +140,46 @@ def above_county(user: User) -> bool:
     return user.region.level in _ABOVE_COUNTY
 
 
-def villages(user: User) -> list[tuple[int, str]]:
-    """The villages to filter by; none above the county (a province has thousands: its list is
-    filtered by county)."""
-    if above_county(user):
-        return []
-    query = scoping.regions(user).where(Region.level == RegionLevel.VILLAGE.value).order_by(Region.code)
-    return [(r.id, r.name) for r in db.session.execute(query).scalars()]
+def shows_cases(user: User) -> bool:
+    return user.role_enum in CASE_ROLES + ROLLUP_ROLES
 
 
-def counties(user: User) -> list[tuple[int, str]]:
-    """Above the county, the counties below the person's node (name, and its city for a province)."""
-    if not above_county(user):
-        return []
-    rows = db.session.execute(scoping.regions(user).where(Region.level == RegionLevel.COUNTY.value)
-                              .order_by(Region.code)).scalars().all()
-    return [(r.id, r.name) for r in rows]
+def places(user: User) -> Places:
+    """The villages to filter by (none above the county: a province has thousands), or above the
+    county the counties below the person's node."""
+    level = RegionLevel.COUNTY if above_county(user) else RegionLevel.VILLAGE
+    found = list(db.session.execute(scoping.regions(user).where(Region.level == level.value)
+                                    .order_by(Region.code)).scalars())
+    choices = [(r.id, r.name) for r in found]
+    nodes = {r.id: r for r in found}
+    return Places([], choices, nodes) if level is RegionLevel.COUNTY else Places(choices, [], nodes)
 
 
-def parse_filters(user: User, args) -> Filters:
+def read_page(value: str | None) -> tuple[int, str | None]:
+    """A page number from the query string; anything but a plain number from 1 is the first page
+    and a note."""
+    value = (value or "").strip()
+    if not value:
+        return 1, None
+    page = numbers.whole(value, low=1, high=999_999)
+    return (1, PAGE_ERROR) if page is None else (page, None)
+
+
+def parse_filters(user: User, args, known: Places | None = None) -> Filters:
     """Read ``village`` (or ``county`` above the county) and ``kind`` from the query string;
     unknown values are refused."""
+    known = known or places(user)
     errors: dict[str, str] = {}
     village_id = kind = county_id = None
     raw_county = (args.get("county") or "").strip()
     if raw_county:
-        allowed = {cid for cid, _ in counties(user)}
-        if numbers.whole(raw_county) in allowed:
+        if numbers.whole(raw_county) in {cid for cid, _ in known.counties}:
             county_id = numbers.whole(raw_county)
         else:
             errors["county"] = "所选县不在您的管辖范围内"
     raw_village = (args.get("village") or "").strip()
     if raw_village:
-        allowed = {vid for vid, _ in villages(user)}
-        if numbers.whole(raw_village) in allowed:
+        if numbers.whole(raw_village) in {vid for vid, _ in known.villages}:
             village_id = numbers.whole(raw_village)
         else:
             errors["village"] = "所选村不在您的管辖范围内"
@@ -157,79 +194,9 @@ def parse_filters(user: User, args) -> Filters:
     return Filters(village_id, kind, county_id)
 
 
-def build(user: User, today: date, filters: Filters = Filters()) -> OverdueView:
-    _check_role(user)
-    view = OverdueView(today=today.isoformat(), soon_days=DUE_SOON_DAYS,
-                       show_cases=user.role_enum in CASE_ROLES + ROLLUP_ROLES, villages=villages(user),
-                       kinds=DeadlineKind.choices(), filters=filters, counties=counties(user),
-                       rolled_up=above_county(user))
-    names = _Names()
-    county = names.county if view.rolled_up else (lambda region: "")
-    if view.show_cases:
-        for case in _cases(user, today, filters):
-            overdue = case.due_date < today
-            row = CaseRow(case_id=case.id, head=names.head(case), village=names.village(case.region),
-                          state=CaseState(case.state).label,
-                          deadline=DeadlineKind(case.deadline_kind).label if case.deadline_kind else "",
-                          due=case.due_date.isoformat(),
-                          days=(today - case.due_date).days if overdue else (case.due_date - today).days,
-                          responsible=names.responsible(case), county=county(case.region))
-            (view.overdue if overdue else view.due_soon).append(row)
-    # A deadline-kind filter asks about case clocks; measures have none of those kinds.
-    for measure in (() if filters.kind else _measures(user, today, filters)):
-        case = measure.case
-        view.measures.append(MeasureRow(
-            case_id=case.id, head=names.head(case), village=names.village(case.region),
-            measure=measure.measure.name,
-            department=Department(measure.department).label if measure.department else "村级",
-            status=MeasureStatus(measure.status).label, due=measure.due_on.isoformat(),
-            days=(today - measure.due_on).days, county=county(case.region)))
-    if view.rolled_up:
-        view.by_county = _by_county(view)
-    return view
+# --- the sections' queries, most urgent first -------------------------------------------------
 
-
-def _by_county(view: OverdueView) -> list[CountyRow]:
-    """The rows counted per county, in the order of the counties (those with nothing too)."""
-    shown = [name for cid, name in view.counties
-             if view.filters.county_id is None or cid == view.filters.county_id]
-    counts = {name: [0, 0, 0] for name in shown}
-    for i, rows in enumerate((view.overdue, view.due_soon, view.measures)):
-        for row in rows:
-            counts.setdefault(row.county, [0, 0, 0])[i] += 1
-    return [CountyRow(name, *numbers_) for name, numbers_ in counts.items()]
-
-
-def _cases(user: User, today: date, filters: Filters) -> list[Case]:
-    query = (scoping.cases(user)
-             .where(Case.due_date.is_not(None), Case.due_date <= today + timedelta(days=DUE_SOON_DAYS),
-                    Case.state.in_(NON_TERMINAL))
-             .options(selectinload(Case.region), selectinload(Case.verifier),
-                      selectinload(Case.original_verifier), selectinload(Case.pair_cadre),
-                      selectinload(Case.household).selectinload(Household.members))
-             .order_by(Case.due_date, Case.id))
-    query = _place_filter(query, filters)
-    if filters.kind is not None:
-        query = query.where(Case.deadline_kind == filters.kind)
-    return list(db.session.execute(query).scalars())
-
-
-def _measures(user: User, today: date, filters: Filters) -> list[PlanMeasure]:
-    in_scope = scoping.cases(user).with_only_columns(Case.id).order_by(None)
-    query = (select(PlanMeasure).join(Case, PlanMeasure.case_id == Case.id)
-             .where(PlanMeasure.case_id.in_(in_scope), overdue_clause(today))
-             .options(selectinload(PlanMeasure.measure),
-                      selectinload(PlanMeasure.case).options(
-                          selectinload(Case.region),
-                          selectinload(Case.household).selectinload(Household.members)))
-             .order_by(PlanMeasure.due_on, PlanMeasure.id))
-    if user.role_enum is Role.DEPARTMENT:
-        query = query.where(PlanMeasure.department == user.department)
-    query = _place_filter(query, filters)
-    return list(db.session.execute(query).scalars())
-
-
-def _place_filter(query, filters: Filters):
+def _place_filter(query: Select, filters: Filters) -> Select:
     for place_id in (filters.village_id, filters.county_id):
         if place_id is not None:
             place = db.session.get(Region, place_id)
@@ -237,35 +204,208 @@ def _place_filter(query, filters: Filters):
     return query
 
 
-class _Names:
-    """Head names (from the members loaded with the rows) and region names for many rows, each
-    region looked up once."""
+def _open_with_a_clock(user: User, today: date, filters: Filters) -> Select:
+    """The cases of both case sections: open, due by the end of the due-soon window."""
+    query = scoping.cases(user).where(Case.due_date.is_not(None),
+                                      Case.due_date <= today + timedelta(days=DUE_SOON_DAYS),
+                                      Case.state.in_(NON_TERMINAL))
+    if filters.kind is not None:
+        query = query.where(Case.deadline_kind == filters.kind)
+    return _place_filter(query, filters)
+
+
+def overdue_cases(user: User, today: date, filters: Filters) -> Select:
+    return (_open_with_a_clock(user, today, filters).where(Case.due_date < today)
+            .order_by(Case.due_date, Case.id))
+
+
+def due_soon_cases(user: User, today: date, filters: Filters) -> Select:
+    return (_open_with_a_clock(user, today, filters).where(Case.due_date >= today)
+            .order_by(Case.due_date, Case.id))
+
+
+def overdue_measures(user: User, today: date, filters: Filters) -> Select | None:
+    """The overdue measures of the cases in scope, as rows of plain columns; None under a
+    deadline-kind filter, which asks about case clocks (measures have none of those kinds)."""
+    if filters.kind is not None:
+        return None
+    query = (scoping.cases(user)
+             .with_only_columns(PlanMeasure.id, PlanMeasure.case_id, PlanMeasure.department, PlanMeasure.status,
+                                PlanMeasure.due_on, Measure.name.label("measure"), Case.region_path,
+                                Case.household_id, Case.claimed_name)
+             .join(PlanMeasure, PlanMeasure.case_id == Case.id).join(Measure, PlanMeasure.measure_id == Measure.id)
+             .where(overdue_clause(today)).order_by(PlanMeasure.due_on, PlanMeasure.id))
+    if user.role_enum is Role.DEPARTMENT:
+        query = query.where(PlanMeasure.department == user.department)
+    return _place_filter(query, filters)
+
+
+def case_totals(user: User, today: date, filters: Filters) -> tuple[int, int]:
+    """(overdue, due soon), counted in one pass."""
+    counted = (_open_with_a_clock(user, today, filters)
+               .with_only_columns(func.count(Case.id).filter(Case.due_date < today),
+                                  func.count(Case.id).filter(Case.due_date >= today)).order_by(None))
+    overdue, soon = db.session.execute(counted).one()
+    return overdue, soon
+
+
+def measure_total(user: User, today: date, filters: Filters) -> int:
+    query = overdue_measures(user, today, filters)
+    if query is None:
+        return 0
+    return db.session.execute(query.with_only_columns(func.count(PlanMeasure.id)).order_by(None)).scalar_one()
+
+
+# --- above the county: counts per county, grouped in the database -----------------------------
+
+def _county_of(counties: list[Region]):
+    """SQL: the id of the county whose path starts the case's path (NULL for none)."""
+    return sql_case(*[(Case.region_path.startswith(c.path, autoescape=True), c.id) for c in counties], else_=None)
+
+
+def _by_county(user: User, today: date, view: OverdueView, known: Places) -> list[CountyRow]:
+    """Each county's counts, in the order of the counties (those with nothing too): two
+    statements, each grouping its section's cases by the county they lie in."""
+    shown = [known.nodes[cid] for cid, _ in known.counties
+             if view.filters.county_id is None or cid == view.filters.county_id]
+    if not shown:
+        return []
+    county = _county_of(shown)
+    counts: dict[int, list[int]] = {c.id: [0, 0, 0] for c in shown}
+    if view.show_cases:
+        inner = (_open_with_a_clock(user, today, view.filters)
+                 .with_only_columns(county.label("county_id"), Case.due_date).order_by(None).subquery())
+        grouped = (select(inner.c.county_id, func.count().filter(inner.c.due_date < today),
+                          func.count().filter(inner.c.due_date >= today)).group_by(inner.c.county_id))
+        for county_id, overdue, soon in db.session.execute(grouped):
+            if county_id in counts:
+                counts[county_id][:2] = [overdue, soon]
+    measures = overdue_measures(user, today, view.filters)
+    if measures is not None:
+        inner = measures.with_only_columns(county.label("county_id")).order_by(None).subquery()
+        for county_id, n in db.session.execute(select(inner.c.county_id, func.count())
+                                               .group_by(inner.c.county_id)):
+            if county_id in counts:
+                counts[county_id][2] = n
+    return [CountyRow(c.name, *counts[c.id]) for c in shown]
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+def build(user: User, today: date, filters: Filters = Filters(), page: int = 1,
+          known: Places | None = None) -> OverdueView:
+    """One page of the list: ``PAGE_SIZE`` rows of each section (a page past the last shows the
+    last), each section's total, and above the county the counts per county."""
+    check_role(user)
+    known = known or places(user)
+    view = OverdueView(today=today.isoformat(), soon_days=DUE_SOON_DAYS, show_cases=shows_cases(user),
+                       villages=known.villages, kinds=DeadlineKind.choices(), filters=filters,
+                       counties=known.counties, rolled_up=above_county(user))
+    if view.show_cases:
+        view.overdue_total, view.due_soon_total = case_totals(user, today, filters)
+    view.measures_total = measure_total(user, today, filters)
+    largest = max(view.overdue_total, view.due_soon_total, view.measures_total)
+    view.pages = max(1, -(-largest // PAGE_SIZE))
+    view.page = min(max(page, 1), view.pages)
+    view.page_numbers = page_window(view.page, view.pages)
+    skip = (view.page - 1) * PAGE_SIZE
+    view.first = skip + 1
+
+    def one_page(query: Select, total: int) -> list:
+        if total <= skip:  # nothing of this section on this page: no query
+            return []
+        return list(db.session.execute(query.offset(skip).limit(PAGE_SIZE)))
+
+    late = [r[0] for r in one_page(overdue_cases(user, today, filters), view.overdue_total)]
+    soon = [r[0] for r in one_page(due_soon_cases(user, today, filters), view.due_soon_total)]
+    measures_query = overdue_measures(user, today, filters)
+    measures = one_page(measures_query, view.measures_total) if measures_query is not None else []
+    names = Names()
+    names.load([*late, *soon], measures)
+    view.overdue = case_rows(late, names, today, view.rolled_up)
+    view.due_soon = case_rows(soon, names, today, view.rolled_up)
+    view.measures = measure_rows(measures, names, today, view.rolled_up)
+    if view.rolled_up:
+        view.by_county = _by_county(user, today, view, known)
+    return view
+
+
+def case_rows(found: Iterable[Case], names: "Names", today: date, rolled_up: bool) -> list[CaseRow]:
+    rows = []
+    for case in found:
+        overdue = case.due_date < today
+        rows.append(CaseRow(
+            case_id=case.id, head=names.head(case.household_id, case.claimed_name),
+            village=names.village(case.region_path), state=CaseState(case.state).label,
+            deadline=DeadlineKind(case.deadline_kind).label if case.deadline_kind else "",
+            due=case.due_date.isoformat(),
+            days=(today - case.due_date).days if overdue else (case.due_date - today).days,
+            responsible=names.responsible(case), county=names.county(case.region_path) if rolled_up else ""))
+    return rows
+
+
+def measure_rows(found: Iterable, names: "Names", today: date, rolled_up: bool) -> list[MeasureRow]:
+    """Rows of ``overdue_measures``' columns as the list shows them."""
+    return [MeasureRow(
+        case_id=m.case_id, head=names.head(m.household_id, m.claimed_name), village=names.village(m.region_path),
+        measure=m.measure, department=Department(m.department).label if m.department else "村级",
+        status=MeasureStatus(m.status).label, due=m.due_on.isoformat(), days=(today - m.due_on).days,
+        county=names.county(m.region_path) if rolled_up else "") for m in found]
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+class Names:
+    """The names a batch of rows shows, each looked up once with one IN query per kind: the
+    regions on the rows' paths (village, county, the desk's node), the household heads, and the
+    people the cases name (put in the session, where ``notify.named_person`` finds them)."""
 
     def __init__(self):
-        self._regions: dict[int, Region] = {}
+        self._regions: dict[int, tuple[str, str]] = {}  # id: (name, level)
+        self._heads: dict[int, str] = {}
+        self._people: dict[int, User] = {}  # held here: the session keeps only weak references
 
-    def head(self, case: Case) -> str:
-        if case.household_id is None:
-            return case.claimed_name or "（未关联农户）"
-        head = case.household.head  # members loaded with the rows (_cases, _measures)
-        return head.name if head is not None else "（未登记户主）"
+    def load(self, cases: list[Case], measures: list) -> None:
+        rows = [*cases, *measures]
+        wanted = {i for r in rows for i in _path_ids(r.region_path)} - self._regions.keys()
+        if wanted:
+            self._regions.update({rid: (name, level) for rid, name, level in db.session.execute(
+                select(Region.id, Region.name, Region.level).where(Region.id.in_(wanted)))})
+        households = {r.household_id for r in rows if r.household_id is not None} - self._heads.keys()
+        if households:
+            heads = db.session.execute(
+                select(Member.household_id, Member.name)
+                .where(Member.household_id.in_(households), Member.is_head.is_(True),
+                       Member.status == MemberStatus.PRESENT.value).order_by(Member.id.desc()))
+            self._heads.update(dict(heads.all()))  # the first head by id wins, as Household.head
+        people = {getattr(c, f"{d.person}_id") for c in cases
+                  if (d := notify.duty_for(c.state)) is not None and d.person} - {None} - self._people.keys()
+        if people:
+            self._people.update({u.id: u for u in db.session.execute(select(User).where(User.id.in_(people))).scalars()})
 
-    def _ancestor(self, region: Region, level: RegionLevel) -> Region | None:
-        for rid in region.ancestor_ids:
-            if rid not in self._regions:
-                self._regions[rid] = db.session.get(Region, rid)
-            node = self._regions[rid]
-            if node is not None and node.level == level.value:
-                return node
+    def head(self, household_id: int | None, claimed_name: str | None) -> str:
+        if household_id is None:
+            return claimed_name or "（未关联农户）"
+        return self._heads.get(household_id, "（未登记户主）")
+
+    def _on_path(self, path: str, level: RegionLevel) -> str | None:
+        for rid in _path_ids(path):
+            name, found = self._regions.get(rid, ("", ""))
+            if found == level.value:
+                return name
         return None
 
-    def county(self, region: Region) -> str:
-        found = self._ancestor(region, RegionLevel.COUNTY)
-        return found.name if found else ""
+    def county(self, path: str) -> str:
+        return self._on_path(path, RegionLevel.COUNTY) or ""
 
-    def village(self, region: Region) -> str:
-        found = self._ancestor(region, RegionLevel.VILLAGE)
-        return found.name if found else region.name
+    def village(self, path: str) -> str:
+        found = self._on_path(path, RegionLevel.VILLAGE)
+        if found is not None:
+            return found
+        ids = _path_ids(path)
+        return self._regions.get(ids[-1], ("", ""))[0] if ids else ""
 
     def responsible(self, case: Case) -> str:
         duty = notify.duty_for(case.state_enum)
@@ -274,50 +414,30 @@ class _Names:
         person = notify.named_person(case, duty)
         level = {Role.VILLAGE_STAFF: RegionLevel.VILLAGE, Role.TOWNSHIP_STAFF: RegionLevel.TOWNSHIP,
                  Role.COUNTY_STAFF: RegionLevel.COUNTY}[duty.staff]
-        node = self._ancestor(case.region, level)
-        desk = f"{duty.staff.label}（{node.name}）" if node else duty.staff.label
+        node = self._on_path(case.region_path, level)
+        desk = f"{duty.staff.label}（{node}）" if node else duty.staff.label
         if person is None:
             return desk
         named = f"{person.full_name}（{person.role_enum.label}）"
         return f"{named}、{desk}" if duty.staff_too else named
 
 
-# --- CSV ------------------------------------------------------------------------------------------
-
-def csv_rows(view: OverdueView) -> list[list]:
-    rows: list[list] = []
-    for section, items in (("已逾期", view.overdue), ("即将到期", view.due_soon)):
-        for r in items:
-            days = r.days if section == "已逾期" else -r.days
-            rows.append([section, r.case_id, r.head, r.village, r.state, r.deadline, r.due, days, r.responsible]
-                        if not view.rolled_up else
-                        [r.county, section, r.case_id, r.head, r.village, r.state, r.deadline, r.due, days,
-                         r.responsible])
-    for m in view.measures:
-        row = ["措施逾期", m.case_id, m.head, m.village, f"{m.measure}（{m.status}）", "帮扶措施",
-               m.due, m.days, m.department]
-        rows.append([m.county] + row if view.rolled_up else row)
-    return rows
-
-
-def export(user: User, today: date, filters: Filters) -> bytes:
-    view = build(user, today, filters)
-    rows = csv_rows(view)
-    audit.record(user, "export", "overdue_list", None, f"rows={len(rows)}")
-    return csv_bytes(ROLLUP_CSV_HEADER if view.rolled_up else CSV_HEADER, rows)
-
+# --- cells for spreadsheets (the export, the dashboard's CSV) ----------------------------------
 
 def csv_bytes(header: list[str], rows: list[list]) -> bytes:
     """UTF-8 with a byte-order mark, which Excel needs to open Chinese text correctly. Text
-    cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    cells that a spreadsheet would run as a formula get a leading apostrophe (the dashboard's
+    CSV)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    writer.writerows([not_a_formula(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _cell(value):
+def not_a_formula(value):
+    """Text a spreadsheet would read as a formula (a name or measure typed as ``=…``) gets a
+    leading apostrophe; numbers stay numbers."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

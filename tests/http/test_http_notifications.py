@@ -1,12 +1,14 @@
 """Deadlines over HTTP: the notification centre (own only, mark read, badge) and the overdue
-list (scope, filters, CSV), each refused where it should be."""
+list (scope, filters, the .xlsx export), each refused where it should be."""
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from core.extensions import db
@@ -16,6 +18,7 @@ from factories import build_world, household, new_id
 from http_support import audit_rows, by_testid, signed_in, text_of
 from models import Notification
 from office_support import drive, new_case
+from services.reporting import overdue_export
 from services.workflow import cases
 
 TODAY = date(2026, 11, 20)
@@ -143,36 +146,45 @@ def test_overdue_list_per_scope(as_user, scene):
         assert "13800001234" not in html
 
 
+def _export_table(client, data: dict) -> list[list]:
+    """Start the list's export as the page's form does, and read the job's file."""
+    started = client.post("/overdue/export", data=data)
+    assert started.status_code == 303 and "/jobs/" in started.headers["Location"]
+    download = client.get(started.headers["Location"] + "/result")
+    assert download.status_code == 200 and download.mimetype == overdue_export.XLSX
+    return [[c.value for c in row] for row in load_workbook(io.BytesIO(download.data)).active.iter_rows()]
+
+
 def test_overdue_filters_and_bad_filters(as_user, scene):
     client = as_user("township")
     html = text_of(client.get("/overdue?kind=pairing"))
     assert case_links(html, "overdue-list") == []
     html = text_of(client.get(f"/overdue?village={scene.village_b}"))
     assert case_links(html, "overdue-list") == [scene.late_b]
-    assert f'href="/overdue.csv?village={scene.village_b}"' in html  # the download keeps the filter
-    assert f"{scene.late_b},{scene.head_b}" in client.get(f"/overdue.csv?village={scene.village_b}").get_data(as_text=True)
+    export_form = re.search(r'data-testid="overdue-export".*?</form>', html, re.S).group(0)
+    assert f'name="village" value="{scene.village_b}"' in export_form  # the export keeps the filter
+    table = _export_table(client, {"village": str(scene.village_b)})
+    assert [row[1:3] for row in table[1:]] == [[scene.late_b, scene.head_b]]
     bad = client.get("/overdue?village=99999&kind=nonsense")
     assert bad.status_code == 400
     text = text_of(bad)
     assert "所选村不在您的管辖范围内" in text and "期限类型无效" in text
-    assert client.get("/overdue.csv?kind=nonsense").status_code == 400
+    assert client.post("/overdue/export", data={"kind": "nonsense"}).status_code == 400
+    assert client.get("/overdue.csv").status_code == 404  # the unbounded download is gone
 
 
-def test_overdue_csv_has_a_bom_and_no_id_numbers(as_user, scene):
-    answer = as_user("township").get("/overdue.csv")
-    assert answer.status_code == 200 and answer.mimetype == "text/csv"
-    assert "attachment" in answer.headers["Content-Disposition"]
-    body = answer.get_data()
-    assert body.startswith(b"\xef\xbb\xbf")
-    text = body.decode("utf-8-sig")
+def test_the_overdue_export_names_heads_but_no_id_numbers_and_is_audited(as_user, scene):
+    table = _export_table(as_user("township"), {})
+    assert table[0][:3] == ["区段", "案件编号", "户主"] and len(table) == 1 + 3
+    text = repr(table)
     assert scene.head_a in text and scene.head_b in text
     assert not any(number in text for number in scene.id_numbers) and "13800001234" not in text
-    assert [r.detail for r in audit_rows(action="export", object_type="overdue_list")] == ["rows=3"]
+    assert [r.detail for r in audit_rows(action="export", object_type="overdue_list")] == ["xlsx rows=3 filters=-"]
 
 
 def test_overdue_roles(as_user, scene):
     assert as_user("admin").get("/overdue").status_code == 403
-    assert as_user("admin").get("/overdue.csv").status_code == 403
+    assert as_user("admin").post("/overdue/export").status_code == 403
     dept = as_user("dept").get("/overdue")
     assert dept.status_code == 200
     html = text_of(dept)

@@ -3,10 +3,12 @@ landing page rolled up over the counties below them (安徽省 → 六安市 →
 county of another city, and the desks of the procedure refuse them."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 import factories
@@ -93,9 +95,13 @@ def test_the_overdue_list_rolls_up_over_the_counties(app, pw):
     assert 'name="village"' not in html and 'name="county"' in html
     one = text_of(client.get("/overdue", query_string={"county": str(pw.county_b.id)}))
     assert by_testid(one, "overdue-count") == "2" and _rows(one, "by-county") == [["霍邱县", "2", "0", "0"]]
-    csv = client.get("/overdue.csv").get_data(as_text=True)
-    assert csv.splitlines()[0].lstrip("\ufeff").startswith("县,区段,案件编号") and csv.count("已逾期") == 3
-    assert "郎溪县" not in html and "梅渚村" not in csv
+    started = client.post("/overdue/export")
+    assert started.status_code == 303
+    sheet = load_workbook(io.BytesIO(client.get(started.headers["Location"] + "/result").data)).active
+    table = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert table[0][:3] == ["县", "区段", "案件编号"] and [r[1] for r in table[1:]] == ["已逾期"] * 3
+    assert sorted(r[0] for r in table[1:]) == ["示范县", "霍邱县", "霍邱县"]
+    assert "郎溪县" not in html and "梅渚村" not in repr(table)
 
 
 @pytest.mark.parametrize("value", ["abc", "²", "0", "99999999999999", "NaN"])
@@ -109,6 +115,7 @@ def test_a_county_outside_the_city_or_nonsense_is_a_field_error(app, pw, value):
 def test_the_province_sees_every_city_and_a_county_sees_no_county_column(app, pw):
     html = text_of(signed_in(app, "province").get("/overdue"))
     assert by_testid(html, "overdue-count") == "4" and "郎溪县" in html
+    assert _rows(html, "by-county") == [["霍邱县", "2", "0", "0"], ["示范县", "1", "0", "0"], ["郎溪县", "1", "0", "0"]]
     county = text_of(signed_in(app, "county_b").get("/overdue"))
     assert by_testid(county, "overdue-count") == "2" and 'data-testid="by-county"' not in county
     assert 'name="village"' in county

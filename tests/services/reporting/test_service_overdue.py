@@ -1,16 +1,18 @@
-"""The overdue list: sections, scope, filters, responsible people, measures and the CSV."""
+"""The overdue list: sections, scope, filters, responsible people, measures and the .xlsx."""
+import io
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
 from core.extensions import db
 from domain.enums import CaseSource, HelpKind, MeasureStatus
 from domain.workflow import CaseState
 from factories import build_world, household, new_id
-from models import AuditLog, Measure, PlanMeasure
+from models import Measure, PlanMeasure
 from office_support import drive, new_case
 from services.errors import PermissionDenied, ValidationFailed
-from services.reporting import overdue
+from services.reporting import overdue, overdue_export
 from services.workflow import cases
 
 TODAY = date(2026, 11, 20)
@@ -99,20 +101,57 @@ def test_roles_without_cases_or_measures_are_refused(scene):
         overdue.build(world.users["admin"], TODAY)
 
 
-def test_csv_has_bom_names_and_no_id_numbers(scene):
+def _table(data: bytes) -> tuple[str, list[list]]:
+    sheet = load_workbook(io.BytesIO(data)).active
+    return sheet.title, [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+def test_the_export_writes_every_row_with_names_and_no_id_numbers(scene):
     world, late, soon, later, case_b, id_b = scene
-    body = overdue.export(world.users["township"], TODAY, overdue.Filters())
-    assert body.startswith(b"\xef\xbb\xbf")
-    text = body.decode("utf-8-sig")
-    lines = text.splitlines()
-    assert lines[0].startswith("区段,案件编号,户主,村")
-    assert len(lines) == 1 + 3
-    assert case_b.household.head.name in text
+    data, rows = overdue_export.overdue_xlsx(world.users["township"], TODAY, overdue.Filters())
+    title, table = _table(data)
+    assert title == "逾期清单" and rows == 3
+    assert table[0] == overdue_export.HEADER
+    b_days = (TODAY - case_b.due_date).days
+    assert b_days <= 4 and case_b.id > late.id  # due with ``late`` or after it: listed after it
+    assert [(r[0], r[1], r[2], r[3], r[6], r[7]) for r in table[1:]] == [
+        ("已逾期", late.id, late.household.head.name, "青山村", "2026-11-16", 4),
+        ("已逾期", case_b.id, case_b.household.head.name, world.village_b.name, case_b.due_date.isoformat(), b_days),
+        ("即将到期", soon.id, soon.household.head.name, "青山村", "2026-11-22", -2)]
+    assert table[1][8] == "GRID_A1（网格员）" and table[3][8] == "村级工作人员（青山村）"
+    text = repr(table)
     for member in [*late.household.members, *case_b.household.members]:
         assert member.id_number not in text and member.id_number[-6:] not in text
     assert id_b not in text
-    entry = db.session.query(AuditLog).filter_by(action="export", object_type="overdue_list").one()
-    assert entry.detail == "rows=3"
+
+
+def test_the_export_keeps_the_filters_and_the_measures(scene):
+    world, late, soon, later, case_b, _ = scene
+    helped = drive(world, new_case(world, date(2026, 10, 1)), S.HELPING, date(2026, 10, 1))
+    _measure(world, helped, "civil_affairs", date(2026, 11, 10))
+    township = world.users["township"]
+    _, table = _table(overdue_export.overdue_xlsx(township, TODAY, overdue.Filters(village_id=world.village_a.id))[0])
+    assert [(r[0], r[1]) for r in table[1:]] == [("已逾期", late.id), ("即将到期", soon.id), ("措施逾期", helped.id)]
+    assert table[3][4:] == ["低保兜底（已安排）", "帮扶措施", "2026-11-10", 10, "民政"]
+    # A deadline kind asks about case clocks: the measures are left out.
+    _, table = _table(overdue_export.overdue_xlsx(township, TODAY, overdue.Filters(kind="identification"))[0])
+    assert [(r[0], r[1]) for r in table[1:]] == [("已逾期", late.id), ("已逾期", case_b.id), ("即将到期", soon.id)]
+    _, table = _table(overdue_export.overdue_xlsx(world.users["dept"], TODAY, overdue.Filters())[0])
+    assert table[1:] == [["措施逾期", helped.id, helped.household.head.name, "青山村", "低保兜底（已安排）", "帮扶措施",
+                          "2026-11-10", 10, "民政"]]
+
+
+def test_a_name_typed_as_a_formula_stays_text(scene):
+    world, *_ = scene
+    clue = cases.open_case(None, world.village_a, CaseSource.PETITION_MEDIA, today=date(2026, 11, 1),
+                           claimed_name="=HYPERLINK(1)")
+    db.session.flush()
+    view = overdue.build(world.users["village_a"], TODAY)
+    assert "=HYPERLINK(1)" in [r.head for r in view.overdue if r.case_id == clue.id]
+    data, _ = overdue_export.overdue_xlsx(world.users["village_a"], TODAY, overdue.Filters())
+    sheet = load_workbook(io.BytesIO(data)).active
+    [cell] = [row[2] for row in sheet.iter_rows(min_row=2) if row[1].value == clue.id]
+    assert (cell.value, cell.data_type) == ("'=HYPERLINK(1)", "s")
 
 
 def test_csv_cells_are_not_formulas():
