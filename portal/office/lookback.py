@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from core.clock import today
@@ -18,13 +18,21 @@ from portal.office.formdata import FormReader
 from portal.office.steps import StepForm, register
 from portal.office.steps_elimination import turn
 from services.elimination import lookback
+from services.identification.inbox import read_page
 
 
 @bp.route("/lookback", endpoint="lookback")
 @login_required
 def lookback_list():
-    lists = lookback.due_list(current_user, today())
-    return render_template("office/lookback.html", lists=lists)
+    """One page of the three sections (``?page=N``); a page number not understood shows the
+    first page with a note (400), never an error page."""
+    page, page_error = read_page(request.args.get("page"))
+    lists = lookback.due_list(current_user, today(), page)
+    pager = [(n, url_for("office.lookback", page=n) if n > 1 else url_for("office.lookback"))
+             for n in lists.page_numbers]
+    html = render_template("office/lookback.html", lists=lists, pager=pager, page_error=page_error,
+                           page_size=lookback.PAGE_SIZE)
+    return html, 400 if page_error else 200
 
 
 def _stable(actor: User, case: Case, form: FormReader, day: date) -> None:

@@ -9,13 +9,17 @@ Seed 004: "对风险消除不稳定和整户无劳动力的监测对象进行回
 present members now all lack labour (``domain.members.whole_household_without_labour``) is
 flagged for 回退 wherever it appears: on the due and later lists, and in a list of its own when
 its look-back was already done (a member may have lost their labour since).
+
+A county holds thousands of eliminated households, so the list is paged: one page number runs
+through the three sections, the totals and the 回退 count are counted in the database, and only
+the rows of the page are loaded.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -27,11 +31,13 @@ from models import Case, Household, Member, Region, User
 from services.accounts import scoping
 from services.elimination.procedure import DESK_ROLES, ensure_turn
 from services.errors import PermissionDenied, ValidationFailed
+from services.identification.inbox import page_window
 from services.workflow import cases
 from services.workflow.case_events import Evidence, StepInput
 
 SOON_DAYS = LOOKBACK_SOON_DAYS  # the policy number lives in domain.deadlines
 REVERT_RULE = "对风险消除不稳定和整户无劳动力的监测对象进行回退"
+PAGE_SIZE = 50  # rows of each section on one page
 
 
 @dataclass(frozen=True)
@@ -50,16 +56,27 @@ class LookbackRow:
 
 @dataclass(frozen=True)
 class LookbackLists:
+    """One page of the look-back list. One page number runs through the three sections, each
+    showing at most ``PAGE_SIZE`` rows of it; the totals and the 回退 count cover the whole scope
+    (counted in the database, not by loading rows)."""
     due: list[LookbackRow]  # overdue or due within SOON_DAYS, most urgent first
     later: list[LookbackRow]  # not yet due
     soon_days: int
     # Look-back done (or no deadline), but the whole household now lacks labour: 回退.
     without_labour: list[LookbackRow] = field(default_factory=list)
     rule: str = REVERT_RULE
+    due_total: int = 0
+    later_total: int = 0
+    without_labour_total: int = 0
+    flagged: int = 0  # households of all three sections whose present members all lack labour
+    page: int = 1
+    pages: int = 1
+    page_numbers: list[int] = field(default_factory=lambda: [1])
 
     @property
-    def flagged(self) -> int:
-        return sum(r.without_labour for r in (*self.due, *self.later, *self.without_labour))
+    def first(self) -> int:
+        """1-based position, within each section, of the first row of this page."""
+        return (self.page - 1) * PAGE_SIZE + 1
 
 
 def _row(case: Case, today: date, horizon: date) -> LookbackRow:
@@ -75,35 +92,88 @@ def _row(case: Case, today: date, horizon: date) -> LookbackRow:
         without_labour=bool(household and whole_household_without_labour(household.members)))
 
 
-def _present_able():
-    """Over Member: present and able to work (``LabourCapacity.can_work``)."""
+# --- the rules of the list in SQL (over Case) -------------------------------------------------
+
+def _waiting():
+    """The look-back is still to do: the case's deadline is the look-back's."""
+    return and_(Case.deadline_kind == DeadlineKind.LOOKBACK.value, Case.due_date.is_not(None))
+
+
+def _behind():
+    """The look-back is done (or the case has no look-back deadline): NULLs spelt out, since
+    ``NOT`` of a comparison with NULL is NULL, not true."""
+    return or_(Case.deadline_kind.is_(None), Case.deadline_kind != DeadlineKind.LOOKBACK.value,
+               Case.due_date.is_(None))
+
+
+def _no_labour():
+    """``domain.members.whole_household_without_labour`` over the case's household: nobody
+    present can work, and someone is present. A case without a household is never flagged.
+    Most households have someone able to work, so that test comes first and decides alone."""
     able = [c.value for c in LabourCapacity if c.can_work]
-    return and_(Member.status == MemberStatus.PRESENT.value, Member.labour_capacity.in_(able))
+    present = and_(Member.household_id == Case.household_id, Member.status == MemberStatus.PRESENT.value)
+    return and_(~exists().where(present, Member.labour_capacity.in_(able)), exists().where(present))
 
 
-def due_list(actor: User, today: date) -> LookbackLists:
-    """Eliminated cases in scope still waiting for their look-back, most urgent first; and those
-    whose look-back is behind them but whose whole household now lacks labour (回退)."""
+@dataclass(frozen=True)
+class _Section:
+    condition: ColumnElement[bool]
+    order: tuple
+
+
+def _sections(horizon: date) -> dict[str, _Section]:
+    return {
+        "due": _Section(and_(_waiting(), Case.due_date <= horizon), (Case.due_date, Case.id)),
+        "later": _Section(and_(_waiting(), Case.due_date > horizon), (Case.due_date, Case.id)),
+        "without_labour": _Section(and_(_behind(), _no_labour()), (Case.eliminated_on, Case.id)),
+    }
+
+
+def due_list(actor: User, today: date, page: int = 1) -> LookbackLists:
+    """Page ``page`` of the eliminated cases in scope still waiting for their look-back (due or
+    overdue first, most urgent first; then those not yet due), and of those whose look-back is
+    behind them but whose whole household now lacks labour (回退). A page past the last shows
+    the last."""
     if actor.role not in DESK_ROLES:
         raise PermissionDenied("回头看清单供村、乡镇、县级工作人员使用")
-    loading = (selectinload(Case.household).selectinload(Household.members),
-               selectinload(Case.region).selectinload(Region.parent))
-    eliminated = scoping.cases(actor).where(Case.state == CaseState.ELIMINATED.value)
-    query = (eliminated.where(Case.deadline_kind == DeadlineKind.LOOKBACK.value, Case.due_date.is_not(None))
-             .options(*loading).order_by(Case.due_date, Case.id))
-    due, later = [], []
     horizon = today + timedelta(days=SOON_DAYS)
-    for case in db.session.execute(query).scalars():
-        row = _row(case, today, horizon)
-        (due if case.due_date <= horizon else later).append(row)
-    present = and_(Member.household_id == Household.id, Member.status == MemberStatus.PRESENT.value)
-    no_labour = Case.household.has(and_(
-        exists().where(present), ~exists().where(Member.household_id == Household.id, _present_able())))
-    done = (eliminated.where(or_(Case.deadline_kind.is_(None), Case.deadline_kind != DeadlineKind.LOOKBACK.value,
-                                 Case.due_date.is_(None)), no_labour)
-            .options(*loading).order_by(Case.eliminated_on, Case.id))
-    flagged = [_row(case, today, horizon) for case in db.session.execute(done).scalars()]
-    return LookbackLists(due, later, SOON_DAYS, flagged)
+    eliminated = scoping.cases(actor).where(Case.state == CaseState.ELIMINATED.value)
+    sections = _sections(horizon)
+    # One pass over the scope. The 回退 count is the third section's total plus the flagged among
+    # the cases still waiting: the two are disjoint and the household test comes last in each,
+    # so where the database stops an AND at its first false term (PostgreSQL does here) each
+    # household is looked at once.
+    counted = eliminated.with_only_columns(
+        *(func.count().filter(s.condition) for s in sections.values()),
+        func.count().filter(_waiting(), _no_labour())).order_by(None)
+    *totals, flagged_waiting = db.session.execute(counted).one()
+    totals = dict(zip(sections, totals))
+    flagged = flagged_waiting + totals["without_labour"]
+    pages = max(1, *(-(-total // PAGE_SIZE) for total in totals.values()))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * PAGE_SIZE
+    ids = {name: list(db.session.execute(
+                eliminated.with_only_columns(Case.id).where(section.condition).order_by(*section.order)
+                .offset(offset).limit(PAGE_SIZE)).scalars())
+           if totals[name] > offset else []
+           for name, section in sections.items()}
+    loaded = _page_cases([i for found in ids.values() for i in found])
+    rows = {name: [_row(loaded[i], today, horizon) for i in found] for name, found in ids.items()}
+    return LookbackLists(
+        rows["due"], rows["later"], SOON_DAYS, rows["without_labour"], due_total=totals["due"],
+        later_total=totals["later"], without_labour_total=totals["without_labour"], flagged=flagged,
+        page=page, pages=pages, page_numbers=page_window(page, pages))
+
+
+def _page_cases(case_ids: list[int]) -> dict[int, Case]:
+    """The cases of one page with what their rows show (household, members, village), in one
+    query per relation whatever the number of rows."""
+    if not case_ids:
+        return {}
+    query = (select(Case).where(Case.id.in_(case_ids))
+             .options(selectinload(Case.household).selectinload(Household.members),
+                      selectinload(Case.region).selectinload(Region.parent)))
+    return {case.id: case for case in db.session.execute(query).scalars()}
 
 
 def without_labour(case: Case) -> bool:

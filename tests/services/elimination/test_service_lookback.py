@@ -6,6 +6,7 @@ import pytest
 
 from conftest import TODAY
 from domain.deadlines import add_months
+from domain.members import whole_household_without_labour
 from domain.workflow import Action, CaseState, TransitionRefused
 from elimination_support import eliminated_case
 from factories import build_world
@@ -101,3 +102,32 @@ def test_outcomes_outside_scope_are_not_found(world, step, who, kw):
     with pytest.raises(NotFound):
         step(world.users[who], case.id, today=TODAY, **kw)
     assert case.state_enum is CaseState.ELIMINATED and case.events[-1].action == Action.ANNOUNCE.value
+
+
+def test_the_households_counted_without_labour_are_those_of_the_domain_rule(world):
+    """The list counts 整户无劳动力 in SQL (``flagged``, the third section's total) and flags each
+    row by ``domain.members.whole_household_without_labour``: both agree on who left and who
+    remains."""
+    made = [_eliminated_on(world, add_months(TODAY, -6)) for _ in range(5)]
+    lookback.stable(world.users["village_a"], made[4].id, findings="务工收入稳定", confirmed=True, today=TODAY)
+    shapes = [
+        [("present", "none"), ("present", "lost")],          # nobody can work
+        [("present", "ordinary"), ("present", "none")],      # someone can
+        [("deceased", "skilled"), ("present", "none")],      # the one who could has died
+        [("moved_out", "none"), ("married_out", "none")],    # nobody present: not judged
+        [("present", "lost"), ("married_out", "ordinary")],  # looked back, then the worker left
+    ]
+    for case, shape in zip(made, shapes):
+        for member, (status, labour) in zip(case.household.members, shape):
+            member.status, member.labour_capacity = status, labour
+            member.left_on = None if status == "present" else TODAY
+    expected = {c.id for c in made if whole_household_without_labour(c.household.members)}
+    assert expected == {made[0].id, made[2].id, made[4].id}
+
+    lists = lookback.due_list(world.users["village_a"], TODAY)
+    rows = (*lists.due, *lists.later, *lists.without_labour)
+    assert {r.case_id for r in rows if r.without_labour} == expected
+    assert lists.flagged == 3
+    assert [r.case_id for r in lists.without_labour] == [made[4].id] and lists.without_labour_total == 1
+    assert (lists.due_total, lists.later_total) == (len(lists.due), len(lists.later)) == (4, 0)
+    assert (lists.page, lists.pages) == (1, 1)
