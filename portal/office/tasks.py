@@ -2,6 +2,8 @@
 form where progress is recorded (落实中 / 已落实 with the date, a progress note)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -12,21 +14,43 @@ from domain.enums import MeasureStatus
 from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from services.errors import ValidationFailed
+from services.filter_args import FilterReader
 from services.help import measure_tasks
 from services.help.measure_tasks import TaskFilters
+from services.identification.inbox import read_page
+
+
+def _filter_args(filters: TaskFilters) -> dict[str, str]:
+    """The filters as query arguments (only those set), for the pages' links."""
+    values = {"department": filters.department, "show": "all" if filters.show == "all" else "",
+              "overdue": "1" if filters.overdue_only else ""}
+    return {k: v for k, v in values.items() if v}
+
+
+def _url(filters: TaskFilters, page: int) -> str:
+    args = {**_filter_args(filters), **({"page": str(page)} if page > 1 else {})}
+    return url_for("office.tasks") + ("?" + urlencode(args) if args else "")
 
 
 @bp.route("/tasks")
 @login_required
 def tasks():
-    filters = TaskFilters(department=request.args.get("department", ""),
-                          show="all" if request.args.get("show") == "all" else "open",
+    """One page of the measures this person follows (``?page=N``, with the filters); a page
+    number or a department not understood is ignored with a note (400), never an error page."""
+    departments = measure_tasks.department_choices(current_user)  # county staff only
+    reader = FilterReader(request.args)
+    department = reader.pick("department", {code for code, _ in departments},
+                             "所选的责任部门无效，未按部门筛选") if departments else ""
+    filters = TaskFilters(department=department, show="all" if request.args.get("show") == "all" else "open",
                           overdue_only=request.args.get("overdue") == "1")
+    page, page_error = read_page(request.args.get("page"))
+    errors = {**reader.errors, **({"page": page_error} if page_error else {})}
     day = today()
-    rows = measure_tasks.tasks(current_user, day, filters)
-    return render_template("office/tasks.html", rows=rows, filters=filters, today=day.isoformat(),
-                           departments=measure_tasks.department_choices(current_user),
-                           saved=request.args.get("saved", ""))
+    view = measure_tasks.task_page(current_user, day, filters, page)
+    html = render_template("office/tasks.html", view=view, rows=view.rows, filters=filters, today=day.isoformat(),
+                           departments=departments, saved=request.args.get("saved", ""), errors=errors,
+                           pager=[(n, _url(filters, n)) for n in view.page_numbers])
+    return html, 400 if errors else 200
 
 
 def _status_choices() -> list[tuple[str, str]]:

@@ -9,26 +9,35 @@ name and village only.
 Which measures are open, overdue or due soon is ``domain.measures``; ``open_clause`` and
 ``overdue_clause`` are its SQL form, used here, by the overdue list and by the reminders, so
 the three always agree.
+
+A county follows tens of thousands of measures, so the list is paged (``PAGE_SIZE``): the totals
+are counted in the database and only the rows of the page are loaded, with what they show in a
+fixed number of queries.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import and_, case as sql_case, or_, select
+from sqlalchemy import and_, case as sql_case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
-from domain import measures as rule
+from domain import measures as rule, relief as relief_rule
+from domain.eligibility import format_yuan
 from domain.enums import Department, HelpKind, MeasureStatus, Role
-from models import Case, Household, PlanMeasure, Region, User
+from domain.relief import ReliefKind
+from models import Case, DibaoStandard, Household, PlanMeasure, Region, User
 from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.help import measures, plans
+from services.identification.inbox import page_window
 from services.platform import audit
+from services.regions import settings
 
 NOTE_MAX = 1000
-LIST_LIMIT = 500
+PAGE_SIZE = 50
 NO_DEPARTMENT = "none"
 # Statuses still being carried out (the case's state decides the rest: ``open_clause``).
 OPEN = tuple(sorted(s.value for s in rule.OPEN_STATUSES))
@@ -115,7 +124,9 @@ def _scoped(actor: User):
     return select(PlanMeasure).where(PlanMeasure.case_id.in_(case_ids))
 
 
-def row(pm: PlanMeasure, today: date) -> TaskRow:
+def row(pm: PlanMeasure, today: date, relief: str | None = None) -> TaskRow:
+    """``pm`` as the list shows it; ``relief``: its 临时救助 words when already worked out
+    (``_relief_words``), else they are worked out here."""
     household = pm.case.household
     head_member = household.head if household is not None else None
     head = head_member.name if head_member else (pm.case.claimed_name or "")
@@ -132,27 +143,85 @@ def row(pm: PlanMeasure, today: date) -> TaskRow:
         overdue=rule.is_overdue(pm.status, pm.due_on, today, **facts),
         due_soon=rule.is_due_soon_measure(pm.status, pm.due_on, today, **facts),
         days_left=rule.measure_days_left(pm.status, pm.due_on, today, **facts),
-        is_open=is_open, relief=plans.relief_words(pm))
+        is_open=is_open, relief=plans.relief_words(pm) if relief is None else relief)
 
 
-def tasks(actor: User, today: date, filters: TaskFilters = TaskFilters()) -> list[TaskRow]:
-    """Open measures first, the most urgent due date first; then done and cancelled ones, and
-    those of cases that no longer carry measures (``domain.measures``)."""
+@dataclass(frozen=True)
+class TaskPage:
+    rows: list[TaskRow]
+    total: int                # every measure of the list, all pages
+    overdue: int              # of which overdue
+    page: int
+    pages: int
+    first: int                # 1-based position of the first row shown (0 when empty)
+    last: int
+    page_numbers: list[int] = field(default_factory=lambda: [1])
+
+
+def _listed(actor: User, today: date, filters: TaskFilters):
     department = filters.department if actor.role_enum is Role.COUNTY_STAFF else ""
     query = _responsible(actor, _scoped(actor), department)
     if filters.show != "all":
         query = query.where(open_clause())
     if filters.overdue_only:
         query = query.where(overdue_clause(today))
-    query = query.order_by(sql_case((open_clause(), 0), else_=1),
-                           PlanMeasure.due_on.is_(None), PlanMeasure.due_on, PlanMeasure.id).limit(LIST_LIMIT)
-    query = query.options(
-        selectinload(PlanMeasure.measure),
-        selectinload(PlanMeasure.case).options(
-            selectinload(Case.household).options(selectinload(Household.members),
-                                                 selectinload(Household.region).selectinload(Region.parent)),
-            selectinload(Case.region).selectinload(Region.parent)))
-    return [row(pm, today) for pm in db.session.execute(query).scalars()]
+    return query
+
+
+def task_page(actor: User, today: date, filters: TaskFilters = TaskFilters(), page: int = 1) -> TaskPage:
+    """Page ``page`` of the measures this person follows: open ones first, the most urgent due
+    date first; then done and cancelled ones, and those of cases that no longer carry measures
+    (``domain.measures``). A page past the last shows the last."""
+    query = _listed(actor, today, filters)
+    counted = query.with_only_columns(
+        func.count(PlanMeasure.id), func.count(PlanMeasure.id).filter(overdue_clause(today))).order_by(None)
+    total, overdue = db.session.execute(counted).one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    # Only the list of every status mixes open and closed measures: the open list needs no key
+    # for it (and PostgreSQL no EXISTS per row to sort by).
+    openness = (sql_case((open_clause(), 0), else_=1),) if filters.show == "all" else ()
+    query = (query.order_by(*openness, PlanMeasure.due_on.is_(None), PlanMeasure.due_on, PlanMeasure.id)
+             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+             .options(selectinload(PlanMeasure.measure),
+                      selectinload(PlanMeasure.case).options(
+                          selectinload(Case.household).options(
+                              selectinload(Household.members),
+                              selectinload(Household.region).selectinload(Region.parent)),
+                          selectinload(Case.region).selectinload(Region.parent))))
+    found = list(db.session.execute(query).scalars())
+    relief = _relief_words(found)
+    rows = [row(pm, today, relief.get(pm.id, "")) for pm in found]
+    first = (page - 1) * PAGE_SIZE + 1 if rows else 0
+    return TaskPage(rows, total, overdue, page, pages, first, first + len(rows) - 1 if rows else 0,
+                    page_window(page, pages))
+
+
+def tasks(actor: User, today: date, filters: TaskFilters = TaskFilters(), page: int = 1) -> list[TaskRow]:
+    """The rows of page ``page`` (``task_page``)."""
+    return task_page(actor, today, filters, page).rows
+
+
+def _relief_words(found: list[PlanMeasure]) -> dict[int, str]:
+    """``plans.relief_words`` of the page's 临时救助 measures, with the 低保标准 along every
+    region they lie in read in one query rather than one per measure."""
+    relief = [pm for pm in found if pm.amount is not None and pm.relief_kind is not None]
+    if not relief:
+        return {}
+    chains = {pm.id: pm.case.region.ancestor_ids for pm in relief}
+    along = {region_id for chain in chains.values() for region_id in chain}
+    standards = db.session.execute(select(DibaoStandard).where(DibaoStandard.region_id.in_(along))).scalars().all()
+    words = {}
+    for pm in relief:
+        chain = chains[pm.id]
+        figures = settings.standards_along(chain, standards)  # keeps the chain's own rows
+        urban = {year: f.urban_monthly for year, f in figures.items()}
+        amount = Decimal(pm.amount)
+        result = relief_rule.check_relief(amount, pm.relief_kind, plans.household_size(pm.case), urban,
+                                          pm.planned_on.year)
+        approver = result.approver.label if result.approver is not None else "审批层级待定（未设置城市月低保标准）"
+        words[pm.id] = f"{ReliefKind(pm.relief_kind).label}临时救助 {format_yuan(amount)}元，{approver}"
+    return words
 
 
 def department_choices(actor: User) -> list[tuple[str, str]]:
