@@ -1,5 +1,6 @@
 """Load for the HTTP benchmarks: gunicorn servers started and stopped on 127.0.0.1, endpoints
-fired at by a few client threads with keep-alive connections, latencies and rates.
+fired at by a few client threads with keep-alive connections, latencies and rates; the scratch
+database made (empty, or a copy of a seeded one), and the rows written to it counted.
 
 Only 127.0.0.1 is ever sent to; every loop is bounded in count and in time.
 """
@@ -16,6 +17,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -82,6 +85,69 @@ def stop_server(server: Server) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait()
+
+
+# --- the scratch database and the project's commands -------------------------------------------
+
+def recreate_database(maintenance_url: str, name: str, drop_only: bool = False, template: str | None = None) -> None:
+    """Drop the scratch database and make it again, empty or as a copy of ``template``."""
+    assert name != "test"  # the test suite's database is never touched
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if drop_only:
+            return
+        if template is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            return
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone() is None:
+            raise Fatal(f"there is no database {template}")
+        # Never forced: whoever is connected to the template is doing their own work.
+        busy = (f"{template} cannot be copied while anyone is connected to it; try again later, "
+                f"or seed with --households")
+        if conn.execute("SELECT 1 FROM pg_stat_activity WHERE datname = %s", (template,)).fetchone():
+            raise Fatal(busy)
+        # A seeded million is gigabytes: copied file by file (PostgreSQL 15+) it takes a minute or
+        # two; block by block through the WAL (15's default) many times that.
+        strategy = " STRATEGY = FILE_COPY" if conn.info.server_version >= 150000 else ""
+        try:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
+        except psycopg.errors.ObjectInUse:
+            raise Fatal(busy) from None
+
+
+def last_ids(libpq_url: str, tables: tuple[str, ...]) -> dict[str, int]:
+    with psycopg.connect(libpq_url) as conn:
+        return {t: conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0] for t in tables}
+
+
+def rows_since(libpq_url: str, marks: dict[str, int]) -> dict[str, int]:
+    """Rows written past the marks (through the primary keys: the tables may hold millions)."""
+    with psycopg.connect(libpq_url) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t} WHERE id > %s", (mark,)).fetchone()[0]
+                for t, mark in marks.items()}
+
+
+def flask_command(env: dict[str, str], *args: str, timeout: float = 600, show: bool = False) -> None:
+    """``flask`` with ``args``; its output is kept for the error message, or shown as it goes."""
+    done = subprocess.run([str(BIN / "flask"), "--app", "shoudi", *args], cwd=ROOT, env=env,
+                          capture_output=not show, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise Fatal(f"flask {' '.join(args)} failed (exit status {done.returncode}):\n"
+                    + (f"{done.stdout}\n{done.stderr}" if not show else "its output is above"))
+
+
+def wait_for_outbox(libpq_url: str, mark: int, seconds: float) -> tuple[int, int, float]:
+    """(rows past ``mark`` carried out, rows still waiting, seconds taken) once the consumer has
+    caught up with the load, or the budget ran out."""
+    started = time.monotonic()
+    while True:
+        with psycopg.connect(libpq_url) as conn:
+            done, waiting = conn.execute("SELECT count(dispatched_at), count(*) - count(dispatched_at) "
+                                         "FROM outbox WHERE id > %s", (mark,)).fetchone()
+        elapsed = time.monotonic() - started
+        if waiting == 0 or elapsed > seconds:
+            return done, waiting, elapsed
+        time.sleep(0.5)
 
 
 # --- requests ----------------------------------------------------------------------------------
