@@ -23,8 +23,9 @@ Its times are the floor under every endpoint of the same run: what the shared ma
 wait for a free gunicorn worker cost a request that does nothing.
 
 Think times are compressed (one to six seconds between steps, five to fifteen for county staff,
-instead of minutes), so a few dozen simulated users stand for a few hundred people at work. A step answered with anything
-but what a browser or the phone app expects counts as a failure, with the reason.
+instead of minutes), so a few dozen simulated users stand for a few hundred people at work. A
+step answered with anything but what a browser or the phone app expects counts as a failure,
+with the reason.
 """
 from __future__ import annotations
 
@@ -173,8 +174,8 @@ class Farmer(HttpUser):
         code, tail = random.choice(REPORTED)
         self._new_farmer()
         page = self.client.get(f"/track?code={code}", name="/track?code=[code]")
-        with self.client.post("/track", data={"csrf_token": hidden(page.text, "csrf_token"), "code": code,
-                                              "phone_tail": tail}, name="/track (POST)", catch_response=True) as found:
+        form = {"csrf_token": hidden(page.text, "csrf_token"), "code": code, "phone_tail": tail}
+        with self.client.post("/track", data=form, name="/track (POST)", catch_response=True) as found:
             if found.status_code != 200 or 'data-testid="headline"' not in found.text:
                 found.failure(f"the lookup answered {found.status_code} without the progress")
 

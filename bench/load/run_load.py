@@ -122,7 +122,6 @@ def run_locust(port: int, args, population_file: Path, prefix: Path, logdir: Pat
     try:
         code = locust.process.wait(timeout=args.duration + 180)
     except subprocess.TimeoutExpired:
-        locust.stop()
         raise Fatal(f"locust did not end in time:\n{locust.tail()}") from None
     finally:
         locust.stop()
@@ -166,8 +165,8 @@ def run_size(size: str, args, scratch: Path) -> Result:
         processes.append(server)
         busy0, total0 = machine_busy()
         app_cpu0, consumer_cpu0 = cpu_seconds(server), cpu_seconds(consumer)
-        print(f"load: {args.users} users (spawn {args.spawn_rate}/s) for {args.duration} s against "
-              f"gunicorn {args.workers} sync workers on :{port}; load average {os.getloadavg()[0]:.2f}", flush=True)
+        print(f"load: {args.users} users (spawn {args.spawn_rate}/s) for {args.duration} s against gunicorn "
+              f"{args.workers} sync workers on :{port}; load average {os.getloadavg()[0]:.2f}", flush=True)
         prefix = scratch / f"locust_{size}"
         locust_cpu = run_locust(port, args, scratch / "population.json", prefix, scratch)
         busy1, total1 = machine_busy()
@@ -184,8 +183,9 @@ def run_size(size: str, args, scratch: Path) -> Result:
             f"consumer: caught up {drained:.0f} s after the load" if not waiting
             else f"consumer: {waiting} side effects still waiting {DRAIN_BUDGET} s after the load",
             f"CPU seconds during the load: app (gunicorn) {app_cpu:.0f}, consumer {consumer_cpu:.0f} "
-            f"(until caught up), Locust {locust_cpu:.0f}; the machine was {100 * (busy1 - busy0) / (total1 - total0):.0f} % "
-            f"busy over {os.cpu_count()} CPUs (PostgreSQL and other work included)"]
+            f"(until caught up), Locust {locust_cpu:.0f}; the machine was "
+            f"{100 * (busy1 - busy0) / (total1 - total0):.0f} % busy over {os.cpu_count()} CPUs "
+            "(PostgreSQL and other work included)"]
         if waiting:
             result.total.failures += waiting
             result.failures.append((waiting, "consumer", "side effects not carried out in time"))
