@@ -154,19 +154,20 @@ def _in_county(node: Region, as_of: date, freshness: str, stale: bool) -> Figure
     children: dict[str, str] = {}
     groups: list[Group] = []
     own: dict[tuple[str, str], list[int]] = {}
-    for row in rows:
-        if row.id == node.id:
-            if row.state is not None:
-                own[(row.state, row.category)] = list(row[5:])
+    node_id, node_path = node.id, node.path
+    for region_id, path, name, state, category, *numbers in rows:
+        if region_id == node_id:
+            if state is not None:
+                own[(state, category)] = numbers
             continue
-        children.setdefault(row.path, row.name)
-        if row.state is not None:
-            groups.append(Group(row.path, row.state, row.category, *row[5:]))
+        children.setdefault(path, name)
+        if state is not None:
+            groups.append(Group(path, state, category, *numbers))
     for g in groups:
         numbers = own[(g.state, g.category)]
         for i, n in enumerate((g.cases, g.overdue, g.due_soon, g.long_unresolved)):
             numbers[i] -= n
-    groups += [Group(node.path, state, category, *numbers) for (state, category), numbers in own.items()
+    groups += [Group(node_path, state, category, *numbers) for (state, category), numbers in own.items()
                if any(numbers)]
     risks = dict(db.session.execute(
         select(DashboardRisk.risk_type, DashboardRisk.households).where(DashboardRisk.region_id == node.id)).all())

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from sqlalchemy import (ColumnElement, Date, Select, Subquery, Text, and_, case, cast, delete, func, insert,
-                        literal, or_, select, union_all)
+                        literal, or_, select, text, union_all)
 from sqlalchemy.orm import aliased
 
 from core import clock
@@ -158,6 +158,9 @@ def refresh_county(county_id: int, county_path: str, today: date,
     """Replace the roll-up rows of one county's nodes with figures as of ``today``, and record
     it. ``flagged`` is ``unresolved.flagged_condition(today)``, read once for many counties."""
     started = time.perf_counter()
+    if _on_postgresql():
+        # Compiling these statements (JIT) took longer than a third of running them.
+        db.session.execute(text("SET LOCAL jit = off"))
     # Two refreshes of a county wait for each other here (PostgreSQL; SQLite has one writer).
     record = db.session.execute(select(DashboardRefresh).where(DashboardRefresh.region_id == county_id)
                                 .with_for_update()).scalar_one_or_none()
@@ -205,6 +208,10 @@ def drop_rows_of_gone_regions() -> None:
         db.session.execute(delete(model).where(model.region_id.not_in(select(Region.id))))
 
 
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def refresh_each(today: date) -> Iterator[int]:
     """Refresh every county, yielding each county's id when its rows are written, so that the
     caller may commit county by county; then drop the rows of regions that are gone."""
@@ -213,6 +220,10 @@ def refresh_each(today: date) -> Iterator[int]:
         refresh_county(county_id, county_path, today, flagged)
         yield county_id
     drop_rows_of_gone_regions()
+    if _on_postgresql():
+        # Every row was replaced: without fresh statistics the planner may read a whole roll-up
+        # table for one node (it did, after the first build, at 100 times the cost).
+        db.session.execute(text("ANALYZE dashboard_rollup, dashboard_risk, dashboard_trend, dashboard_refresh"))
 
 
 def refresh(today: date) -> None:
