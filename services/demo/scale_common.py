@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time
+from operator import itemgetter
 from typing import Iterable
 
 from sqlalchemy import Table, func, insert, select, text
@@ -45,12 +46,19 @@ def write(table: Table, rows: list[dict]) -> None:
         return
     keys = list(rows[0])
     dialect = connection.dialect
-    processors = [(key, table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in keys]
+    # Only some columns' types process values (none of them changes a NULL): those are looked up once.
+    processors = [(i, process) for i, key in enumerate(keys)
+                  if (process := table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    take = itemgetter(*keys)  # every table written has several columns: a tuple each time
     quote = dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([process(row[key]) if process else row[key] for key, process in processors])
+            values = list(take(row))
+            for i, process in processors:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            copy.write_row(values)
 
 
 def advance_sequences(tables: Iterable[Table]) -> None:

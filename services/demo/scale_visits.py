@@ -1,7 +1,8 @@
 """Field work for ``flask seed-scale``: each county's concentrated screening (集中排查) of last year
 and one running now (as the demo's: seed 004's three phases, started ten days ago), and the grid
-workers' visits — most households visited in last year's campaign, about half so far in this one,
-so the field app's 未走访 list and the campaign's progress have work left to show.
+workers' visits: about half the households have last year's visit on record and about half have
+been visited so far this year, so the field app's 未走访 list and the campaign's progress have
+work left to show.
 
 Answers follow the household (a disabled member, a single old person, a monitored household);
 about one visit in seventy says a household not monitored should be, which puts it on the grid
@@ -37,7 +38,7 @@ _METHODS = (VisitMethod.HOME, VisitMethod.PHONE, VisitMethod.WECHAT, VisitMethod
 _METHOD_CUMULATIVE = (86, 94, 98, 100)
 _AWAY = list(AwayReason)
 _SECURE_ANSWERS = {key: "yes" if key in _USUALLY_YES else "no" for key in _YES_NO}
-SEEN_LAST_YEAR, SEEN_THIS_YEAR = 0.85, 0.55
+SEEN_LAST_YEAR, SEEN_THIS_YEAR = 0.5, 0.55
 
 
 def campaign_rows(county: County, ids: Ids, today: date, now: datetime) -> list[dict]:
