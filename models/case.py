@@ -46,6 +46,10 @@ class Case(db.Model):
         Index("ix_case_file_scope", "region_path", "state", postgresql_ops={"region_path": "varchar_pattern_ops"}),
         *(Index(f"ix_case_file_{name}", column, "state", postgresql_include=list(OWN_CASE_INCLUDE))
           for name, column in OWN_CASE_INDEXES),
+        # The cases of an area that carry a clock, by their due day: the overdue list and the
+        # reminders read only the cases due by a day, not every case of the area.
+        Index("ix_case_file_clock", "region_path", "due_date", postgresql_ops={"region_path": "varchar_pattern_ops"},
+              postgresql_where=text("due_date IS NOT NULL"), sqlite_where=text("due_date IS NOT NULL")),
         # The open cases of an area with what the inbox sorts and counts by: the inbox reads its
         # order and totals from this index alone (no table row) and only then its 50 rows.
         Index("ix_case_file_open_inbox", "region_path", "state", postgresql_ops={"region_path": "varchar_pattern_ops"},

@@ -92,6 +92,9 @@ class Member(db.Model):
         # one-character surname): services.identification.inbox.member_condition. These indexes
         # answer both on PostgreSQL whatever the collation.
         Index("ix_member_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+        # Whether a household still has someone present and able to work (回头看's 整户无劳动力),
+        # answered from the index for each household.
+        Index("ix_member_household_labour", "household_id", "status", "labour_capacity"),
         Index("ix_member_given_name_prefix", func.substr(text("name"), 2).label("given_name"),
               postgresql_ops={"given_name": "text_pattern_ops"}),
     )

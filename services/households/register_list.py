@@ -158,7 +158,8 @@ def household_query(actor: User, filters: Filters, today: date, search: Search |
                             ~exists().where(Visit.household_id == Household.id, Visit.visited_at >= start,
                                             Visit.visited_at < end))
     if search is not None:
-        query = query.where(Household.id.in_(select(Member.household_id).where(member_condition(search))))
+        found = scoping.members(actor).where(member_condition(search)).with_only_columns(Member.household_id)
+        query = query.where(Household.id.in_(found))
     return query, screening
 
 

@@ -140,12 +140,14 @@ def member_condition(search: Search):
     return name_prefix(Member.name, search.text)
 
 
-def _search_condition(search: Search):
-    """The cases a search finds, as the ids of two small index-bound sets (so the database starts
-    from the few members found, not from every open case of the scope): the cases of the
-    households with such a member, and the clues not linked to a household that gave such a name."""
-    by_member = select(Case.id).where(
-        Case.household_id.in_(select(Member.household_id).where(member_condition(search))))
+def _search_condition(actor: User, search: Search):
+    """The cases a search finds, as the ids of two small index-bound sets: the cases of the
+    households of the person's area with such a member, and the clues not linked to a household
+    that gave such a name. Members are looked for within the area (``scoping.members``), so a
+    common surname in a village is answered from the village's households, not from every
+    member of that name in the province."""
+    members = scoping.members(actor).where(member_condition(search)).with_only_columns(Member.household_id)
+    by_member = select(Case.id).where(Case.household_id.in_(members))
     if search.by_tail:
         return Case.id.in_(by_member)
     by_claim = select(Case.id).where(Case.household_id.is_(None), name_prefix(Case.claimed_name, search.text))
@@ -218,7 +220,7 @@ def _conditions(actor: User, filters: Filters, today: date, search: Search | Non
     if filters.overdue:
         conditions.append(Case.due_date < today)
     if search is not None:
-        conditions.append(_search_condition(search))
+        conditions.append(_search_condition(actor, search))
     return conditions
 
 
