@@ -2,11 +2,11 @@
 region, deadlines, and a twelve-month trend — each as a table (the page draws its chart).
 
 The figures come from the roll-ups (``services.reporting.rollups``), refreshed every
-``REFRESH_MINUTES`` minutes: the rows of the person's own node hold their area's figures and the
-rows of its children the region table, a few dozen rows whatever the number of cases
-(bench/bench_dashboard.py); above a county, the rows of the counties below are added up. The
-page says when the figures were counted, and says plainly when that is longer ago than it should
-be (``STALE_AFTER``).
+``REFRESH_MINUTES`` minutes: the rows of the person's own node hold their area's figures, and
+the rows of its children, summed by the database to one row each, the region table: a few dozen
+rows whatever the number of cases (bench/bench_dashboard.py). Above a county, the rows of the
+counties below are added up. The page says when the figures were counted, and says plainly when
+that is longer ago than it should be (``STALE_AFTER``).
 
 Two kinds of reader get figures counted live from the cases instead (the same groups, over
 ``scoping.counted_cases``), and are told so:
@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from core import clock
 from core.clock import WORK_TZ
@@ -75,8 +76,7 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class Group:
-    """Cases of one place (a region path), state and category, with their deadline figures."""
-    place: str
+    """The scope's cases in one state and category, with their deadline figures."""
     state: str
     category: str
     cases: int
@@ -91,8 +91,8 @@ class Figures:
     as_of: date
     freshness: str
     stale: bool
-    children: list[tuple[str, str]]   # (path, name) of the nodes below the person's, by code
     groups: list[Group]
+    regions: list[list]                 # [name, open, monitored, overdue]: each child, then the rest
     risks: dict[str, int]
     trend: dict[tuple[date, str], int]  # (month, series) -> number
 
@@ -145,67 +145,95 @@ def _last_refresh(node: Region) -> tuple:
         .where(_counties_of(node))).one())
 
 
+def _by_child() -> list:
+    """A child's open cases, monitored households and overdue cases, from roll-up rows."""
+    state, cases = DashboardRollup.state, DashboardRollup.cases
+    return [func.coalesce(func.sum(case((state.in_(OPEN_STATES), cases), else_=0)), 0),
+            func.coalesce(func.sum(case((state.in_(MONITORED), cases), else_=0)), 0),
+            func.coalesce(func.sum(DashboardRollup.overdue), 0)]
+
+
+def _with_own(node: Region, children: list[list], groups: list[Group]) -> list[list]:
+    """The children's rows, then what lies on the node itself (its count less theirs), if any."""
+    own = _three(groups)
+    for row in children:
+        own = [a - b for a, b in zip(own, row[1:])]
+    return children + ([[f"{node.name}（本级）", *own]] if any(own) else [])
+
+
+def _three(groups: list[Group]) -> list[int]:
+    """Open cases, monitored households, overdue cases."""
+    return [sum(g.cases for g in groups if g.state in OPEN_STATES),
+            sum(g.cases for g in groups if g.state in MONITORED), sum(g.overdue for g in groups)]
+
+
 def _in_county(node: Region, as_of: date, freshness: str, stale: bool) -> Figures:
-    """The node's rows and its children's: what lies on the node itself is its count less theirs."""
-    rows = db.session.execute(
-        select(Region.id, Region.path, Region.name, DashboardRollup.state, DashboardRollup.category, *_FIGURES)
-        .select_from(Region).outerjoin(DashboardRollup, DashboardRollup.region_id == Region.id)
-        .where(or_(Region.id == node.id, Region.parent_id == node.id)).order_by(Region.code)).all()
-    children: dict[str, str] = {}
-    groups: list[Group] = []
-    own: dict[tuple[str, str], list[int]] = {}
-    node_id, node_path = node.id, node.path
-    for region_id, path, name, state, category, *numbers in rows:
-        if region_id == node_id:
-            if state is not None:
-                own[(state, category)] = numbers
-            continue
-        children.setdefault(path, name)
-        if state is not None:
-            groups.append(Group(path, state, category, *numbers))
-    for g in groups:
-        numbers = own[(g.state, g.category)]
-        for i, n in enumerate((g.cases, g.overdue, g.due_soon, g.long_unresolved)):
-            numbers[i] -= n
-    groups += [Group(node_path, state, category, *numbers) for (state, category), numbers in own.items()
-               if any(numbers)]
+    """The node's rows, and its children's added up by the database: one row per child."""
+    groups = [Group(*row) for row in db.session.execute(
+        select(DashboardRollup.state, DashboardRollup.category, *_FIGURES).where(DashboardRollup.region_id == node.id))]
+    children = [list(row) for row in db.session.execute(
+        select(Region.name, *_by_child()).select_from(Region)
+        .outerjoin(DashboardRollup, DashboardRollup.region_id == Region.id).where(Region.parent_id == node.id)
+        .group_by(Region.id, Region.name, Region.code).order_by(Region.code))]
     risks = dict(db.session.execute(
         select(DashboardRisk.risk_type, DashboardRisk.households).where(DashboardRisk.region_id == node.id)).all())
     trend = {(month, series): n for month, series, n in db.session.execute(
         select(DashboardTrend.month, DashboardTrend.series, DashboardTrend.number)
         .where(DashboardTrend.region_id == node.id))}
-    return Figures(as_of, freshness, stale, list(children.items()), groups, risks, trend)
+    return Figures(as_of, freshness, stale, groups, _with_own(node, children, groups), risks, trend)
 
 
 def _above_county(node: Region, as_of: date, freshness: str, stale: bool) -> Figures:
-    """The counties' own rows, added up (a city or province: the counties are its children's
-    subtrees)."""
-    counties = _counties_of(node)
-    children = [tuple(row) for row in db.session.execute(
-        select(Region.path, Region.name).where(Region.parent_id == node.id).order_by(Region.code))]
+    """The rows of the counties below, added up: for the whole area, and for each child (a city,
+    or a county itself) over the counties in its subtree. The counties are found through their
+    refresh records (one row each), not among every region of the province."""
+    county = aliased(Region, name="county")
+    counties = (select(county.id, county.path).join(DashboardRefresh, DashboardRefresh.region_id == county.id)
+                .where(rollups.under(county.path, node.path)).subquery("refreshed_county"))
+
+    def summed(model, *columns):
+        return select(*columns).select_from(counties).join(model, model.region_id == counties.c.id)
+
     groups = [Group(*row) for row in db.session.execute(
-        select(Region.path, DashboardRollup.state, DashboardRollup.category, *_FIGURES)
-        .join(Region, Region.id == DashboardRollup.region_id).where(counties))]
+        summed(DashboardRollup, DashboardRollup.state, DashboardRollup.category, *[func.sum(f) for f in _FIGURES])
+        .group_by(DashboardRollup.state, DashboardRollup.category))]
+    children = [list(row) for row in db.session.execute(
+        select(Region.name, *_by_child()).select_from(Region)
+        .outerjoin(counties, counties.c.path.startswith(Region.path))
+        .outerjoin(DashboardRollup, DashboardRollup.region_id == counties.c.id).where(Region.parent_id == node.id)
+        .group_by(Region.id, Region.name, Region.code).order_by(Region.code))]
     risks = dict(db.session.execute(
-        select(DashboardRisk.risk_type, func.sum(DashboardRisk.households))
-        .join(Region, Region.id == DashboardRisk.region_id).where(counties).group_by(DashboardRisk.risk_type)).all())
+        summed(DashboardRisk, DashboardRisk.risk_type, func.sum(DashboardRisk.households))
+        .group_by(DashboardRisk.risk_type)).all())
     trend = {(month, series): n for month, series, n in db.session.execute(
-        select(DashboardTrend.month, DashboardTrend.series, func.sum(DashboardTrend.number))
-        .join(Region, Region.id == DashboardTrend.region_id).where(counties)
+        summed(DashboardTrend, DashboardTrend.month, DashboardTrend.series, func.sum(DashboardTrend.number))
         .group_by(DashboardTrend.month, DashboardTrend.series))}
-    return Figures(as_of, freshness, stale, children, groups, risks, trend)
+    return Figures(as_of, freshness, stale, groups, _with_own(node, children, groups), risks, trend)
 
 
 def _live(user: User, today: date, freshness: str, stale: bool) -> Figures:
-    """The same figures counted now over ``scoping.counted_cases(user)``."""
+    """The same figures counted now over ``scoping.counted_cases(user)``: grouped by the cases'
+    places, which are put under the person's children here (the live count also has cases
+    outside the area, assigned to the person: 其他)."""
+    node = user.region
     cases = scoping.counted_cases(user)
-    children = [tuple(row) for row in db.session.execute(
-        select(Region.path, Region.name).where(Region.parent_id == user.region_id).order_by(Region.code))]
-    groups = [Group(*row) for row in db.session.execute(
-        rollups.case_leaves(cases, Case.region_path, today, unresolved.flagged_condition(today)))]
+    children = {path: [name, 0, 0, 0] for path, name in db.session.execute(
+        select(Region.path, Region.name).where(Region.parent_id == node.id).order_by(Region.code))}
+    own, other = [f"{node.name}（本级）", 0, 0, 0], ["其他（本人负责的案件）", 0, 0, 0]
+    summed: dict[tuple[str, str], list[int]] = {}
+    for place, state, category, *numbers in db.session.execute(
+            rollups.case_leaves(cases, Case.region_path, today, unresolved.flagged_condition(today))):
+        key = summed.setdefault((state, category), [0, 0, 0, 0])
+        for i, n in enumerate(numbers):
+            key[i] += n
+        bucket = children.get(_child_of(place, node.path)) or (own if place.startswith(node.path) else other)
+        for i, n in enumerate(_three([Group(state, category, *numbers)]), start=1):
+            bucket[i] += n
+    groups = [Group(state, category, *numbers) for (state, category), numbers in summed.items()]
     risks = dict(db.session.execute(rollups.risk_leaves(cases)).all())
     trend = {(month, series): n for month, series, n in db.session.execute(rollups.trend_leaves(cases, None, today))}
-    return Figures(today, freshness, stale, children, groups, risks, trend)
+    regions = list(children.values()) + [row for row in (own, other) if any(row[1:])]
+    return Figures(today, freshness, stale, groups, regions, risks, trend)
 
 
 # --- the tables ----------------------------------------------------------------------------------
@@ -221,25 +249,15 @@ def _arrange(user: User, f: Figures) -> Dashboard:
     node = user.region
     states: dict[str, int] = {}
     categories: dict[str, int] = {}
-    buckets: dict[str, list] = {path: [name, 0, 0, 0] for path, name in f.children}
-    own = [f"{node.name}（本级）", 0, 0, 0]
-    other = ["其他（本人负责的案件）", 0, 0, 0]  # live figures only: cases outside the area
-    totals = [0, 0, 0, 0, 0]  # open, monitored, overdue, due soon, long unresolved
     for g in f.groups:
         states[g.state] = states.get(g.state, 0) + g.cases
-        monitored = g.cases if g.state in MONITORED else 0
-        if monitored:  # monitored households: one open case each
-            categories[g.category] = categories.get(g.category, 0) + monitored
-        numbers = [g.cases if g.state in OPEN_STATES else 0, monitored, g.overdue]
-        bucket = buckets.get(_child_of(g.place, node.path)) or (own if g.place.startswith(node.path) else other)
-        for i, n in enumerate(numbers + [g.due_soon, g.long_unresolved]):
-            totals[i] += n
-            if i < 3:
-                bucket[i + 1] += n
+        if g.state in MONITORED:  # monitored households: one open case each
+            categories[g.category] = categories.get(g.category, 0) + g.cases
+    opened, monitored, overdue = _three(f.groups)
     board = Dashboard(scope=node.name, today=f.as_of.isoformat(), freshness=f.freshness, stale=f.stale)
-    board.totals = [("在办案件", totals[0], "open"), ("监测户", totals[1], "monitored"),
-                    ("已逾期", totals[2], "overdue"), (f"{DUE_SOON_DAYS}天内到期", totals[3], "due-soon"),
-                    ("纳入2年以上未消除", totals[4], "long-unresolved")]
+    board.totals = [("在办案件", opened, "open"), ("监测户", monitored, "monitored"), ("已逾期", overdue, "overdue"),
+                    (f"{DUE_SOON_DAYS}天内到期", sum(g.due_soon for g in f.groups), "due-soon"),
+                    ("纳入2年以上未消除", sum(g.long_unresolved for g in f.groups), "long-unresolved")]
     level = _CHILD_TITLE[node.level_enum]
     board.tables = [
         Table("state", "案件按环节", ["环节", "案件数"],
@@ -249,8 +267,7 @@ def _arrange(user: User, f: Figures) -> Dashboard:
               [[c.label, categories.get(c.value, 0)] for c in MonitoringCategory]),
         Table("risk", "监测户按风险类型", ["风险类型", "户数"],
               [[r.label, f.risks[r.value]] for r in RiskType if f.risks.get(r.value)], "一户有多种风险的，分别计入。"),
-        Table("region", f"按{level}统计", [level, "在办案件", "监测户", "已逾期"],
-              list(buckets.values()) + [r for r in (own, other) if any(r[1:])], "图中为在办案件数。"),
+        Table("region", f"按{level}统计", [level, "在办案件", "监测户", "已逾期"], f.regions, "图中为在办案件数。"),
         _trend(f),
     ]
     return board
