@@ -147,6 +147,10 @@ def _summed(leaves: Select, ancestry: Subquery, keys: list[str], figures: list[s
 
 # --- the refresh ---------------------------------------------------------------------------------
 
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def counties() -> list[tuple[int, str]]:
     """(id, path) of every county, the units a refresh works in."""
     return [tuple(row) for row in db.session.execute(
@@ -206,10 +210,6 @@ def drop_rows_of_gone_regions() -> None:
     which the refresh of their new county counts."""
     for model in (DashboardRollup, DashboardRisk, DashboardTrend, DashboardRefresh):
         db.session.execute(delete(model).where(model.region_id.not_in(select(Region.id))))
-
-
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def refresh_each(today: date) -> Iterator[int]:
