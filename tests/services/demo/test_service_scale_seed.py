@@ -12,9 +12,12 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import aliased
 
 from conftest import make_app
+from core import clock
 from core.extensions import db
+from domain.deadlines import earliest_elimination
 from domain.enums import RegionLevel, Role
 from domain.regions import code_problem, parent_problem
+from domain.settings import PolicySettings
 from domain.validation import is_valid_id_number
 from domain.workflow import CaseState
 from models import Case, CaseEvent, Evaluation, Household, Member, PlanMeasure, Region, User, Visit
@@ -78,6 +81,10 @@ def test_every_state_is_there_each_case_with_its_region_path_and_the_steps_that_
         if case.state_enum.is_monitored:
             assert case.category and case.identified_on and case.household.attribute == "monitored"
     assert 5 <= _count(CaseEvent) / _count(Case) <= 25
+    proposals = db.session.execute(select(CaseEvent.at, Case.identified_on).join(Case, CaseEvent.case_id == Case.id)
+                                   .where(CaseEvent.action == "propose_elimination")).all()
+    assert proposals and all(at.astimezone(clock.WORK_TZ).date() >= earliest_elimination(since, PolicySettings())
+                             for at, since in proposals)  # six months of monitoring first
 
 
 def test_the_people_of_a_case_are_staff_of_its_area(seeded):
