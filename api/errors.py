@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from domain.workflow import TransitionRefused
 from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.fieldwork.visits import Conflict
+from services.errors import Conflict
 
 INVALID = "填写的内容有误，请按提示修改"
 

@@ -17,3 +17,7 @@ class ValidationFailed(ValueError):
 
 class PermissionDenied(Exception):
     """The user's role may not do this (the message says why, in Chinese)."""
+
+
+class Conflict(Exception):
+    """A client id already names a record with different content (the message says so, in Chinese)."""

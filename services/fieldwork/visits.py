@@ -31,7 +31,7 @@ from domain.workflow import Action, CaseState, TransitionRefused
 from models import Case, Household, Member, PhotoUpload, User, Visit
 from models.types import utcnow
 from services.accounts import scoping
-from services.errors import NotFound, ValidationFailed
+from services.errors import Conflict, NotFound, ValidationFailed
 from services.platform import audit, files
 from services.platform.photos import PhotoRejected, process_photo
 from services.platform.signatures import SignatureRejected, clean_signature
@@ -40,10 +40,6 @@ from services.workflow import cases
 from services.workflow.cases import StepInput
 
 MAX_VISIT_PHOTOS = 9
-
-
-class Conflict(Exception):
-    """The client UUID is already used by a record with different content (HTTP 409)."""
 
 
 @dataclass
