@@ -75,7 +75,8 @@ class Family:
     elderly_alone: bool
 
 
-def _labour(rng: random.Random, age: int, health: Health) -> LabourCapacity:
+def likely_labour(rng: random.Random, age: int, health: Health) -> LabourCapacity:
+    """A plausible 劳动能力 for a made-up person of this age and health (demo and scale data)."""
     if age < 16 or age > 75 or health is Health.SERIOUS_ILLNESS:
         return LabourCapacity.NONE
     if health is Health.DISABLED:
@@ -203,7 +204,7 @@ class People:
         id_number = self.id_number(area6, person.age, person.male)
         head = person.relation is Relation.HEAD
         phone = self._phone() if head else None
-        labour = _labour(rng, person.age, person.health)
+        labour = likely_labour(rng, person.age, person.health)
         migrant = labour.can_work and person.age >= 18
         work, months = (rng.choices(_WORK, cum_weights=_WORK_CUMULATIVE)[0], None) if migrant else (None, None)
         if work and work != "务农":

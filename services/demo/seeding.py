@@ -28,6 +28,7 @@ from domain.validation import make_id_number
 from domain.workflow import Action
 from models import CaseEvent, Measure, Region, User
 from services.accounts import users
+from services.demo.scale_people import likely_labour
 from services.fieldwork import visits
 from services.fieldwork.visits import VisitInput
 from services.help import evaluations, measure_tasks, measures, plans
@@ -153,7 +154,7 @@ def _members(rng: random.Random, today: date, used: set[str]) -> list[MemberInpu
         members.append(MemberInput(
             name=_name(rng, family), relation=relation.value, id_number=id_number,
             health=health.value, disability_grade=rng.randint(1, 4) if health is Health.DISABLED else None,
-            labour_capacity=_labour(rng, age, health).value,
+            labour_capacity=likely_labour(rng, age, health).value,
             schooling=_schooling(age),
             phone=f"170{rng.randint(0, 99999999):08d}" if relation is Relation.HEAD else None))
     return members
@@ -165,16 +166,6 @@ def _unique_id(rng: random.Random, birth: date, used: set[str]) -> str:
         if value not in used:
             used.add(value)
             return value
-
-
-def _labour(rng: random.Random, age: int, health: Health) -> LabourCapacity:
-    if age < 16 or age > 75 or health is Health.SERIOUS_ILLNESS:
-        return LabourCapacity.NONE
-    if health is Health.DISABLED:
-        return rng.choice((LabourCapacity.LOST, LabourCapacity.WEAK))
-    if age > 60 or health is Health.CHRONIC:
-        return LabourCapacity.WEAK
-    return rng.choice((LabourCapacity.ORDINARY, LabourCapacity.ORDINARY, LabourCapacity.SKILLED))
 
 
 def _schooling(age: int) -> str | None:
