@@ -9,11 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from marshmallow import ValidationError
 
-from domain.workflow import TransitionRefused
-from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.errors import Conflict
-
-INVALID = "填写的内容有误，请按提示修改"
+from services.errors import CONTRACT, INVALID, answer_for
 
 
 class ApiError(Exception):
@@ -82,22 +78,9 @@ def register(bp: Blueprint) -> None:
     def schema_error(exc: ValidationError):
         return error_response(400, "invalid", INVALID, flatten(exc.messages))
 
-    @bp.errorhandler(ValidationFailed)
-    def service_invalid(exc: ValidationFailed):
-        return error_response(400, "invalid", INVALID, exc.fields)
+    def contract_error(exc: Exception):  # the same status as on the web (services.errors)
+        answer = answer_for(exc)
+        return error_response(answer.status, answer.code, answer.message, answer.fields)
 
-    @bp.errorhandler(NotFound)
-    def not_found(exc: NotFound):
-        return error_response(404, "not_found", "没有找到您要的内容")
-
-    @bp.errorhandler(PermissionDenied)
-    def forbidden(exc: PermissionDenied):
-        return error_response(403, "forbidden", str(exc) or "您没有权限进行此操作")
-
-    @bp.errorhandler(Conflict)
-    def conflict(exc: Conflict):
-        return error_response(409, "conflict", str(exc) or "该编号已被内容不同的记录使用")
-
-    @bp.errorhandler(TransitionRefused)
-    def refused(exc: TransitionRefused):
-        return error_response(409, "refused", str(exc))
+    for exc_type in CONTRACT:
+        bp.register_error_handler(exc_type, contract_error)

@@ -25,6 +25,7 @@ from . import guards as g
 __all__ = [
     "Action", "CaseState", "Decision", "Guard", "Rule", "TRANSITIONS", "TransitionContext",
     "TransitionRefused", "actions_for_role", "available_actions", "decide", "transition",
+    "NOT_MET", "WRONG_ROLE", "WRONG_STATE",
     "IDENTIFICATION_STATES", "MONITORED_STATES", "ELIMINATION_STATES",
 ]
 
@@ -144,11 +145,18 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
 TRANSITIONS: Mapping[tuple[CaseState, Action], Rule] = _build_table()
 
 
+# Why a step is refused: the API's error code (every refusal answers 409, see services.errors).
+WRONG_ROLE = "wrong_role"    # the policy names another role for this step
+WRONG_STATE = "wrong_state"  # the step is not possible in the case's state (taken already, or not yet)
+NOT_MET = "refused"          # the step's conditions are not met (a fact missing, not the assigned person)
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     next_state: CaseState | None
     reasons: tuple[str, ...] = ()
+    kind: str = NOT_MET  # for a refusal: WRONG_ROLE, WRONG_STATE or NOT_MET
 
     @property
     def reason(self) -> str:
@@ -160,6 +168,7 @@ class TransitionRefused(Exception):
         super().__init__(decision.reason)
         self.decision = decision
         self.reasons = decision.reasons
+        self.kind = decision.kind
 
     def __str__(self) -> str:
         return self.decision.reason
@@ -186,10 +195,11 @@ def decide(state: CaseState | str, action: Action | str, role: Role | str | None
     state, action, role = CaseState(state), Action(action), _as_role(role)
     rule = TRANSITIONS.get((state, action))
     if rule is None:
-        return Decision(False, None, (f"当前状态（{state.label}）不能进行“{action.label}”操作",))
+        return Decision(False, None, (f"当前状态（{state.label}）不能进行“{action.label}”操作",), WRONG_STATE)
     if role not in rule.roles:
         who = role.label if role is not None else "未设置"
-        return Decision(False, None, (f"“{action.label}”须由{_roles_text(rule.roles)}办理，您的角色是{who}",))
+        return Decision(False, None, (f"“{action.label}”须由{_roles_text(rule.roles)}办理，您的角色是{who}",),
+                        WRONG_ROLE)
     failures = tuple(msg for guard in rule.guards_for(role) if (msg := guard(ctx)))
     if failures:
         return Decision(False, None, failures)

@@ -32,9 +32,11 @@ from portal.office.nav import UNREAD_COUNTER
 from portal.sheets import bp as sheets_bp
 from portal.warnings import bp as warnings_bp
 from portal.campaigns import bp as campaigns_bp
-from services.errors import NotFound, PermissionDenied, ValidationFailed
+from services.errors import NOT_FOUND as NOT_FOUND_MESSAGE
+from services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, answer_for
 from services.notifications.centre import unread_count
 from services.notifications.notify import NOTIFIERS_EXTENSION, InAppNotifier, LoggingNotifier
+from services.notifications import channels
 from shoudi.cli import register_cli
 from shoudi.queue import init_queue
 from core.unit_of_work import register_unit_of_work
@@ -70,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions[PROTECTOR_EXTENSION] = DataProtector(decode_data_key(app.config["SHOUDI_DATA_KEY"]))
     app.extensions[NOTIFIERS_EXTENSION] = [InAppNotifier(), LoggingNotifier()]
+    channels.install(app)  # SMS and WeChat, when configured
     app.extensions[STORE_EXTENSION] = make_store(app.config)
     init_queue(app)
     app.extensions[UNREAD_COUNTER] = unread_count  # the 消息 badge in the staff navigation
@@ -137,24 +140,21 @@ def _error(status: int, code: str, message: str, fields: dict | None = None):
 
 
 def _register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(NotFound)
     @app.errorhandler(404)
     def not_found(exc):
-        return _error(404, "not_found", "没有找到您要的内容")
+        return _error(404, "not_found", NOT_FOUND_MESSAGE)
 
-    @app.errorhandler(ValidationFailed)
-    def invalid(exc: ValidationFailed):
-        db.session.rollback()
-        return _error(400, "invalid", "填写的内容有误，请按提示修改", exc.fields)
-
-    @app.errorhandler(TransitionRefused)
-    def refused(exc: TransitionRefused):
-        db.session.rollback()
-        return _error(409, "refused", str(exc))
-
+    # The error contract (services.errors), the same for pages and the API.
+    @app.errorhandler(NotFound)
     @app.errorhandler(PermissionDenied)
-    def denied(exc: PermissionDenied):
-        return _error(403, "forbidden", str(exc) or "您没有权限进行此操作")
+    @app.errorhandler(ValidationFailed)
+    @app.errorhandler(TransitionRefused)
+    @app.errorhandler(Conflict)
+    def contract_error(exc: Exception):
+        answer = answer_for(exc)
+        if answer.status in (400, 409):  # a refused write is never kept, even by keep_on_refusal
+            db.session.rollback()
+        return _error(answer.status, answer.code, answer.message, answer.fields)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):

@@ -20,7 +20,7 @@ from portal.office import case_view
 from portal.office.blueprint import bp
 from portal.office.formdata import FormReader
 from portal.office.steps import PANELS, STEP_FORMS
-from services.errors import ValidationFailed
+from services.errors import ValidationFailed, answer_for
 from services.warnings import case_panel
 from services.workflow import cases, evidence_files
 
@@ -71,13 +71,16 @@ def take_step(case_id: int, action: str):
     case = cases.read_case(current_user, case_id)  # 404 outside scope, before reading any input
     reader = FormReader(request.form, request.files)
     try:
+        cases.ensure_turn(current_user, case, step)  # 409 for another role's step, before any input
         form.handle(current_user, case, reader, today())
     except ValidationFailed as exc:
         db.session.rollback()
-        return render_case_page(case_id, open_action=action, errors=exc.fields, typed=request.form, status=400)
+        return render_case_page(case_id, open_action=action, errors=exc.fields, typed=request.form,
+                                status=answer_for(exc).status)
     except TransitionRefused as exc:
         db.session.rollback()
-        return render_case_page(case_id, open_action=action, refused=exc.reasons, typed=request.form, status=409)
+        return render_case_page(case_id, open_action=action, refused=exc.reasons, typed=request.form,
+                                status=answer_for(exc).status)
     return redirect(url_for("office.case", case_id=case_id, done=action) + "#top")
 
 

@@ -31,7 +31,7 @@ from portal.office.case_page import render_case_page as render_case
 from portal.office.formdata import FormReader
 from portal.office.steps import Panel, StepForm, register
 from services.accounts import people, scoping
-from services.errors import ValidationFailed
+from services.errors import ValidationFailed, answer_for
 from services.help import evaluations, plan_state, plans
 from services.help.evaluations import EvaluationInput
 from services.help.plans import PlanChoice
@@ -187,17 +187,19 @@ def early_measures(case_id: int):
     """先行帮扶. A refusal (wrong role, no green channel) is explained at the top of the case page."""
     case = cases.read_case(current_user, case_id)  # 404 outside scope
     form = FormReader(request.form)
-    choices = _choices(case, form)
     try:
+        plans.ensure_early(current_user, case)  # 409 for another role, before any input
+        choices = _choices(case, form)
         form.done()
         plans.start_early(current_user, case.id, choices, today=today())
     except ValidationFailed as exc:
         db.session.rollback()
         g.early_errors = exc.fields
-        return render_case(case_id, typed=request.form, status=400)
+        return render_case(case_id, typed=request.form, status=answer_for(exc).status)
     except TransitionRefused as exc:
         db.session.rollback()
-        return render_case(case_id, open_action=EARLY, refused=exc.reasons, status=409)
+        return render_case(case_id, open_action=EARLY, refused=exc.reasons, typed=request.form,
+                           status=answer_for(exc).status)
     return redirect(url_for("office.case", case_id=case_id, done="early") + "#plan")
 
 

@@ -37,7 +37,7 @@ from domain import relief as relief_rule
 from domain.helpplan import PlanCheck, PlanMaker, PlannedMeasure, check_makers, check_plan, makers_words
 from domain.eligibility import format_yuan
 from domain.relief import ReliefCheck, ReliefKind
-from domain.workflow import Decision, TransitionRefused
+from domain.workflow import NOT_MET, WRONG_ROLE, WRONG_STATE, Decision, TransitionRefused
 from models import Case, Measure, PlanMeasure, User
 from services.accounts import scoping
 from services.errors import ValidationFailed
@@ -317,19 +317,24 @@ def may_start_early(actor: User, case: Case) -> bool:
             and case.state_enum.in_identification)
 
 
-def _refuse(reason: str) -> TransitionRefused:
-    return TransitionRefused(Decision(False, None, (reason,)))
+def _refuse(reason: str, kind: str = NOT_MET) -> TransitionRefused:
+    return TransitionRefused(Decision(False, None, (reason,), kind))
+
+
+def ensure_early(actor: User, case: Case) -> None:
+    """Refuse (409) 先行帮扶 to another role or on a case that does not allow it, before any input."""
+    if actor.role not in EARLY_ROLES:
+        raise _refuse("先行帮扶措施须由村级工作人员或乡镇工作人员安排", WRONG_ROLE)
+    if case.green_channel_at is None or not case.state_enum.in_identification:
+        raise _refuse("只有已启动绿色通道、仍在识别中的线索才能先行安排帮扶措施", WRONG_STATE)
+    if case.household is None:
+        raise _refuse("请先把线索关联到农户，再安排帮扶措施")
 
 
 def start_early(actor: User, case_id: int, choices: list[PlanChoice], *, today: date) -> list[PlanMeasure]:
     """先行帮扶: measures started at once for a green-channel case still being identified."""
     case = scoping.get(actor, Case, case_id)
-    if actor.role not in EARLY_ROLES:
-        raise _refuse("先行帮扶措施须由村级工作人员或乡镇工作人员安排")
-    if case.green_channel_at is None or not case.state_enum.in_identification:
-        raise _refuse("只有已启动绿色通道、仍在识别中的线索才能先行安排帮扶措施")
-    if case.household is None:
-        raise _refuse("请先把线索关联到农户，再安排帮扶措施")
+    ensure_early(actor, case)
     rows = {r.measure_id: r for r in current(case)}
     chosen = [(c, m) for c, m in _choose(case, choices, rows, today, adding=True) if m.id not in rows]
     if not chosen:

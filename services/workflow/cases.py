@@ -20,7 +20,7 @@ from domain.enums import CaseSource, MonitoringCategory, RiskType
 from domain.evidence import ELIMINATION_PAPERS
 from domain.lookup import new_lookup_code
 from domain.members import whole_household_without_labour
-from domain.workflow import Action, CaseState, TransitionContext, TransitionRefused, decide
+from domain.workflow import Action, CaseState, TransitionContext, TransitionRefused, actions_for_role, decide
 from models import Case, CaseEvent, Household, Region, User
 from models.personal import ID_NUMBER, blind_index
 from services.accounts import scoping
@@ -34,7 +34,7 @@ from services.workflow import case_effects, case_facts
 from services.workflow.case_events import Evidence, StepInput, add_event
 
 __all__ = [
-    "Evidence", "StepInput", "check", "count_open_in_scope", "find_open_case", "give_lookup_code",
+    "Evidence", "StepInput", "check", "count_open_in_scope", "ensure_turn", "find_open_case", "give_lookup_code",
     "join_report", "keep_joined_report", "match_household", "open_case", "perform", "preview", "read_case",
 ]
 VERIFIER_ROLES = case_effects.VERIFIER_ROLES
@@ -148,6 +148,13 @@ def find_open_case(household: Household | None = None, id_number: str | None = N
     else:
         return None
     return db.session.execute(query).scalars().first()
+
+
+def ensure_turn(actor: User, case: Case, action: Action) -> None:
+    """Refuse (409) a step the actor's role may not take, or that the case's state does not
+    offer (taken already, or not yet), before any of its input is read."""
+    if action not in actions_for_role(case.state_enum, actor.role_enum):
+        raise TransitionRefused(decide(case.state_enum, action, actor.role_enum))
 
 
 def check(actor: User, case: Case, action: Action, step: StepInput, *, today: date) -> None:
