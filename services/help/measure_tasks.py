@@ -108,20 +108,25 @@ def carries_measures_clause():
                and_(Case.state.in_(_values(rule.GREEN_CHANNEL_STATES)), Case.green_channel_at.is_not(None)))
 
 
-def open_clause():
-    """Over PlanMeasure: ``domain.measures.is_open`` (the case is checked through EXISTS, so
-    callers need not join Case)."""
-    return and_(PlanMeasure.status.in_(OPEN), PlanMeasure.case.has(carries_measures_clause()))
+def open_clause(*, case_joined: bool = False):
+    """Over PlanMeasure: ``domain.measures.is_open``. The case is checked through EXISTS, so
+    callers need not join Case; a query that joins each measure's Case says so
+    (``case_joined``) and the case's state is read from the joined row instead."""
+    carrying = carries_measures_clause() if case_joined else PlanMeasure.case.has(carries_measures_clause())
+    return and_(PlanMeasure.status.in_(OPEN), carrying)
 
 
-def overdue_clause(today: date):
+def overdue_clause(today: date, *, case_joined: bool = False):
     """Over PlanMeasure: ``domain.measures.is_overdue`` on ``today``."""
-    return and_(open_clause(), PlanMeasure.due_on.is_not(None), PlanMeasure.due_on < today)
+    return and_(open_clause(case_joined=case_joined), PlanMeasure.due_on.is_not(None), PlanMeasure.due_on < today)
 
 
 def _scoped(actor: User):
-    case_ids = scoping.cases(actor).with_only_columns(Case.id).order_by(None)
-    return select(PlanMeasure).where(PlanMeasure.case_id.in_(case_ids))
+    """The measures of the cases in scope, each joined to its case: the database starts from the
+    cases of the area (their path index) and reads their measures by ``case_id``, never the
+    measures of the whole province."""
+    return (scoping.cases(actor).with_only_columns(PlanMeasure)
+            .join_from(Case, PlanMeasure, PlanMeasure.case_id == Case.id))
 
 
 def row(pm: PlanMeasure, today: date, relief: str | None = None) -> TaskRow:
@@ -162,9 +167,9 @@ def _listed(actor: User, today: date, filters: TaskFilters):
     department = filters.department if actor.role_enum is Role.COUNTY_STAFF else ""
     query = _responsible(actor, _scoped(actor), department)
     if filters.show != "all":
-        query = query.where(open_clause())
+        query = query.where(open_clause(case_joined=True))
     if filters.overdue_only:
-        query = query.where(overdue_clause(today))
+        query = query.where(overdue_clause(today, case_joined=True))
     return query
 
 
@@ -174,13 +179,14 @@ def task_page(actor: User, today: date, filters: TaskFilters = TaskFilters(), pa
     (``domain.measures``). A page past the last shows the last."""
     query = _listed(actor, today, filters)
     counted = query.with_only_columns(
-        func.count(PlanMeasure.id), func.count(PlanMeasure.id).filter(overdue_clause(today))).order_by(None)
+        func.count(PlanMeasure.id),
+        func.count(PlanMeasure.id).filter(overdue_clause(today, case_joined=True))).order_by(None)
     total, overdue = db.session.execute(counted).one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     # Only the list of every status mixes open and closed measures: the open list needs no key
     # for it (and PostgreSQL no EXISTS per row to sort by).
-    openness = (sql_case((open_clause(), 0), else_=1),) if filters.show == "all" else ()
+    openness = (sql_case((open_clause(case_joined=True), 0), else_=1),) if filters.show == "all" else ()
     query = (query.order_by(*openness, PlanMeasure.due_on.is_(None), PlanMeasure.due_on, PlanMeasure.id)
              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
              .options(selectinload(PlanMeasure.measure),

@@ -234,7 +234,7 @@ def overdue_measures(user: User, today: date, filters: Filters) -> Select | None
                                 PlanMeasure.due_on, Measure.name.label("measure"), Case.region_path,
                                 Case.household_id, Case.claimed_name)
              .join(PlanMeasure, PlanMeasure.case_id == Case.id).join(Measure, PlanMeasure.measure_id == Measure.id)
-             .where(overdue_clause(today)).order_by(PlanMeasure.due_on, PlanMeasure.id))
+             .where(overdue_clause(today, case_joined=True)).order_by(PlanMeasure.due_on, PlanMeasure.id))
     if user.role_enum is Role.DEPARTMENT:
         query = query.where(PlanMeasure.department == user.department)
     return _place_filter(query, filters)
