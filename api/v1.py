@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api import errors, routes_auth, routes_farmer, routes_field, routes_meta, routes_visits  # noqa: F401
+from api import errors, routes_auth, routes_channels, routes_farmer, routes_field, routes_meta, routes_todo, routes_visits  # noqa: F401
 from api.registry import api
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")

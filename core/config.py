@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Mapping
 
 from domain import audit_retention
+from domain.channels import parse_rate_limit
 
 ENV_PREFIX = "SHOUDI_"
 INSTANCE_ENV_FILE = "shoudi.env"
@@ -149,6 +150,27 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         # file store (archives are kept): at least 180 (网络安全法第二十一条, six months).
         "SHOUDI_AUDIT_RETENTION_DAYS": _int(get("AUDIT_RETENTION_DAYS"), audit_retention.DEFAULT_DAYS),
         "SHOUDI_CJK_FONT": get("CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+        # Messages beyond the app (services.notifications.channels). A channel without its keys
+        # is off. SMS through Aliyun 短信服务 (dysmsapi, RPC style, signature v1):
+        "SHOUDI_SMS_ENDPOINT": get("SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+        "SHOUDI_SMS_ACCESS_KEY_ID": get("SMS_ACCESS_KEY_ID") or None,
+        "SHOUDI_SMS_ACCESS_KEY_SECRET": get("SMS_ACCESS_KEY_SECRET") or None,
+        "SHOUDI_SMS_SIGN_NAME": get("SMS_SIGN_NAME") or None,
+        "SHOUDI_SMS_TEMPLATE_STAFF": get("SMS_TEMPLATE_STAFF") or None,
+        "SHOUDI_SMS_TEMPLATE_FARMER": get("SMS_TEMPLATE_FARMER") or None,
+        # At most this many messages per number and window, on every channel together.
+        "SHOUDI_CHANNEL_RATE_LIMIT": get("CHANNEL_RATE_LIMIT", "1/minute;5/hour;10/day"),
+        # Tries before a message that keeps failing is given up (back-off 1, 2, 4 … minutes).
+        "SHOUDI_CHANNEL_MAX_ATTEMPTS": _int(get("CHANNEL_MAX_ATTEMPTS"), 8),
+        "SHOUDI_CHANNEL_TIMEOUT": _int(get("CHANNEL_TIMEOUT"), 10),
+        # WeChat mini program: subscribe messages and binding a WeChat (jscode2session).
+        "SHOUDI_WECHAT_API_BASE": get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+        "SHOUDI_WECHAT_APPID": get("WECHAT_APPID") or None,
+        "SHOUDI_WECHAT_SECRET": get("WECHAT_SECRET") or None,
+        "SHOUDI_WECHAT_TEMPLATE_STAFF": get("WECHAT_TEMPLATE_STAFF") or None,
+        "SHOUDI_WECHAT_TEMPLATE_FARMER": get("WECHAT_TEMPLATE_FARMER") or None,
+        "SHOUDI_WECHAT_PAGE_STAFF": get("WECHAT_PAGE_STAFF", "pages/index/index"),
+        "SHOUDI_WECHAT_PAGE_FARMER": get("WECHAT_PAGE_FARMER", "pages/track/index"),
         "TESTING": env == "testing",
     }
     if overrides:
@@ -193,6 +215,10 @@ def validate(cfg: dict[str, object]) -> None:
     if not isinstance(cfg.get("SHOUDI_PASSWORD_MAX_DAYS"), int) or cfg["SHOUDI_PASSWORD_MAX_DAYS"] < 0:
         problems.append("SHOUDI_PASSWORD_MAX_DAYS 应为 0（不限）或正整数")
 
+    try:
+        parse_rate_limit(str(cfg.get("SHOUDI_CHANNEL_RATE_LIMIT") or ""))
+    except ValueError:
+        problems.append("SHOUDI_CHANNEL_RATE_LIMIT 应形如 1/minute;5/hour;10/day")
     retention = audit_retention.retention_problem(cfg.get("SHOUDI_AUDIT_RETENTION_DAYS"))
     if retention:
         problems.append(retention)

@@ -2,6 +2,7 @@
 from models.audit import AuditArchive, AuditLog
 from models.campaign import LedgerItem, VillageProblem, WeeklyReport
 from models.case import Case, CaseEvent, EventEvidence
+from models.delivery import ChannelPreference, Delivery, SubmissionWechat
 from models.dibao import DibaoStandard
 from models.farmer import ConsentWording, FormSubmission, PolicyText, ReviewRequest, ScanCount
 from models.fieldwork import ApiToken, HeadVisit, PhotoUpload, ScreeningRound, Visit
@@ -17,7 +18,7 @@ from models.user import User
 from models.warning import DepartmentList, DepartmentRow, DepartmentWarning, WarningThreshold
 
 __all__ = [
-    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ConsentWording", "DepartmentList",
+    "ApiToken", "AuditArchive", "AuditLog", "Case", "CaseEvent", "ChannelPreference", "Delivery", "SubmissionWechat", "ConsentWording", "DepartmentList",
     "DepartmentRow", "DepartmentWarning", "WarningThreshold", "LedgerItem", "VillageProblem", "WeeklyReport", "DibaoStandard", "Evaluation", "EventEvidence", "FormSubmission", "HeadVisit", "Household", "HouseholdIncome", "Job", "Member",
     "Measure", "MonitoringLine", "Notification", "OutboxItem", "PlanMeasure", "PhotoUpload", "PolicyText", "Region", "RegionAlias", "RegionPolicy", "ReviewRequest", "ScanCount", "SettingChange",
     "ScreeningRound", "User", "Visit",

@@ -58,6 +58,13 @@ def init_queue(app: Flask):
         for item_id in outbox.pending(utcnow()):
             dispatch_outbox(item_id)
 
+    # SMS and WeChat: retries that are due and delivery receipts, each committed on its own.
+    @queue.periodic_task(crontab(minute="*"), name="channels.sweep")
+    @in_app
+    def sweep_channels() -> None:
+        for _ in scheduled.channel_round(utcnow()):
+            db.session.commit()
+
     @queue.periodic_task(crontab(minute="*/5"), name="jobs.reap")
     @in_app
     def reap_jobs() -> None:

@@ -1,6 +1,7 @@
 """Back office screens. Importing the route and step modules registers them on ``bp``."""
 from portal.office import (  # noqa: F401  (each module registers its routes or step forms)
     case_page,
+    channels,
     clues,
     dashboard,
     head_visits,

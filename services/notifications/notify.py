@@ -320,6 +320,13 @@ def case_changed(case: Case, action) -> None:
     action_code = getattr(action, "value", action)
     log.info("case %s now %s after %s (due %s)", case.id, case.state, action_code or "report", case.due_date)
     outbox.add("case.changed", case_id=case.id)
+    for hook in CASE_HOOKS:
+        hook(case, action)
+
+
+# Further listeners to every step, called in the step's transaction with the case and the action
+# (the farmer's milestone messages, services.notifications.channels.farmers).
+CASE_HOOKS: list = []
 
 
 @outbox.handler("case.changed")

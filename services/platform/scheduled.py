@@ -6,7 +6,8 @@ schedule itself is in ``shoudi.queue``.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Iterator
 
 from flask import current_app
 
@@ -14,6 +15,7 @@ from domain.jobs import JobKind
 from models import Job
 from models.types import utcnow
 from services.notifications import reminders
+from services.notifications.channels import ledger as channel_ledger
 from services.platform import audit_archive, files, jobs
 from services.platform.jobs import JobResult, Progress
 
@@ -46,3 +48,11 @@ def _audit_archive(job: Job, progress: Progress) -> JobResult:
     if run.file_key:
         job.result_key, job.result_name, job.result_type = run.file_key, run.filename, audit_archive.GZIP
     return JobResult(message=run.summary())
+
+
+def channel_round(now: datetime) -> Iterator[int]:
+    """SMS and WeChat messages due: retries, lost hand-overs, delivery receipts to ask for. Each
+    delivery id is yielded once its work is done, for the caller to commit it on its own."""
+    for delivery_id in channel_ledger.due(now):
+        channel_ledger.work(delivery_id, now)
+        yield delivery_id
