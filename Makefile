@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+# `make run` listens on this machine only; `make run HOST=0.0.0.0` serves the local network.
+HOST   ?= 127.0.0.1
 export FLASK_APP := shoudi
 
 .PHONY: run test install install-test fonts browser-deps nginx-deps cluster secrets migrate seed clean
@@ -40,16 +42,24 @@ fonts:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null) \
 	    || echo "未能安装 fonts-noto-cjk：请以管理员身份安装，否则无法生成明白纸图片"; }
 
-# The web server and one job-queue consumer together; Ctrl-C stops both.
+# The web server and one job-queue consumer together; Ctrl-C stops both. Loopback unless HOST
+# says otherwise: the demo passwords are published, so another address prints a warning.
 run: fonts seed
-	@echo ""
-	@echo "守底已启动：http://127.0.0.1:$(PORT)/login"
-	@echo "演示账号（密码均为 shoudi-demo-2026）：admin province city auditor county minzheng yibao township township2 village village2 grid cadre"
-	@echo "任务队列处理程序与网站一同运行（队列在 instance/queue.db）；按 Ctrl-C 同时停止两者。"
-	@echo ""
-	@$(BIN)/flask jobs-worker & worker=$$!; \
+	@case '$(HOST)' in *:*) bind='[$(HOST)]:$(PORT)' ;; *) bind='$(HOST):$(PORT)' ;; esac; \
+	case '$(HOST)' in 0.0.0.0|::) shown=127.0.0.1 ;; *:*) shown='[$(HOST)]' ;; *) shown='$(HOST)' ;; esac; \
+	echo ""; \
+	echo "守底已启动：http://$$shown:$(PORT)/login"; \
+	echo "演示账号（密码均为 shoudi-demo-2026）：admin province city auditor county minzheng yibao township township2 village village2 grid cadre"; \
+	echo "任务队列处理程序与网站一同运行（队列在 instance/queue.db）；按 Ctrl-C 同时停止两者。"; \
+	case '$(HOST)' in 127.*|localhost|::1) ;; *) \
+	    echo ""; \
+	    echo "警告：正在监听 $(HOST)，同一网络中的其他设备都能打开本站。演示账号的密码是公开的（shoudi-demo-2026），"; \
+	    echo "      任何人都能登录；请勿在有真实数据时这样运行。只在本机使用请去掉 HOST（默认 127.0.0.1）。" ;; \
+	esac; \
+	echo ""; \
+	$(BIN)/flask jobs-worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --bind 0.0.0.0:$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind "$$bind" --workers 2 --access-logfile - wsgi:app
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); screenshots need a CJK font.
 browser-deps:

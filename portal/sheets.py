@@ -7,24 +7,26 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user, login_required
 
 from core import clock
+from domain import public_url
 from services.farmer import policy, sheet_drawing, sheets
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 
 
-def _public_url() -> str:
-    """The address printed in QR codes: the configured public one, else the one staff used."""
-    return current_app.config.get("SHOUDI_PUBLIC_URL") or request.url_root.rstrip("/")
+def _address() -> public_url.PublicAddress:
+    """The address printed in QR codes (the configured public one, else the one staff used),
+    with the warning shown in red when farmers' phones may not open it."""
+    return public_url.public_address(current_app.config.get("SHOUDI_PUBLIC_URL"), request.url_root)
 
 
 def _font() -> str:
     return current_app.config["SHOUDI_CJK_FONT"]
 
 
-def _sheet(code: str):
+def _sheet(code: str, address: public_url.PublicAddress):
     village = sheets.village_in_scope(current_user, code)
     page = policy.policy_page(village, clock.today())
-    return page, sheet_drawing.qr_target(_public_url(), page.village_code)
+    return page, sheet_drawing.qr_target(address.base, page.village_code)
 
 
 def _download(data: bytes, mimetype: str, filename: str):
@@ -45,14 +47,16 @@ def font_missing(exc: sheet_drawing.SheetFontMissing):
 @bp.get("/")
 @login_required
 def index():
-    return render_template("sheets/index.html", townships=sheets.sheet_index(current_user))
+    return render_template("sheets/index.html", townships=sheets.sheet_index(current_user),
+                           address_warning=_address().warning)
 
 
 @bp.get("/<village_code>")
 @login_required
 def print_page(village_code: str):
-    page, target = _sheet(village_code)
-    return render_template("sheets/print.html", page=page, target=target,
+    address = _address()
+    page, target = _sheet(village_code, address)
+    return render_template("sheets/print.html", page=page, target=target, address_warning=address.warning,
                            qr_svg=sheet_drawing.qr_svg(target), title=sheet_drawing.TITLE,
                            caption=sheet_drawing.QR_CAPTION, contacts_heading=sheet_drawing.CONTACTS_HEADING)
 
@@ -60,7 +64,7 @@ def print_page(village_code: str):
 @bp.get("/<village_code>.png")
 @login_required
 def png(village_code: str):
-    page, target = _sheet(village_code)
+    page, target = _sheet(village_code, _address())
     data = sheet_drawing.render_sheet_png(page, target, _font())
     return _download(data, "image/png", f"明白纸-{page.village_code}.png")
 
@@ -69,5 +73,7 @@ def png(village_code: str):
 @login_required
 def township_pdf(township_code: str):
     """A township's sheets in one PDF: drawn by the job queue, watched and downloaded on /jobs."""
-    job = sheets.start_township_pdf(current_user, township_code, _public_url(), clock.today())
+    address = _address()
+    job = sheets.start_township_pdf(current_user, township_code, address.base, clock.today(),
+                                    address_warning=address.warning)
     return redirect(url_for("jobs.page", job_id=job.id))

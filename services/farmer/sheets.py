@@ -76,12 +76,14 @@ def sheet_index(user: User) -> list[TownshipEntry]:
 
 # --- a township's sheets in one PDF, as a job ---------------------------------------------------
 
-def start_township_pdf(user: User, code: str, public_url: str, today: date) -> Job:
-    """Queue the township's PDF (about a quarter of a second per village: too long for a request)."""
+def start_township_pdf(user: User, code: str, public_url: str, today: date, *,
+                       address_warning: str = "") -> Job:
+    """Queue the township's PDF (about a quarter of a second per village: too long for a request).
+    ``address_warning`` (``domain.public_url``), if any, is repeated beside the finished PDF."""
     township = township_in_scope(user, code)
     villages_of(user, township)  # refuse now, not in the job, when there is nothing to print
     return jobs.start(JobKind.TOWNSHIP_SHEETS, user, township, public_url=public_url,
-                      today=today.isoformat())
+                      address_warning=address_warning, today=today.isoformat())
 
 
 @jobs.runner(JobKind.TOWNSHIP_SHEETS)
@@ -102,5 +104,7 @@ def _township_pdf(job: Job, progress: jobs.Progress) -> jobs.JobResult:
                                                  on_page=lambda n: progress(n, len(pages)))
     except sheet_drawing.SheetFontMissing as exc:
         raise jobs.JobFailed(str(exc)) from None
-    return jobs.JobResult(message=f"共 {len(pages)} 个村", data=data, content_type="application/pdf",
+    warning = job.params.get("address_warning")
+    message = f"共 {len(pages)} 个村" + (f"。注意：{warning}" if warning else "")
+    return jobs.JobResult(message=message, data=data, content_type="application/pdf",
                           filename=f"明白纸-{township.name}-{township.code}.pdf")
