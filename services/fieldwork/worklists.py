@@ -89,10 +89,7 @@ def not_visited(actor: User, screening: ScreeningRound) -> list[HouseholdRow]:
     start, end = campaigns.window(screening)
     visited = exists().where(Visit.household_id == Household.id, Visit.visited_at >= start,
                              Visit.visited_at < end)
-    query = campaigns.households_to_screen(actor, screening).options(selectinload(Household.members),
-                                                                      selectinload(Household.region))
-    rows = db.session.execute(query.where(~visited).order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
-    return _household_rows(rows)
+    return _household_rows(_first_of(campaigns.households_to_screen(actor, screening), ~visited))
 
 
 def follow_ups(actor: User) -> list[HouseholdRow]:
@@ -108,9 +105,23 @@ def follow_ups(actor: User) -> list[HouseholdRow]:
                              Visit.should_monitor.is_(True))
     open_states = [s.value for s in CaseState if s.is_open]
     has_open = exists().where(Case.household_id == Household.id, Case.state.in_(open_states))
-    rows = db.session.execute(_households_query(actor).where(flagged, ~has_open)
-                              .order_by(Household.id).limit(LIST_LIMIT)).scalars().all()
-    return _household_rows(rows)
+    return _household_rows(_first_of(scoping.households(actor), flagged, ~has_open))
+
+
+def _first_of(households, *conditions) -> list[Household]:
+    """The first ``LIST_LIMIT`` households (by id) of ``households`` (a query over Household)
+    that meet ``conditions``, with members and region loaded.
+
+    The households of the query are found first, as a set of their own (MATERIALIZED on
+    PostgreSQL), and only they are tested. Otherwise PostgreSQL may walk every household of the
+    province in id order hoping to meet 200 that qualify, and a grid with fewer than that
+    (the usual case) makes it read them all."""
+    scope = (households.with_only_columns(Household.id).order_by(None).cte("scope")
+             .prefix_with("MATERIALIZED", dialect="postgresql"))
+    query = (select(Household).join(scope, scope.c.id == Household.id).where(*conditions)
+             .order_by(scope.c.id).limit(LIST_LIMIT)
+             .options(selectinload(Household.members), selectinload(Household.region)))
+    return list(db.session.execute(query).scalars())
 
 
 def search(actor: User, text: str) -> list[HouseholdRow]:
@@ -186,6 +197,8 @@ def visit_form(actor: User, household_id: int, case_id: int | None, today: date)
 
 
 def _household_rows(households: list[Household]) -> list[HouseholdRow]:
+    if not households:
+        return []
     last = dict(db.session.execute(
         select(Visit.household_id, func.max(Visit.visited_at))
         .where(Visit.household_id.in_([h.id for h in households])).group_by(Visit.household_id)).all())
