@@ -7,11 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select
+
 import factories
 from conftest import TODAY
 from core.extensions import db
 from domain.enums import CaseSource, RegionLevel
 from domain.workflow import Action, CaseState
+from models import AuditLog
 from help_support import PLAN_MAKERS, choices, library, plan_day, visited_case
 from office_support import drive, new_case
 from services.accounts import users
@@ -117,3 +120,19 @@ def _neighbour_case(region) -> int:
     case.state = CaseState.TOWNSHIP_REVIEW.value  # seeding shortcut: only "outside scope" matters
     db.session.flush()
     return case.id
+
+
+def signed_in(app, login_name: str):
+    """A fresh client logged in as one of the scene's people (one client per person)."""
+    client = app.test_client()
+    answer = client.post("/login", data={"login": login_name, "password": factories.PASSWORD})
+    assert answer.status_code == 302
+    return client
+
+
+def read_audits(user_id: int) -> list[tuple[str, str]]:
+    """(object id, detail) of the full-record reads of cases a person made, as committed."""
+    db.session.expire_all()
+    query = (select(AuditLog).where(AuditLog.user_id == user_id, AuditLog.object_type == "case",
+                                    AuditLog.action == "read").order_by(AuditLog.id))
+    return [(a.object_id, a.detail) for a in db.session.execute(query).scalars()]

@@ -20,6 +20,7 @@ from portal.office import (  # noqa: F401  (each module registers its routes or 
     steps_help,
     steps_identification,
     tasks,
+    todo,
     unresolved,
 )
 from portal.office.blueprint import bp

@@ -18,6 +18,7 @@ _EVERYONE = tuple(R)
 
 # (endpoint, label, roles that use it)
 ITEMS = [
+    ("office.todo", "我的待办", _DESK + (R.PAIR_CADRE, R.DEPARTMENT)),
     ("portal.home", "工作台", _EVERYONE),
     ("office.inbox", "线索受理", _DESK),
     ("office.households", "农户台账", _DESK),
