@@ -244,3 +244,4 @@ class NotificationKind(LabelledEnum):
     ASSIGNED = ("assigned", "新的待办")
     MEASURE = ("measure", "措施交办")
     WARNING_ANSWERED = ("warning", "预警已反馈")
+    ESCALATED = ("escalated", "逾期升级")  # a step overdue by N days, told to the desk above

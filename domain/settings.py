@@ -65,6 +65,9 @@ class PolicySettings:
     # Concentrated screening campaigns a county holds each year: seed 004 describes one a year;
     # seed 000's town requires "镇级组织集中排查每年不少于2次".
     campaigns_per_year: int = 1
+    # 逾期升级: a step overdue by this many days is told to the desk one level up
+    # (domain.escalation). No seed gives a number; 3 days is the default issue #17 sets.
+    escalation_days: int = 3
 
     def with_overrides(self, overrides: Mapping[str, str]) -> "PolicySettings":
         """Return a copy with string overrides applied in iteration order.
@@ -101,6 +104,7 @@ SETTING_FIELDS: dict[str, tuple[str, int | Decimal, int | Decimal]] = {
     "warning_orange_days": ("橙色预警核实反馈时限（天，自预警之日起）", 1, 30),
     "warning_yellow_days": ("黄色预警核实反馈时限（天，自预警之日起）", 1, 60),
     "campaigns_per_year": ("每年集中排查最少次数", 1, 12),
+    "escalation_days": ("逾期升级天数（环节逾期满几天告知上一级）", 1, 30),
 }
 
 
@@ -230,6 +234,9 @@ SETTING_SOURCES: dict[str, SettingSource] = {
     "campaigns_per_year": SettingSource(
         _S000, "二、（二）", "镇级组织集中排查每年不少于2次",
         "seed 004 的集中排查每年一次，没有规定次数；默认每年不少于1次，按 seed 000 执行的地区设为2次"),
+    "escalation_days": SettingSource(
+        _S000, "五、（四）", "镇乡村振兴办将采取“四不两直”等方式开展防止返贫监测帮扶工作督查，对督查发现的问题及时进行通报，并明确整改时限",
+        "种子文件要求上级督查、通报并明确整改时限，但没有规定逾期几天告知上一级；默认3天是议题 #17 规定的默认值"),
 }
 
 LINE_SOURCES: dict[int, SettingSource] = {

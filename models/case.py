@@ -111,6 +111,12 @@ class Case(db.Model):
     # earliest is due (kept by services.warnings; the inbox shows them without a join).
     warning_grade: Mapped[str | None] = mapped_column(String(8))
     warning_due = mapped_column(Date)
+    # 逾期升级 (services.notifications.escalation): when the desk above was told that a step is
+    # overdue, and the due date and state it was told of. The case's current step is escalated
+    # while both still match the case; a step taken or a new due date leaves them behind.
+    escalated_at = mapped_column(UTCDateTime)
+    escalated_due = mapped_column(Date)
+    escalated_state: Mapped[str | None] = mapped_column(String(24))
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

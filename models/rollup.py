@@ -21,8 +21,9 @@ from models.types import UTCDateTime
 
 class DashboardRollup(db.Model):
     """Cases of a node's subtree in one state and category ('' for none), with the deadline
-    figures as of the refresh's day: overdue, due within ``DUE_SOON_DAYS``, and monitored long
-    enough to be analysed (纳入2年以上未消除, ``services.reporting.unresolved``)."""
+    figures as of the refresh's day: overdue, due within ``DUE_SOON_DAYS``, monitored long
+    enough to be analysed (纳入2年以上未消除, ``services.reporting.unresolved``), and escalated
+    (逾期升级, ``services.notifications.escalation``)."""
 
     __tablename__ = "dashboard_rollup"
     __table_args__ = (UniqueConstraint("region_id", "state", "category", name="uq_dashboard_rollup_key"),)
@@ -35,6 +36,8 @@ class DashboardRollup(db.Model):
     overdue: Mapped[int] = mapped_column(Integer, nullable=False)
     due_soon: Mapped[int] = mapped_column(Integer, nullable=False)
     long_unresolved: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Open cases whose current step was escalated (逾期升级) to the desk above.
+    escalated: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
 
 class DashboardRisk(db.Model):

@@ -18,6 +18,9 @@ A department warning still unanswered (``Case.warning_grade`` / ``warning_due``)
 due within ``DUE_SOON_DAYS``, or overdue, tells the village staff of the case's village once per
 due date and state of lateness: the village verifies and answers the department.
 
+A step overdue by its region's ``escalation_days`` is told to the desk one level up, once
+(``services.notifications.escalation``).
+
 An item of a campaign's rectification ledger (附件4 问题整改台账) still being fixed tells its
 responsible person (an account; for a name typed without one, the village staff of its village)
 once when its deadline is within ``DUE_SOON_DAYS`` and once when it is overdue.
@@ -43,7 +46,7 @@ from domain.campaigns import LedgerState
 from models import Case, Household, LedgerItem, Notification, PlanMeasure, User
 from models.types import utcnow
 from services.help.measure_tasks import overdue_clause
-from services.notifications import notify
+from services.notifications import escalation, notify
 from services.notifications.notify import Message, Recipients
 
 NON_TERMINAL = tuple(s.value for s in CaseState if not s.is_terminal)
@@ -59,17 +62,20 @@ class ReminderReport:
     phaseouts: int = 0  # 低保渐退期 ending within PHASEOUT_LEAD_DAYS
     warnings: int = 0   # department warnings whose answer falls due
     ledger: int = 0     # rectification ledger items due soon or overdue
+    escalated: int = 0  # steps overdue by N days told to the desk above (services.notifications.escalation)
 
     @property
     def total(self) -> int:
-        return self.due_soon + self.overdue + self.measures + self.phaseouts + self.warnings + self.ledger
+        return (self.due_soon + self.overdue + self.measures + self.phaseouts + self.warnings + self.ledger
+                + self.escalated)
 
     def summary(self) -> str:
         phaseouts = f"，低保渐退期将结束 {self.phaseouts}" if self.phaseouts else ""
         warnings = f"，部门预警待反馈 {self.warnings}" if self.warnings else ""
         ledger = f"，整改台账待整改 {self.ledger}" if self.ledger else ""
+        escalated = f"，逾期升级 {self.escalated}" if self.escalated else ""
         return (f"已发送提醒 {self.total} 条（即将到期 {self.due_soon}，已逾期 {self.overdue}，"
-                f"措施逾期 {self.measures}{phaseouts}{warnings}{ledger}）")
+                f"措施逾期 {self.measures}{phaseouts}{warnings}{ledger}{escalated}）")
 
 
 def remind_deadlines(today: date, lead_days: int = DUE_SOON_DAYS) -> ReminderReport:
@@ -85,8 +91,9 @@ def remind_deadlines(today: date, lead_days: int = DUE_SOON_DAYS) -> ReminderRep
     phaseouts = notify.send(phaseout_reminders(today, recipients))
     warnings = notify.send(warning_reminders(today, recipients, lead_days))
     ledger = notify.send(ledger_reminders(today, recipients, lead_days))
+    escalated = escalation.escalate_overdue(today).messages
     return ReminderReport(sent[NotificationKind.DUE_SOON], sent[NotificationKind.OVERDUE], measures, phaseouts,
-                          warnings, ledger)
+                          warnings, ledger, escalated)
 
 
 def ledger_reminders(today: date, recipients: Recipients | None = None,

@@ -17,7 +17,9 @@ Two kinds of reader get figures counted live from the cases instead (the same gr
 A roll-up counts an area, the cases in the subtree: a case assigned personally to someone
 outside their area counts in the area where it lies, not also for that person.
 Monitored households are the cases in a monitored state (one open case per household). Months
-are calendar months in Beijing time.
+are calendar months in Beijing time. 逾期已升级 counts the open cases whose current step was told
+to the desk above (``services.notifications.escalation.escalated_now``), beside 已逾期: in the
+totals, per region and in the CSV.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ _CHILD_TITLE = {RegionLevel.PROVINCE: "地市", RegionLevel.CITY: "县", RegionL
                 RegionLevel.TOWNSHIP: "村", RegionLevel.VILLAGE: "网格/村民组",
                 RegionLevel.GRID: "网格/村民组"}
 _FIGURES = (DashboardRollup.cases, DashboardRollup.overdue, DashboardRollup.due_soon,
-            DashboardRollup.long_unresolved)
+            DashboardRollup.long_unresolved, DashboardRollup.escalated)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Group:
     overdue: int
     due_soon: int
     long_unresolved: int
+    escalated: int  # open cases whose current step was escalated (逾期升级)
 
 
 @dataclass
@@ -92,7 +95,7 @@ class Figures:
     freshness: str
     stale: bool
     groups: list[Group]
-    regions: list[list]                 # [name, open, monitored, overdue]: each child, then the rest
+    regions: list[list]                 # [name, open, monitored, overdue, escalated]: each child, then the rest
     risks: dict[str, int]
     trend: dict[tuple[date, str], int]  # (month, series) -> number
 
@@ -146,25 +149,26 @@ def _last_refresh(node: Region) -> tuple:
 
 
 def _by_child() -> list:
-    """A child's open cases, monitored households and overdue cases, from roll-up rows."""
+    """A child's open cases, monitored households, overdue and escalated cases, from roll-up rows."""
     state, cases = DashboardRollup.state, DashboardRollup.cases
     return [func.coalesce(func.sum(case((state.in_(OPEN_STATES), cases), else_=0)), 0),
             func.coalesce(func.sum(case((state.in_(MONITORED), cases), else_=0)), 0),
-            func.coalesce(func.sum(DashboardRollup.overdue), 0)]
+            func.coalesce(func.sum(DashboardRollup.overdue), 0), func.coalesce(func.sum(DashboardRollup.escalated), 0)]
 
 
 def _with_own(node: Region, children: list[list], groups: list[Group]) -> list[list]:
     """The children's rows, then what lies on the node itself (its count less theirs), if any."""
-    own = _three(groups)
+    own = _four(groups)
     for row in children:
         own = [a - b for a, b in zip(own, row[1:])]
     return children + ([[f"{node.name}（本级）", *own]] if any(own) else [])
 
 
-def _three(groups: list[Group]) -> list[int]:
-    """Open cases, monitored households, overdue cases."""
+def _four(groups: list[Group]) -> list[int]:
+    """Open cases, monitored households, overdue cases, escalated cases."""
     return [sum(g.cases for g in groups if g.state in OPEN_STATES),
-            sum(g.cases for g in groups if g.state in MONITORED), sum(g.overdue for g in groups)]
+            sum(g.cases for g in groups if g.state in MONITORED), sum(g.overdue for g in groups),
+            sum(g.escalated for g in groups)]
 
 
 def _in_county(node: Region, as_of: date, freshness: str, stale: bool) -> Figures:
@@ -217,17 +221,17 @@ def _live(user: User, today: date, freshness: str, stale: bool) -> Figures:
     outside the area, assigned to the person: 其他)."""
     node = user.region
     cases = scoping.counted_cases(user)
-    children = {path: [name, 0, 0, 0] for path, name in db.session.execute(
+    children = {path: [name, 0, 0, 0, 0] for path, name in db.session.execute(
         select(Region.path, Region.name).where(Region.parent_id == node.id).order_by(Region.code))}
-    own, other = [f"{node.name}（本级）", 0, 0, 0], ["其他（本人负责的案件）", 0, 0, 0]
+    own, other = [f"{node.name}（本级）", 0, 0, 0, 0], ["其他（本人负责的案件）", 0, 0, 0, 0]
     summed: dict[tuple[str, str], list[int]] = {}
     for place, state, category, *numbers in db.session.execute(
             rollups.case_leaves(cases, Case.region_path, today, unresolved.flagged_condition(today))):
-        key = summed.setdefault((state, category), [0, 0, 0, 0])
+        key = summed.setdefault((state, category), [0, 0, 0, 0, 0])
         for i, n in enumerate(numbers):
             key[i] += n
         bucket = children.get(_child_of(place, node.path)) or (own if place.startswith(node.path) else other)
-        for i, n in enumerate(_three([Group(state, category, *numbers)]), start=1):
+        for i, n in enumerate(_four([Group(state, category, *numbers)]), start=1):
             bucket[i] += n
     groups = [Group(state, category, *numbers) for (state, category), numbers in summed.items()]
     risks = dict(db.session.execute(rollups.risk_leaves(cases)).all())
@@ -253,9 +257,10 @@ def _arrange(user: User, f: Figures) -> Dashboard:
         states[g.state] = states.get(g.state, 0) + g.cases
         if g.state in MONITORED:  # monitored households: one open case each
             categories[g.category] = categories.get(g.category, 0) + g.cases
-    opened, monitored, overdue = _three(f.groups)
+    opened, monitored, overdue, escalated = _four(f.groups)
     board = Dashboard(scope=node.name, today=f.as_of.isoformat(), freshness=f.freshness, stale=f.stale)
     board.totals = [("在办案件", opened, "open"), ("监测户", monitored, "monitored"), ("已逾期", overdue, "overdue"),
+                    ("逾期已升级", escalated, "escalated"),
                     (f"{DUE_SOON_DAYS}天内到期", sum(g.due_soon for g in f.groups), "due-soon"),
                     ("纳入2年以上未消除", sum(g.long_unresolved for g in f.groups), "long-unresolved")]
     level = _CHILD_TITLE[node.level_enum]
@@ -267,7 +272,8 @@ def _arrange(user: User, f: Figures) -> Dashboard:
               [[c.label, categories.get(c.value, 0)] for c in MonitoringCategory]),
         Table("risk", "监测户按风险类型", ["风险类型", "户数"],
               [[r.label, f.risks[r.value]] for r in RiskType if f.risks.get(r.value)], "一户有多种风险的，分别计入。"),
-        Table("region", f"按{level}统计", [level, "在办案件", "监测户", "已逾期"], f.regions, "图中为在办案件数。"),
+        Table("region", f"按{level}统计", [level, "在办案件", "监测户", "已逾期", "逾期已升级"], f.regions,
+              "图中为在办案件数。逾期已升级：环节逾期满设定天数、已告知上一级的在办案件。"),
         _trend(f),
     ]
     return board

@@ -32,6 +32,7 @@ from domain.enums import RegionLevel, RiskType
 from domain.workflow import MONITORED_STATES, Action, CaseState
 from models import Case, CaseEvent, Region
 from models.rollup import DashboardRefresh, DashboardRisk, DashboardRollup, DashboardTrend
+from services.notifications.escalation import escalated_now
 from services.reporting import unresolved
 
 REFRESH_MINUTES = 10
@@ -46,7 +47,7 @@ _COUNTY = RegionLevel.COUNTY.value
 _GRID = RegionLevel.GRID.value
 # Below a county the levels are fixed: grid → village → township → county is three steps up.
 _STEPS_TO_COUNTY = 3
-_CASE_FIGURES = ["cases", "overdue", "due_soon", "long_unresolved"]
+_CASE_FIGURES = ["cases", "overdue", "due_soon", "long_unresolved", "escalated"]
 
 
 def under(path_column, path: str) -> ColumnElement[bool]:
@@ -63,14 +64,15 @@ def _sum(condition) -> ColumnElement[int]:
 def case_leaves(cases: Select, place, today: date, flagged: ColumnElement[bool]) -> Select:
     """``cases`` (a query of cases) grouped by ``place`` (the case's region id or path), state and
     category ('' for none), with how many there are, how many are overdue and due within
-    ``DUE_SOON_DAYS`` on ``today``, and how many ``flagged`` (``unresolved.flagged_condition``)."""
+    ``DUE_SOON_DAYS`` on ``today``, how many ``flagged`` (``unresolved.flagged_condition``), and
+    how many open cases have their current step escalated (``escalation.escalated_now``)."""
     live = Case.state.in_(NON_TERMINAL) & Case.due_date.is_not(None)
     soon = today + timedelta(days=DUE_SOON_DAYS)
     return (cases.with_only_columns(
         place.label("place"), Case.state.label("state"), func.coalesce(Case.category, "").label("category"),
         func.count(Case.id).label("cases"), _sum(live & (Case.due_date < today)).label("overdue"),
         _sum(live & (Case.due_date >= today) & (Case.due_date <= soon)).label("due_soon"),
-        _sum(flagged).label("long_unresolved"),
+        _sum(flagged).label("long_unresolved"), _sum(live & escalated_now()).label("escalated"),
     ).order_by(None).group_by(place, Case.state, Case.category))
 
 

@@ -110,7 +110,7 @@ def test_every_default_names_its_source():
                                                               "visit_max_delay_days", "review_days",
                                                               "dibao_phaseout_months", "warning_red_days",
                                                               "warning_orange_days", "warning_yellow_days",
-                                                              "campaigns_per_year"}
+                                                              "campaigns_per_year", "escalation_days"}
     for year, source in LINE_SOURCES.items():
         assert f"{DEFAULT_MONITORING_LINES[year]:f}" in source.quote and str(year) in source.quote
     seed_004 = SETTING_SOURCES["identification_days"]

@@ -55,14 +55,14 @@ def test_the_city_dashboard_lists_its_counties(app, pw):
     assert "统计 · 六安市" in html
     assert by_testid(html, "total-open") == "3" and by_testid(html, "total-overdue") == "3"
     assert "按县统计" in html
-    assert _rows(html, "table-region") == [["霍邱县", "2", "0", "2"], ["示范县", "1", "0", "1"]]  # by code
+    assert _rows(html, "table-region") == [["霍邱县", "2", "0", "2", "0"], ["示范县", "1", "0", "1", "0"]]  # by code
     assert "郎溪县" not in html and "宣城市" not in html
 
 
 def test_the_province_dashboard_lists_its_cities(app, pw):
     html = text_of(signed_in(app, "province").get("/dashboard"))
     assert by_testid(html, "total-open") == "4" and "按地市统计" in html
-    assert _rows(html, "table-region") == [["六安市", "3", "0", "3"], ["宣城市", "1", "0", "1"]]
+    assert _rows(html, "table-region") == [["六安市", "3", "0", "3", "0"], ["宣城市", "1", "0", "1", "0"]]
     csv = signed_in(app, "province").get("/dashboard.csv")
     assert csv.status_code == 200 and "六安市,3,0,3" in csv.get_data(as_text=True)
 

@@ -70,7 +70,8 @@ def test_every_setting_including_the_two_year_flag_can_be_changed(app):
               "notice_min_days": "7", "min_monitoring_months": "12", "unresolved_years": "3",
               "lookback_months": "12", "income_drop_ratio": "25%", "visit_max_delay_days": "30",
               "review_days": "20", "dibao_phaseout_months": "9", "warning_red_days": "2",
-              "warning_orange_days": "5", "warning_yellow_days": "10", "campaigns_per_year": "2"}
+              "warning_orange_days": "5", "warning_yellow_days": "10", "campaigns_per_year": "2",
+              "escalation_days": "4"}
     assert set(values) == set(settings.SETTING_FIELDS)
     for key, value in values.items():
         settings.change_policy(county, world.township, key, value, "乡镇试点")
@@ -79,7 +80,7 @@ def test_every_setting_including_the_two_year_flag_can_be_changed(app):
     assert policy.identification_days == 20 and policy.visit_max_delay_days == 30
     assert policy.dibao_phaseout_months == 9
     assert (policy.warning_red_days, policy.warning_orange_days, policy.warning_yellow_days) == (2, 5, 10)
-    assert policy.campaigns_per_year == 2
+    assert policy.campaigns_per_year == 2 and policy.escalation_days == 4
     assert settings.policy_for(world.county).unresolved_years == 2  # the county keeps the default
 
 

@@ -12,6 +12,7 @@ from domain.workflow import Action, CaseState
 from factories import build_world, household
 from models import CaseEvent
 from office_support import drive, new_case
+from services.notifications import escalation
 from services.reporting import dashboard, rollups
 from services.workflow import cases
 
@@ -67,30 +68,33 @@ def test_counts_for_a_village(scene, build):
     board = build(world.users["village_a"], TODAY)
     # a_monitored: pairing due 15 Nov (overdue); a_verifying: identification due 16 Nov (overdue);
     # a_paired: first visit due 21 Nov (due soon); a_new: due 4 Dec.
-    assert totals(board) == {"open": 4, "monitored": 2, "overdue": 2, "due-soon": 1, "long-unresolved": 0}
+    assert totals(board) == {"open": 4, "monitored": 2, "overdue": 2, "due-soon": 1, "long-unresolved": 0,
+                             "escalated": 0}
     assert as_dict(table(board, "state")) == {"已提交": 1, "入户核实中": 1, "已纳入监测": 1, "已结对": 1}
     assert as_dict(table(board, "category")) == {"脱贫不稳定户": 0, "边缘易致贫户": 2, "突发严重困难户": 0}
     assert as_dict(table(board, "risk")) == {"因病": 2}
     regions = as_dict(table(board, "region"))
-    assert regions["青山村一组"] == [4, 2, 2] and regions["青山村二组"] == [0, 0, 0]
+    assert regions["青山村一组"] == [4, 2, 2, 0] and regions["青山村二组"] == [0, 0, 0, 0]
 
 
 def test_counts_for_the_other_village_township_and_county(scene, build):
     world, c = scene
     b = build(world.users["village_b"], TODAY)
-    assert totals(b) == {"open": 1, "monitored": 0, "overdue": 0, "due-soon": 0, "long-unresolved": 0}
+    assert totals(b) == {"open": 1, "monitored": 0, "overdue": 0, "due-soon": 0, "long-unresolved": 0,
+                         "escalated": 0}
     assert as_dict(table(b, "state")) == {"已提交": 1, "未纳入": 1}
     assert as_dict(table(b, "risk")) == {}
-    assert as_dict(table(b, "region")) == {"石门村一组": [0, 0, 0], "石门村（本级）": [1, 0, 0]}
+    assert as_dict(table(b, "region")) == {"石门村一组": [0, 0, 0, 0], "石门村（本级）": [1, 0, 0, 0]}
 
     township = build(world.users["township"], TODAY)
-    assert totals(township) == {"open": 5, "monitored": 2, "overdue": 2, "due-soon": 1, "long-unresolved": 0}
-    assert as_dict(table(township, "region")) == {"青山村": [4, 2, 2], "石门村": [1, 0, 0]}
+    assert totals(township) == {"open": 5, "monitored": 2, "overdue": 2, "due-soon": 1, "long-unresolved": 0,
+                                "escalated": 0}
+    assert as_dict(table(township, "region")) == {"青山村": [4, 2, 2, 0], "石门村": [1, 0, 0, 0]}
     assert table(township, "region").columns[0] == "村"
 
     county = build(world.users["county"], TODAY)
     assert totals(county) == totals(township)
-    assert as_dict(table(county, "region")) == {"青山镇": [5, 2, 2]}
+    assert as_dict(table(county, "region")) == {"青山镇": [5, 2, 2, 0]}
     assert table(county, "region").columns[0] == "乡镇"
     # Department officers and the administrator see the county's figures (aggregates only).
     assert totals(build(world.users["dept"], TODAY)) == totals(county)
@@ -155,7 +159,28 @@ def test_csv_holds_every_table_with_a_bom(scene, build):
     text = body.decode("utf-8-sig")
     for title in ("案件按环节", "监测户按类别", "监测户按风险类型", "按村统计", "近12个月趋势"):
         assert title in text
-    assert "青山村,4,2,2" in text
+    assert "青山村,4,2,2,0" in text
     for case in c.values():
         head = case.household.head
         assert head.name not in text and head.id_number not in text
+
+
+def test_escalated_cases_are_counted_per_region_beside_the_overdue_ones(scene, build):
+    """a_monitored (due 15 Nov) and a_verifying (due 16 Nov) are overdue by 5 and 4 days on 20
+    November: both escalated. A step taken since leaves its case's escalation behind."""
+    world, c = scene
+    assert escalation.escalate_overdue(TODAY).cases == 2
+    db.session.commit()
+    township = build(world.users["township"], TODAY)
+    assert totals(township)["overdue"] == totals(township)["escalated"] == 2
+    assert as_dict(table(township, "region")) == {"青山村": [4, 2, 2, 2], "石门村": [1, 0, 0, 0]}
+    assert table(township, "region").columns[-1] == "逾期已升级"
+    assert "青山村,4,2,2,2" in dashboard.export(world.users["township"], TODAY).decode("utf-8-sig")
+    assert totals(build(world.users["village_b"], TODAY))["escalated"] == 0
+
+    cases.perform(world.users["township"], c["a_monitored"].id, Action.ASSIGN_PAIR_CADRE,
+                  cases.StepInput(assignee_id=world.users["cadre_a"].id), today=TODAY)
+    db.session.commit()
+    county = build(world.users["county"], TODAY)
+    assert totals(county)["escalated"] == 1
+    assert as_dict(table(county, "region")) == {"青山镇": [5, 2, 1, 1]}
