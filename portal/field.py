@@ -3,7 +3,10 @@
 Pages only. Visits and photos are sent by field.js to /api/v1 (idempotent by client UUID), from
 a queue kept on the phone, so a visit recorded without signal is sent later, exactly once.
 The screening questions are rendered here on the server, so the form also opens from the
-service worker's cache without any network.
+service worker's cache without any network. A grid worker may also keep their whole grid on the
+phone for the day (field-grid.js, from GET /api/v1/grid): the form of a household never opened
+before is then the generic shell (/field/visit-shell, kept by the service worker) filled in on the
+phone from that bundle.
 """
 from __future__ import annotations
 
@@ -19,13 +22,14 @@ from domain.fieldwork import AwayReason, VisitMethod
 from domain.screening import INCOME_ITEMS, QUESTIONS
 from domain import numbers
 from portal.assets import STATIC_DIR, asset
-from services.fieldwork import worklists
+from services.accounts import scoping
+from services.fieldwork import call_numbers, worklists
 
 bp = Blueprint("field", __name__, url_prefix="/field", template_folder="templates")
 
 # Files the service worker keeps so the form opens without signal (by their hashed names).
-SHELL_ASSETS = ("base.css", "field.css", "field.js", "field-parts.js", "field-photos.js", "field-signature.js",
-                "field-visit.js")
+SHELL_ASSETS = ("base.css", "field.css", "field.js", "field-grid.js", "field-parts.js", "field-photos.js",
+                "field-signature.js", "field-visit.js")
 QUESTION_GROUPS = [(group, list(items)) for group, items in groupby(QUESTIONS, key=lambda q: q.group)]
 METHODS = [(m.value, m.label, m.remote) for m in VisitMethod]
 # Search by name or the last 4 digits only: whole ID or phone numbers stay out of addresses.
@@ -35,10 +39,16 @@ REACHED_VIA_LABELS = {"phone": "电话号码", "wechat": "微信号", "qq": "QQ�
 
 # --- pages ---------------------------------------------------------------------------------------
 
+def _keeps_grid() -> bool:
+    """Whether the page offers 下载本网格: grid workers only (their scope is their grid)."""
+    return scoping.reach(current_user) is scoping.Reach.OWN_CASES
+
+
 @bp.get("/")
 @login_required
 def my_work():
-    return render_template("field/work.html", work=worklists.my_work(current_user, clock.today()))
+    return render_template("field/work.html", work=worklists.my_work(current_user, clock.today()),
+                           keeps_grid=_keeps_grid())
 
 
 @bp.route("/search", methods=["GET", "POST"])
@@ -58,9 +68,23 @@ def search():
 @bp.get("/households/<int:household_id>/visit")
 @login_required
 def visit_form(household_id: int):
-    form = worklists.visit_form(current_user, household_id, request.args.get("case", type=int), clock.today())
+    case_id = request.args.get("case", type=int)
+    form = worklists.visit_form(current_user, household_id, case_id, clock.today())
+    return _visit_page(form.household, form.case, call_numbers.panel(current_user, household_id, case_id))
+
+
+@bp.get("/visit-shell")
+@login_required
+def visit_shell():
+    """The visit form without a household: the service worker keeps it, and answers it offline
+    for a household of the kept grid whose own form was never opened on this phone; field-grid.js
+    fills in the household from the bundle. Online it only says where to start."""
+    return _visit_page(None, None, None)
+
+
+def _visit_page(household, case, calls):
     return render_template(
-        "field/visit.html", household=form.household, case=form.case, groups=QUESTION_GROUPS,
+        "field/visit.html", household=household, case=case, calls=calls, groups=QUESTION_GROUPS,
         income_items=INCOME_ITEMS, methods=METHODS, away_reasons=AwayReason.choices(),
         reached_via_labels=REACHED_VIA_LABELS)
 

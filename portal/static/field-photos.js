@@ -7,7 +7,7 @@
 (function (F, M) {
   "use strict";
   if (!F || !M) { return; }
-  var each = F.each, noop = F.noop, store = F.store, uuid4 = F.uuid;
+  var each = F.each, noop = F.noop, store = F.store, newUuid = F.uuid;
   var MAX_PHOTOS = F.limits.maxPhotos, MAX_SIDE = F.limits.maxSide, QUALITY = F.limits.quality;
 
   /* opts: list (the <ul>), inputs (the camera and gallery file inputs), owner (the draft key the
@@ -59,7 +59,7 @@
         busy += 1;
         M.shrink(file, MAX_SIDE, QUALITY, function (dataUrl) {
           if (!dataUrl) { busy -= 1; showError("photos", "这张照片读不出来，请重新拍"); return; }
-          var id = uuid4();
+          var id = newUuid();
           store.put("photos", {uuid: id, owner: key, dataUrl: dataUrl}, function (err) {
             busy -= 1;
             if (err) { showError("photos", "手机存储空间不足，照片没有保存。请先联网发送已保存的记录。"); return; }

@@ -1,19 +1,24 @@
 /* The visit form of the field app: method and remote-check details, the 附件1 questions, the
    income helper, GPS, drafts and the outbox. The photo list (field-photos.js) and the signature
    pad (field-signature.js) live in their own files and are handed this form's state as
-   callbacks. Loaded after field.js, field-parts.js and those two (window.ShoudiField,
-   window.ShoudiMedia). Plain ES5. */
+   callbacks. Loaded after field.js, field-grid.js, field-parts.js and those two
+   (window.ShoudiField, window.ShoudiGrid, window.ShoudiMedia). Plain ES5. */
 (function (F, M) {
   "use strict";
   // Without any of them the save button stays disabled, rather than a half-working form.
   if (!F || !M || !M.photoList || !M.signaturePad) { return; }
   var byId = F.byId, each = F.each, store = F.store, drafts = F.drafts;
-  var enqueue = F.enqueue, refresh = F.refresh, uuid4 = F.uuid, USER = F.user;
+  var enqueue = F.enqueue, refresh = F.refresh, newUuid = F.uuid, USER = F.user;
 
   // --- the visit form --------------------------------------------------------------------------
 
   var form = byId("visit");
-  if (form) { visitForm(form); }
+  if (form && form.hasAttribute("data-shell")) {
+    // The generic form (opened offline): the household comes from the grid kept on the phone.
+    if (window.ShoudiGrid) { window.ShoudiGrid.fillShell(form, function (ok) { if (ok) { visitForm(form); } }); }
+  } else if (form) {
+    visitForm(form);
+  }
 
   function visitForm(form) {
     var householdId = parseInt(form.getAttribute("data-household"), 10);
@@ -26,7 +31,7 @@
 
     function ensureDraft() {
       if (!draft) {
-        draft = {uuid: uuid4(), values: {}, photos: [], signature: null, gps: null, created: Date.now()};
+        draft = {uuid: newUuid(), values: {}, photos: [], signature: null, gps: null, created: Date.now()};
       }
       return draft;
     }

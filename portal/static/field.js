@@ -32,18 +32,27 @@
 
   // --- ids -------------------------------------------------------------------------------------
 
-  /* A random (version 4) UUID: crypto.randomUUID where the browser has it, else RFC 4122 §4.4
-     from crypto.getRandomValues. */
-  function uuid4() {
+  /* A time-ordered (version 7, RFC 9562 §5.7) UUID: the first 48 bits are the Unix time in
+     milliseconds, then the version, 12 random bits, the variant and 62 random bits, from
+     crypto.getRandomValues. New visits and photos then sit at the right edge of the server's
+     unique index on client_uuid instead of all over it. The server accepts any valid UUID. */
+  function uuid7() {
     var c = window.crypto || window.msCrypto;
-    if (c && typeof c.randomUUID === "function") { return c.randomUUID(); }
     var b = new Uint8Array(16);
     if (c && c.getRandomValues) {
       c.getRandomValues(b);
     } else {  // phones older than Android 4.4 only; the server still refuses a reused UUID
       for (var k = 0; k < 16; k++) { b[k] = Math.floor(Math.random() * 256); }
     }
-    b[6] = (b[6] & 0x0f) | 0x40;
+    var ms = Date.now();
+    var high = Math.floor(ms / 0x100000000), low = ms % 0x100000000;  // 16 + 32 bits
+    b[0] = (high >>> 8) & 0xff;
+    b[1] = high & 0xff;
+    b[2] = (low >>> 24) & 0xff;
+    b[3] = (low >>> 16) & 0xff;
+    b[4] = (low >>> 8) & 0xff;
+    b[5] = low & 0xff;
+    b[6] = (b[6] & 0x0f) | 0x70;
     b[8] = (b[8] & 0x3f) | 0x80;
     var h = [];
     for (var i = 0; i < 16; i++) { h.push((b[i] + 0x100).toString(16).substr(1)); }
@@ -54,7 +63,8 @@
   // --- storage: IndexedDB, or localStorage when there is none ----------------------------------
 
   var store = (function () {
-    var NAME = "shoudi-field", VERSION = 1, STORES = ["queue", "photos"];
+    // "grid": the whole grid for the day (field-grid.js), one record per account.
+    var NAME = "shoudi-field", VERSION = 2, STORES = ["queue", "photos", "grid"];
     var db = null, state = "closed", waiting = [];
 
     function ready(cb) {
@@ -213,7 +223,9 @@
 
   // --- the outbox ------------------------------------------------------------------------------
 
-  var listeners = {sent: [], changed: []};
+  // denied: the server answered 401 or 403 (logged out, locked, deactivated): field-grid.js
+  // clears the grid kept on the phone.
+  var listeners = {sent: [], changed: [], denied: []};
   function emit(name, item) { each(listeners[name], function (fn) { fn(item); }); }
 
   var flushing = false, flushAgain = false, authLost = false;
@@ -292,6 +304,7 @@
 
     function outcome(status, data) {
       if (status === 401) { cb("auth"); return; }
+      if (status === 403) { emit("denied", null); }
       if (status === 0 || status >= 500 || status === 429 || status === 408) { cb("offline"); return; }
       mark(item, "problem", {}, errorMessage(data, "发送失败（" + status + "），请联系管理员。记录仍保存在手机上。"), cb);
     }
@@ -329,6 +342,7 @@
       function finish() {
         flushing = false;
         authLost = result.auth;
+        if (result.auth) { emit("denied", null); }
         refresh(function (count) {
           if (result.auth) {
             setStatus("登录已过期，请重新登录后再点“发送”。待发送的记录保存在手机上，不会丢失。", true, true);
@@ -434,6 +448,14 @@
 
   var registration = null;
 
+  /* A message to the service worker: the one controlling this page, or the one just installed. */
+  function toWorker(message) {
+    var sw = window.Promise && navigator.serviceWorker;
+    if (!sw) { return; }
+    if (sw.controller) { sw.controller.postMessage(message); return; }
+    sw.ready.then(function (reg) { if (reg.active) { reg.active.postMessage(message); } })["catch"](noop);
+  }
+
   function syncLater() {
     if (registration && registration.sync && registration.sync.register) {
       registration.sync.register(SYNC_TAG)["catch"](noop);
@@ -484,8 +506,11 @@
     refresh: refresh,
     items: function (cb) { store.all("queue", function (err, items) { cb(mine(items || [])); }); },
     requeue: function (item, cb) { store.put("queue", item, function (err) { refresh(); (cb || noop)(err); }); },
-    uuid: uuid4,
+    uuid: uuid7,
     enqueue: enqueue,
+    request: request,
+    toWorker: toWorker,
+    api: API,
     on: function (name, fn) { listeners[name].push(fn); },
     isFlushing: function () { return flushing; },
     store: store,

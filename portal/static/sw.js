@@ -14,6 +14,10 @@
      answered with a redirect to the login page (logged out, idle lock) stops serving them until
      the account opens a field page again; another account opening a field page deletes the
      first account's pages.
+   - The generic visit form (/field/visit-shell), asked for by field-grid.js once the worker has
+     kept the whole grid on the phone (IndexedDB, for the day). It holds no household: offline,
+     a household's form that was never opened here is answered with it, and field-grid.js fills
+     the household in from the kept grid. Logging out also empties that grid (store "grid").
    What it never keeps: anything under /api/ (visit and photo POSTs, and GETs alike: it does not
    even look at them, they go straight to the network), search results (/field/search: lists of
    people matching a query; the search is a posted form, sent to the network once, never kept nor
@@ -31,13 +35,18 @@ var SHELL = [/*SHELL_ASSETS*/];
 var ASSETS = "shoudi-field-assets";
 var PAGES = "shoudi-field-pages";
 var META = "shoudi-field-meta";
+var SHELL_PAGE = "/field/visit-shell";  // the visit form without a household
 var WHO = "/field/__account";  // the account last seen logged in on a field page ("" for none)
 var SYNC_TAG = "shoudi-outbox";
 var NETWORK_WAIT_MS = 6000;   // "lie-fi": one bar of 2G; the kept copy after this long
 
+function isVisitForm(url) {
+  return /^\/field\/households\/\d+\/visit$/.test(url.pathname);
+}
+
 function isPage(url) {
   return url.origin === self.location.origin &&
-    (url.pathname === "/field/" || /^\/field\/households\/\d+\/visit$/.test(url.pathname));
+    (url.pathname === "/field/" || url.pathname === SHELL_PAGE || isVisitForm(url));
 }
 
 self.addEventListener("install", function (event) {
@@ -108,8 +117,24 @@ function dropPagesNotOf(user) {
   };
 }
 
+/* The grid kept for the day (field-grid.js; IndexedDB "shoudi-field", store "grid"), emptied. */
+function clearGrid() {
+  return new Promise(function (resolve) {
+    var request;
+    try { request = self.indexedDB.open("shoudi-field"); } catch (e) { resolve(); return; }
+    request.onerror = function () { resolve(); };
+    request.onsuccess = function () {
+      var db = request.result;
+      if (!db.objectStoreNames.contains("grid")) { db.close(); resolve(); return; }
+      var t = db.transaction("grid", "readwrite");
+      t.objectStore("grid").clear();
+      t.oncomplete = t.onerror = t.onabort = function () { db.close(); resolve(); };
+    };
+  });
+}
+
 function forget() {
-  return caches["delete"](PAGES).then(function () { return setAccount(""); });
+  return Promise.all([caches["delete"](PAGES), clearGrid()]).then(function () { return setAccount(""); });
 }
 
 // --- pages: network first, the kept copy when there is no network ------------------------------
@@ -134,12 +159,20 @@ function kept(url) {
     });
 }
 
+/* The kept copy of the page, or for a visit form never opened here, the generic one. */
+function keptOrShell(url) {
+  return kept(url).then(function (hit) {
+    if (hit || !isVisitForm(new URL(url))) { return hit; }
+    return kept(new URL(SHELL_PAGE, self.location.origin).href);
+  });
+}
+
 function offlinePage() {
   var html = "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">" +
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>没有网络 · 守底</title></head>" +
     "<body style=\"margin:0;padding:1rem;font:17px/1.6 system-ui,sans-serif;color:#1f2328\">" +
     "<h1 style=\"font-size:1.3rem\">没有网络</h1>" +
-    "<p>这个页面还没有在这部手机上打开过（或已退出登录），需要有信号时再打开。</p>" +
+    "<p>这个页面还没有在这部手机上打开过，本网格也没有保存在手机上（或已退出登录），需要有信号时再打开。</p>" +
     "<p>已经保存的走访记录都在手机上，有信号时会自动发送。</p>" +
     "<p><a href=\"/field/\" style=\"display:inline-block;min-height:44px;line-height:44px\">返回我的工作</a></p>" +
     "</body></html>";
@@ -155,14 +188,14 @@ function page(event) {
     var done = false;
     function answer(response) { if (!done) { done = true; resolve(response); } }
     var timer = setTimeout(function () {
-      kept(url).then(function (hit) { if (hit) { answer(hit); } });
+      keptOrShell(url).then(function (hit) { if (hit) { answer(hit); } });
     }, NETWORK_WAIT_MS);
     network.then(function (response) {
       clearTimeout(timer);
       answer(response);
     }, function () {
       clearTimeout(timer);
-      kept(url).then(function (hit) { answer(hit || offlinePage()); });
+      keptOrShell(url).then(function (hit) { answer(hit || offlinePage()); });
     });
   });
 }

@@ -67,6 +67,13 @@ def test_households_by_id(client, scene, grid):
         assert_error(client.get(f"{API}/households/{other}", headers=grid), 404, "not_found")
 
 
+def test_household_phones_by_id(client, scene, grid):
+    answer = client.get(f"{API}/households/{scene.h_a1}/phones", headers=grid)
+    assert answer.status_code == 200 and [n["phone"] for n in answer.get_json()["items"]] == ["13800001111"]
+    for other in (scene.h_a2, scene.h_a, scene.h_b, 999999):
+        assert_error(client.get(f"{API}/households/{other}/phones", headers=grid), 404, "not_found")
+
+
 def test_household_lists_hold_only_the_grid(client, scene, grid):
     page = client.get(f"{API}/households", headers=grid).get_json()
     assert page["total"] == 1 and [row["id"] for row in page["items"]] == [scene.h_a1]
@@ -158,6 +165,7 @@ def test_every_endpoint_taking_an_id_is_in_this_matrix():
     from api.registry import api
     covered = {"/households/<int:household_id>", "/cases/<int:case_id>", "/visits/<client_uuid>",
                "/visits/<client_uuid>/signature", "/photos/<client_uuid>", "/photos/<client_uuid>/thumb"}
+    covered |= {"/households/<int:household_id>/phones"}  # test_household_phones_by_id
     assert {op.rule for op in api.ops if op.auth and "<" in op.rule} == covered
     # ids in bodies: POST /visits (household_id, case_id, photos) and POST /photos (client_uuid);
     # POST /auth/password carries none (only the caller's own passwords)
