@@ -89,6 +89,11 @@
     function settle(opened) {
       db = opened;
       state = opened ? "open" : "failed";
+      if (opened) {
+        // A newer page (another tab, after an update) asks for a newer version: let it have it;
+        // the next use here opens the database again.
+        opened.onversionchange = function () { opened.close(); db = null; state = "closed"; };
+      }
       var list = waiting;
       waiting = [];
       each(list, function (cb) { cb(db); });

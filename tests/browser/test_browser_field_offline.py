@@ -1,6 +1,6 @@
 """The whole grid on the phone: a grid worker downloads their grid, goes where there is no signal,
 opens a household whose form was never opened on this phone, records the visit, and it is sent
-when the signal is back; logging out empties what was kept.
+when the signal is back; the next day, or at logout, what was kept is gone.
 
 Debian's Chromium through Playwright (browser_support.py); the network is cut with
 `context.set_offline`. Screenshots go to test-artifacts/browser/<test name>-<step>.png.
@@ -107,9 +107,18 @@ def test_a_household_never_opened_is_visited_offline_from_the_kept_grid(phone, s
     [visit] = db.session.execute(select(Visit).where(Visit.household_id == ids["never_opened"])).scalars().all()
     assert visit.client_uuid == queued["uuid"] and visit.method == "home"
 
-    # Logging out empties the kept grid.
+    # The next day the kept grid is gone when a field page opens (drafts and outbox stay).
     page.goto(url + "/field/")
     assert page.evaluate(GRID_KEPT) == 1
+    page.evaluate("""() => new Promise(done => window.ShoudiField.store.all('grid', (err, items) => {
+        const item = items[0]; item.day = '2000-01-01'; window.ShoudiField.store.put('grid', item, done); }))""")
+    page.reload()
+    expect(page.get_by_test_id("grid-status")).to_have_text("还没有把本网格保存到手机上。")
+    wait_until(page, f"async () => ({GRID_KEPT})() .then(n => n === 0)")
+
+    # Logging out empties the kept grid.
+    page.get_by_test_id("grid-download").tap()
+    expect(page.get_by_test_id("grid-status")).to_contain_text("已保存本网格 2 户")
     page.get_by_role("button", name="退出").tap()
     page.wait_for_url(re.compile(r".*/login.*"))
     wait_until(page, f"async () => ({GRID_KEPT})() .then(n => n === 0)")
