@@ -158,7 +158,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         "SHOUDI_SMS_SIGN_NAME": get("SMS_SIGN_NAME") or None,
         "SHOUDI_SMS_TEMPLATE_STAFF": get("SMS_TEMPLATE_STAFF") or None,
         "SHOUDI_SMS_TEMPLATE_FARMER": get("SMS_TEMPLATE_FARMER") or None,
-        # At most this many messages per number and window, on every channel together.
+        # At most this many messages per phone number (or WeChat) and window, whatever their kind.
         "SHOUDI_CHANNEL_RATE_LIMIT": get("CHANNEL_RATE_LIMIT", "1/minute;5/hour;10/day"),
         # Tries before a message that keeps failing is given up (back-off 1, 2, 4 … minutes).
         "SHOUDI_CHANNEL_MAX_ATTEMPTS": _int(get("CHANNEL_MAX_ATTEMPTS"), 8),

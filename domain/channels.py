@@ -126,10 +126,11 @@ _MILESTONE_OF = {
     Action.GREEN_CHANNEL: Milestone.HELP,
     **{action: Milestone.NOT_INCLUDED for action in _REFUSAL_GIST},
 }
+# At most 20 characters each: a WeChat "thing" field holds no more.
 _NOTES = {
-    Milestone.ACCEPTED: "村里已受理，将入户核实，可凭查询码查看进度",
+    Milestone.ACCEPTED: "将入户核实，可凭查询码查看进度",
     Milestone.INCLUDED: "将为您明确帮扶干部",
-    Milestone.HELP: "帮扶措施已落实到人，有困难可联系村里",
+    Milestone.HELP: "帮扶措施已落实，有困难可联系村里",
 }
 
 

@@ -19,7 +19,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 
+from core.extensions import db
+from factories import build_world
+
+
+STAFF_PHONE = "13912345678"  # grid_a1's phone in the ``world`` fixture
 KEY_ID, SECRET, SIGN_NAME = "test-key-id", "test-secret", "守底测试"
 SMS_STAFF, SMS_FARMER = "SMS_100001", "SMS_100002"
 APPID, APP_SECRET = "wx-test-app", "wx-test-secret"
@@ -184,3 +190,25 @@ class ProviderServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# --- fixtures (a test module imports them: ``from channels_support import app_config, provider, world``)
+
+@pytest.fixture
+def provider():
+    with ProviderServer() as running:
+        yield running
+
+
+@pytest.fixture
+def app_config(provider):
+    return provider.config()
+
+
+@pytest.fixture
+def world(app):
+    """The factories' world, with a phone on file for grid_a1."""
+    made = build_world()
+    made.users["grid_a1"].phone = STAFF_PHONE
+    db.session.commit()
+    return made

@@ -5,7 +5,8 @@ adds nothing) and an outbox row; after the work commits the consumer ``send``s i
 the provider calls passing (rate limit, busy, 5xx, timeout) waits 1, 2, 4 … minutes (longer
 when the provider asks) up to ``SHOUDI_CHANNEL_MAX_ATTEMPTS`` tries; a permanent one is kept
 with the provider's code. Before each send the number's own limit (``SHOUDI_CHANNEL_RATE_LIMIT``,
-all channels together) is checked: a message over it waits for a free place, untried.
+per phone number or WeChat) is checked: a message over it waits for a free place, untried, for a
+day at most.
 ``due``/``work`` are the periodic sweep: retries that are due, hand-overs that were lost, and
 the delivery status of sent SMS (QuerySendDetails) until a receipt or two days.
 
@@ -38,7 +39,11 @@ WECHAT_KIND = "wechat.openid"  # the blind index's purpose for openids
 HANDOVER_GRACE = timedelta(minutes=2)
 POLL_EVERY = timedelta(minutes=5)
 POLL_FOR = timedelta(days=2)
-LEASE = timedelta(minutes=2)  # a send in progress is not taken by the sweep meanwhile
+LEASE = timedelta(minutes=2)
+# A message the number's limit would hold longer than this after it was queued is dropped (kept
+# as failed with NUMBER_LIMIT): a to-do a day late is noise, and the in-app centre has it anyway.
+HELD_AT_MOST = timedelta(days=1)
+NUMBER_LIMIT = "number_limit"  # a send in progress is not taken by the sweep meanwhile
 Q, S = DeliveryStatus.QUEUED.value, DeliveryStatus.SENT.value
 
 
@@ -85,6 +90,8 @@ def send(delivery_id: int, now: datetime) -> None:
     if address is None:
         return _end(row, DeliveryStatus.FAILED, "no_address", now)
     until = _limited_until(row, setup, now)
+    if until is not None and until - row.created_at > HELD_AT_MOST:
+        return _end(row, DeliveryStatus.FAILED, NUMBER_LIMIT, now)  # stale by then: the app has it
     if until is not None:
         row.next_attempt_at = until
         log.info("delivery %s waits for the number's limit", row.id)

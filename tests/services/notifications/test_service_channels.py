@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from channels_support import (APPID, SIGN_NAME, SMS_5XX, SMS_BAD_KEY, SMS_BAD_NUMBER, SMS_MISSING_PARAMETER,
-                              SMS_NO_MONEY, SMS_RATE_LIMITED, SMS_STAFF, WX_STAFF, ProviderServer)
+                              SMS_NO_MONEY, SMS_RATE_LIMITED, SMS_STAFF, STAFF_PHONE, WX_STAFF,
+                              app_config, provider, world)  # noqa: F401  (fixtures)
 from core.extensions import db
 from domain.channels import Channel, DeliveryStatus, StaffChoice, Template
 from domain.workflow import Action, CaseState
-from factories import build_world
 from models import ChannelPreference, Delivery
 from models.types import utcnow
 from office_support import drive, new_case
@@ -29,26 +29,8 @@ from services.workflow.cases import StepInput
 
 S = CaseState
 START = date(2026, 11, 1)  # identification due 16 November
-PHONE = "13912345678"
+PHONE = STAFF_PHONE
 
-
-@pytest.fixture
-def provider():
-    with ProviderServer() as running:
-        yield running
-
-
-@pytest.fixture
-def app_config(provider):
-    return provider.config()
-
-
-@pytest.fixture
-def world(app):
-    made = build_world()
-    made.users["grid_a1"].phone = PHONE
-    db.session.commit()
-    return made
 
 
 def deliveries() -> list[Delivery]:
@@ -341,10 +323,7 @@ def test_a_wechat_is_bound_to_one_account_and_can_be_unbound(world, provider):
 # --- off, and the logs ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("app_config", [{}])
-def test_without_configuration_the_channels_are_off_and_nothing_fails(app, app_config, caplog):
-    world = build_world()
-    world.users["grid_a1"].phone = PHONE
-    db.session.commit()
+def test_without_configuration_the_channels_are_off_and_nothing_fails(world):
     page = staff.choice_page(world.users["grid_a1"])
     assert [o.available for o in page.options] == [True, False, False]
     assert page.options[1].note == staff.CHANNEL_OFF[Channel.SMS]
@@ -377,3 +356,11 @@ def test_the_delivery_statuses_are_checked_in_sql(world):
     db.session.rollback()
     assert db.session.execute(select(func.count(Delivery.id))).scalar_one() == 0
     assert DeliveryStatus.REFUSED.final and not DeliveryStatus.SENT.final
+
+
+def test_a_message_the_limit_would_hold_past_a_day_is_dropped(app, world, provider):
+    app.extensions[CHANNELS_EXTENSION] = _with_provider(app, provider, SHOUDI_CHANNEL_RATE_LIMIT="1/day")
+    _three_messages(world)
+    rows = deliveries()
+    assert [r.status for r in rows] == ["sent", "failed", "failed"]
+    assert {r.last_error for r in rows[1:]} == {ledger.NUMBER_LIMIT} and len(provider.tried) == 1
