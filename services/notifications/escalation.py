@@ -5,11 +5,11 @@ says who that is, and why).
 ``escalate_overdue(today)`` runs with the daily reminders (``reminders.remind_deadlines``). It
 works one county at a time, and in a county reads only the open cases due by the county's
 earliest cut-off that are not escalated for their step already: one range of
-``ix_case_file_clock`` (region_path prefix, due_date), in batches of ``BATCH`` cases by id. Per
-batch it sends a fixed number of statements — the cases, the named people still active (when a
-step is a person's), the desks' accounts over the batch's regions, the ledger's look-up, one
-UPDATE marking the cases — plus the ledger's row for each new message (``notify.send``), and
-never one per case.
+``ix_case_file_clock`` (region_path prefix, due_date) for their ids, then works through them in
+batches of ``BATCH``. Per batch it sends a fixed number of statements — the cases' columns, the
+named people still active (when a step is a person's), the desks' accounts over the batch's
+regions, the ledger's look-up, the outbox row for the other channels, one UPDATE marking the
+cases — plus the ledger's row for each new message (``notify.send``), and never one per case.
 
 The messages go through ``notify.send``: the in-app ledger (its dedupe key makes it once per
 person) and every other channel registered behind the notifier interface. The case records the
@@ -94,23 +94,22 @@ def escalate_overdue(today: date, batch: int = BATCH) -> EscalationReport:
     cases = messages = 0
     for county in counties:
         cutoff = rule.escalation_cutoff(today, days.least_under(county.path))
-        last_id = 0
-        while True:
-            rows = db.session.execute(_due(county.path, cutoff, last_id, batch)).all()
-            if rows:
-                done, sent = _escalate(rows, today, days)
-                cases, messages, last_id = cases + done, messages + sent, rows[-1].id
-            if len(rows) < batch:
-                break
+        ids = sorted(db.session.execute(_due(county.path, cutoff)).scalars())
+        for start in range(0, len(ids), batch):
+            rows = db.session.execute(select(*_CASE_COLUMNS).where(Case.id.in_(ids[start:start + batch]))
+                                      .order_by(Case.id)).all()
+            done, sent = _escalate(rows, today, days)
+            cases, messages = cases + done, messages + sent
     return EscalationReport(cases, messages)
 
 
-def _due(county_path: str, cutoff: date, after_id: int, batch: int):
-    """The next ``batch`` open cases of a county due by ``cutoff`` not escalated for their step."""
-    return (select(*_CASE_COLUMNS)
-            .where(Case.region_path.startswith(county_path, autoescape=True), Case.due_date.is_not(None),
-                   Case.due_date <= cutoff, Case.state.in_(NON_TERMINAL), not_(escalated_now()), Case.id > after_id)
-            .order_by(Case.id).limit(batch))
+def _due(county_path: str, cutoff: date):
+    """The ids of a county's open cases due by ``cutoff`` and not escalated for their step. No
+    ORDER BY and no LIMIT: with them PostgreSQL walked the primary key through every case of the
+    province (measured on 600,000 cases); without, it reads one range of ``ix_case_file_clock``."""
+    return select(Case.id).where(Case.region_path.startswith(county_path, autoescape=True),
+                                 Case.due_date.is_not(None), Case.due_date <= cutoff,
+                                 Case.state.in_(NON_TERMINAL), not_(escalated_now()))
 
 
 def _escalate(rows, today: date, days: EscalationDays) -> tuple[int, int]:
