@@ -2,7 +2,7 @@
 with the step that refused it), and help started (帮扶计划, or the green channel).
 
 Only a farmer who consented on the report (the self-report's or 代申报's consent) and left a
-phone hears anything, once per case and milestone, by SMS — or by WeChat when they reported
+phone hears anything, once per case, milestone and phone, by SMS — or by WeChat when they reported
 through the mini program and subscribed (``subscribe``). The text has the milestone's words
 and nothing of the person (no name, ID number, health or money).
 
@@ -11,7 +11,7 @@ row for the steps that are milestones, so nothing is told of work that rolls bac
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.extensions import db
 from domain.channels import Channel, Milestone, Template, farmer_text, milestone_of
@@ -23,6 +23,7 @@ from services.notifications.channels.registry import current
 from services.notifications.channels.staff import openid_from
 from services.errors import NotFound, ValidationFailed
 from services.farmer.selfreport import valid_token
+from services.farmer.tracking import phone_on_file
 from services.platform import outbox
 
 
@@ -45,31 +46,39 @@ def _tell_farmer(payload: dict) -> None:
 
 
 def tell_farmer(case: Case, milestone: Milestone, action: str | None) -> int:
-    """Queue the milestone's message to each consenting reporter of the case; how many."""
+    """Queue the milestone's message to each farmer following the case; how many were queued."""
     setup, now = current(), utcnow()
     params = farmer_text(milestone, action).as_params()
     key = f"farmer:{case.id}:{milestone.value}"
-    phone = case.claimed_phone
-    queued = 0
-    for row in _consenting_reports(case):
+    queued, told = 0, set()
+    for row in _followers(case):
+        reported = row.case  # the record the report made: its phone is the one the consent covers
+        if reported.claimed_phone_index in told:
+            continue  # one message per phone, however many reports it made
         openid = db.session.execute(select(SubmissionWechat.openid)
                                     .where(SubmissionWechat.submission_id == row.id)).scalar_one_or_none()
         if openid and setup.on(Channel.WECHAT, Template.FARMER):
             channel, address = Channel.WECHAT, openid
-        elif phone and setup.on(Channel.SMS, Template.FARMER):
-            channel, address = Channel.SMS, phone
+        elif reported.claimed_phone and setup.on(Channel.SMS, Template.FARMER):
+            channel, address = Channel.SMS, reported.claimed_phone
         else:
             continue
+        told.add(reported.claimed_phone_index)
         if ledger.queue(channel, Template.FARMER, params, key, address, now, submission=row, case_id=case.id):
             queued += 1
-        break  # one report of the case speaks for the farmer: one message per case and milestone
     return queued
 
 
-def _consenting_reports(case: Case) -> list[FormSubmission]:
-    return list(db.session.execute(
-        select(FormSubmission).where(FormSubmission.case_id == case.id, FormSubmission.consent_at.is_not(None))
-        .order_by(FormSubmission.id)).scalars())
+def _followers(case: Case) -> list[FormSubmission]:
+    """The consenting reports whose record is this case (the report that opened it), or a record
+    merged into it whose phone is on file for it — those whose /track shows this case's progress.
+    A report joined to a case staff opened (代申报) is not among them: the case's phone is not its."""
+    own = (select(FormSubmission).join(Case, FormSubmission.case_id == Case.id)
+           .where(FormSubmission.consent_at.is_not(None), FormSubmission.joined.is_(False),
+                  or_(Case.id == case.id, Case.merged_into_id == case.id))
+           .order_by(FormSubmission.id))
+    return [row for row in db.session.execute(own).scalars()
+            if row.case_id == case.id or phone_on_file(case, row.case.claimed_phone_index)]
 
 
 def subscribe(token: str, code: str) -> None:

@@ -33,12 +33,15 @@ NAME = "王大山"
 
 
 
-def report(world, token: str, consent: bool = True) -> Case:
-    """A farmer's own report about a registered household, recorded by the queue."""
-    id_number = new_id()
-    household(world.grid_a1, START, id_number=id_number)
-    db.session.commit()
-    raw = ReportInput(name=NAME, id_number=id_number, phone=PHONE, village_code=world.village_a.code,
+def report(world, token: str, consent: bool = True, *, id_number: str | None = None, phone: str = PHONE,
+           household_phone: str | None = None) -> Case:
+    """A farmer's own report about a registered household, recorded by the queue (a household
+    already registered when ``id_number`` is given)."""
+    if id_number is None:
+        id_number = new_id()
+        household(world.grid_a1, START, id_number=id_number, phone=household_phone)
+        db.session.commit()
+    raw = ReportInput(name=NAME, id_number=id_number, phone=phone, village_code=world.village_a.code,
                       hardships=["illness"], description="老伴住院花了五万多", consent=True, urgent="no")
     selfreport.submit(raw, None, token, START)
     db.session.commit()  # the queue records it as a case at once (tests run the queue inline)
@@ -150,3 +153,16 @@ def test_no_name_id_or_phone_in_the_texts_or_the_logs(world, provider, caplog):
     assert len(provider.sent) == 3 and "delivery" in logged
     for secret in (NAME, NAME[0] + "*", id_number, id_number[-4:], PHONE, PHONE[-4:], "住院", "五万"):
         assert secret not in shown and secret not in logged
+
+
+def test_a_later_report_merged_into_the_case_is_told_only_if_its_phone_is_on_file(world, provider):
+    """As on /track: someone who typed a neighbour's ID number learns nothing of the neighbour's case."""
+    case = report(world, TOKEN, household_phone="13700000001")
+    id_number = case.household.members[0].id_number
+    stranger = report(world, "farmer-report-token-0003", id_number=id_number, phone="13600000002")
+    spouse = report(world, "farmer-report-token-0004", id_number=id_number, phone="13700000001")
+    assert stranger.merged_into_id == spouse.merged_into_id == case.id
+    drive(world, case, S.RECEIVED, START)
+    sweep_all(provider)
+    assert sorted(p["PhoneNumbers"] for p in provider.sent) == ["13700000001", PHONE]
+    assert {json.loads(p["TemplateParam"])["progress"] for p in provider.sent} == {"已受理"}
