@@ -135,7 +135,8 @@ def _escalate(rows, today: date, days: EscalationDays) -> tuple[int, int]:
         title = _title(row, duty, holder, desk, today)
         key = rule.escalation_key(row.id, row.deadline_kind, row.due_date, row.state)
         messages += [Message(recipient=user, kind=NotificationKind.ESCALATED, title=title, dedupe_key=key,
-                             case_id=row.id, link=notify.case_link(row.id), step=duty.task, due=row.due_date)
+                             case_id=row.id, link=notify.case_link(row.id), step=f"逾期升级：{duty.task}",
+                             due=row.due_date)
                      for user in people]
         marked.append(row.id)
     sent = notify.send(messages)

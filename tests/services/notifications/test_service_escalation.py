@@ -14,6 +14,7 @@ from models import Case, Notification, Region
 from office_support import drive, new_case
 from services.accounts import users
 from services.notifications import escalation, reminders
+from services.notifications.notify import NOTIFIERS_EXTENSION
 from services.regions import settings, tree
 from services.workflow import cases
 from services.workflow.cases import StepInput
@@ -66,6 +67,27 @@ def test_overdue_by_n_days_the_desk_above_is_told_once(world):
     assert run(day(3)) == escalation.EscalationReport(0, 0)  # the job again: nothing
     assert run(day(9)) == escalation.EscalationReport(0, 0)  # and on later days
     assert len(escalations()) == 1
+
+
+class ListChannel:
+    """A channel beside the ledger, as SMS or WeChat: hears of each message once, after commit."""
+
+    def __init__(self):
+        self.received = []
+
+    def deliver(self, message):
+        self.received.append((message.recipient.id, message.kind, message.step, message.due))
+
+
+def test_every_channel_hears_of_it_after_the_commit(app, world):
+    channel = ListChannel()
+    app.extensions[NOTIFIERS_EXTENSION].append(channel)
+    drive(world, new_case(world, START), S.VERIFIED, START)
+    escalation.escalate_overdue(day(3))
+    assert not [r for r in channel.received if r[1] is NotificationKind.ESCALATED]  # not before the commit
+    db.session.commit()
+    assert [r for r in channel.received if r[1] is NotificationKind.ESCALATED] == [
+        (world.users["township"].id, NotificationKind.ESCALATED, "逾期升级：民主评议和公示", DUE)]
 
 
 def test_the_daily_reminders_escalate_and_say_so(world):
