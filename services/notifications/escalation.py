@@ -123,10 +123,9 @@ def _escalate(rows, today: date, days: EscalationDays) -> tuple[int, int]:
     marked: list[int] = []
     for row in due:
         duty, holder = holders[row.id]
-        places = set(_path_ids(row.region_path))
         by_desk: dict = {}
-        for user in accounts:
-            if user.region_id in places:
+        for region_id in _path_ids(row.region_path):
+            for user in accounts.get(region_id, ()):
                 by_desk.setdefault(user.role_enum, []).append(user)
         picked = rule.pick_desk(holder, by_desk)
         if picked is None:  # no desk anywhere above has an account: nobody to tell
@@ -160,12 +159,15 @@ def _holders(rows) -> dict[int, tuple]:
             for row in rows}
 
 
-def _desk_accounts(rows) -> list[User]:
-    """Active desk accounts (village up to province) on any node of the batch's regions' paths."""
+def _desk_accounts(rows) -> dict[int, list[User]]:
+    """Active desk accounts (village up to province) on any node of the batch's regions' paths,
+    by the node they are bound to."""
     places = {region_id for row in rows for region_id in _path_ids(row.region_path)}
-    return list(db.session.execute(
-        select(User).where(User.role.in_(_DESK_CODES), User.active.is_(True), User.region_id.in_(places))
-        .order_by(User.id)).scalars())
+    found: dict[int, list[User]] = {}
+    for user in db.session.execute(select(User).where(User.role.in_(_DESK_CODES), User.active.is_(True),
+                                                      User.region_id.in_(places)).order_by(User.id)).scalars():
+        found.setdefault(user.region_id, []).append(user)
+    return found
 
 
 def _title(row, duty, holder: Holder, desk, today: date) -> str:
