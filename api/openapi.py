@@ -18,7 +18,8 @@ ERRORS = {
     401: "未登录，或令牌无效、已过期、已作废（unauthorized）",
     403: "角色无权进行此操作（forbidden），或须先修改别人为您设置的密码（password_change_required）",
     404: "不存在，或不在您的辖区内（两者不加区分）",
-    409: "编号已被内容不同的记录使用（conflict），或流程不允许这一步（refused）",
+    409: "编号已被内容不同的记录使用（conflict），或流程不允许这一步：须由其他角色办理（wrong_role）、"
+         "当前状态不能办理（wrong_state）、条件不满足（refused）；message 说明原因",
     413: "上传的内容太大（too_large）",
     415: "请求不是 JSON（Content-Type 应为 application/json）",
     429: "操作太频繁（rate_limited），或密码错误次数过多、账号暂时锁定（account_locked）；Retry-After 给出秒数",
