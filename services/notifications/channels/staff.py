@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.extensions import db
 from domain.channels import Channel, StaffChoice, Template, staff_params
@@ -80,8 +81,12 @@ def bind_wechat(user: User, code: str) -> None:
         ChannelPreference.wechat_index == index, ChannelPreference.user_id != user.id)).scalar_one_or_none()
     if other is not None:
         raise ValidationFailed({"code": WECHAT_TAKEN})
-    row = _row(user)
-    row.wechat_openid, row.wechat_index, row.wechat_bound_at = openid, index, utcnow()
+    try:
+        with db.session.begin_nested():  # two accounts binding one WeChat at once: the index decides
+            row = _row(user)
+            row.wechat_openid, row.wechat_index, row.wechat_bound_at = openid, index, utcnow()
+    except IntegrityError:
+        raise ValidationFailed({"code": WECHAT_TAKEN}) from None
     audit.record(user, "update", "channel_preference", user.id, detail="wechat_bound")
 
 
