@@ -5,7 +5,7 @@ The current state is a column guarded by a CHECK constraint; every change of it 
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.extensions import db
@@ -29,6 +29,7 @@ OWN_CASE_INCLUDE = ("region_path", "verifier_id", "original_verifier_id", "pair_
                     "due_date", "clue_date", "urgent", "green_channel_at")
 # The states of an open case (``CaseState.is_open``), as the partial index's SQL predicate.
 OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in CaseState if s.is_open))
+UNMATCHED_SQL = "household_id IS NULL"
 
 
 class Case(db.Model):
@@ -55,6 +56,13 @@ class Case(db.Model):
         Index("ix_case_file_open_inbox", "region_path", "state", postgresql_ops={"region_path": "varchar_pattern_ops"},
               postgresql_include=["id", "due_date", "clue_date", "urgent", "green_channel_at"],
               postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        # Clues not linked to a household, by the name they gave or its given name
+        # (``services.households.name_search``): the inbox's search reads them from here.
+        Index("ix_case_file_unmatched_claim", "claimed_name", postgresql_ops={"claimed_name": "varchar_pattern_ops"},
+              postgresql_where=text(UNMATCHED_SQL), sqlite_where=text(UNMATCHED_SQL)),
+        Index("ix_case_file_unmatched_given_name", func.substr(text("claimed_name"), 2).label("given_name"),
+              postgresql_ops={"given_name": "text_pattern_ops"},
+              postgresql_where=text(UNMATCHED_SQL), sqlite_where=text(UNMATCHED_SQL)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -64,6 +64,9 @@ class Visit(db.Model):
     __table_args__ = (
         enum_check("method", VisitMethod),
         enum_check("away_reason", AwayReason, nullable=True),
+        # A household's visits by time: its latest visit (the field app's follow-ups, the lists'
+        # last-visit column) is the end of its range here.
+        Index("ix_visit_household_visited", "household_id", "visited_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

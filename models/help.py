@@ -5,16 +5,22 @@ order; revising a plan cancels or adds rows, so what was planned stays on record
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from domain.enums import Department, MeasureStatus
+from domain.measures import OPEN_STATUSES
 from domain.relief import ReliefKind
 from models.case import Case
 from models.measure import Measure
 from models.types import EncryptedText, UTCDateTime, enum_check, utcnow
 from models.user import User
+
+
+# The measures still being carried out (``domain.measures.is_open`` less the case's state), as
+# the partial index's SQL predicate.
+OPEN_MEASURES_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES, key=str)))
 
 
 class PlanMeasure(db.Model):
@@ -24,6 +30,12 @@ class PlanMeasure(db.Model):
         enum_check("department", Department, nullable=True),
         enum_check("relief_kind", ReliefKind, nullable=True),
         CheckConstraint("amount IS NULL OR amount > 0", name="amount_positive"),
+        # The open measures of each case, with what the task and overdue lists filter, sort and
+        # show: a county's lists join its cases to their open measures from this index alone,
+        # never the measures of the whole province.
+        Index("ix_plan_measure_open", "case_id",
+              postgresql_include=["due_on", "department", "measure_id", "status", "id"],
+              postgresql_where=text(OPEN_MEASURES_SQL), sqlite_where=text(OPEN_MEASURES_SQL)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

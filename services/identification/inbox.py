@@ -149,9 +149,14 @@ def _search_condition(actor: User, search: Search):
     members = scoping.members(actor).where(member_condition(search)).with_only_columns(Member.household_id)
     by_member = select(Case.id).where(Case.household_id.in_(members))
     if search.by_tail:
-        return Case.id.in_(by_member)
-    by_claim = select(Case.id).where(Case.household_id.is_(None), name_prefix(Case.claimed_name, search.text))
-    return Case.id.in_(union_all(by_member, by_claim))
+        found = by_member
+    else:
+        by_claim = select(Case.id).where(Case.household_id.is_(None), name_prefix(Case.claimed_name, search.text))
+        found = union_all(by_member, by_claim)
+    # One set for the whole statement: the list and its counts read the scope in several parts
+    # (``scoping.case_parts``), and each part would otherwise look the members up again.
+    found = found.cte("found").prefix_with("MATERIALIZED", dialect="postgresql")
+    return Case.id.in_(select(found.c.id))
 
 
 # --- the list --------------------------------------------------------------------------------
