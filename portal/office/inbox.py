@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from core.clock import today
 from core.extensions import db
 from core.unit_of_work import keep_on_refusal
-from domain.workflow import TransitionRefused
+from domain.workflow import Action, TransitionRefused
 from domain import numbers
 from portal.office.blueprint import bp
 from services.errors import ValidationFailed
@@ -82,7 +82,7 @@ def inbox():
 @bp.route("/inbox/assign", methods=["POST"])
 @login_required
 def inbox_assign():
-    service.require_desk(current_user)
+    actions.ensure_turn(current_user, Action.ASSIGN_VERIFIER)  # 409 for another role, before any input
     filters, errors = service.read_filters(current_user, request.form)
     ticked = tuple(request.form.getlist("case_id"))
     assignee = request.form.get("assignee_id", "").strip()
@@ -105,7 +105,7 @@ def inbox_assign():
 @bp.route("/inbox/merge", methods=["POST"])
 @login_required
 def inbox_merge():
-    service.require_desk(current_user)
+    actions.ensure_turn(current_user, Action.MERGE)  # 409 for another role, before any input
     filters, errors = service.read_filters(current_user, request.form)
     case_id = request.form.get("case_id", "").strip()
     target = request.form.get("target_case_id", "").strip()

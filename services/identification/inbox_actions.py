@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from domain.workflow import Action, CaseState, TransitionRefused
+from domain.workflow import Action, CaseState, TransitionRefused, actions_for_role, decide
 from domain import numbers
 from models import Case, User
 from services.accounts import people, scoping
@@ -20,6 +20,19 @@ from services.workflow.case_effects import VERIFIER_ROLES
 from services.workflow.case_events import StepInput
 
 MAX_SELECTED = 200  # cases in one bulk assignment
+
+
+# Where each inbox action starts: whether a role may take it there is whether it may take it at all.
+_STARTS = {Action.ASSIGN_VERIFIER: CaseState.RECEIVED, Action.MERGE: CaseState.REPORTED}
+
+
+def ensure_turn(actor: User, action: Action) -> None:
+    """Refuse (409, with who must do it) assigning or merging to a desk whose role the workflow
+    does not name for it, before the selection is read; other roles get 403 (require_desk)."""
+    require_desk(actor)
+    start = _STARTS[action]
+    if action not in actions_for_role(start, actor.role_enum):
+        raise TransitionRefused(decide(start, action, actor.role_enum))
 
 
 # --- bulk assignment of verifiers ------------------------------------------------------------

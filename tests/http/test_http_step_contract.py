@@ -6,8 +6,8 @@
 - a case outside the person's scope: 404, whatever was posted;
 - bad input from the right person: 400, the message beside its field, what was typed kept.
 
-Every step form of the case page is tried, and the API's visit that verifies a case. Nothing
-refused changes the case. Runs on SQLite and PostgreSQL.
+Every step form of the case page is tried, 先行帮扶, the inbox's bulk assignment and merging, and
+the API's visit that verifies a case. Nothing refused changes the case. Runs on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
@@ -149,6 +149,26 @@ def test_early_measures_follow_the_same_contract(app, scene):
     assert signed_in(app, "village_b").post(url, data=nonsense).status_code == 404
     bad = signed_in(app, "village_a").post(url, data=nonsense)
     assert bad.status_code == 400 and "所选措施无效，请重新选择" in text_of(bad)
+
+
+# --- the inbox's bulk assignment and merging ---------------------------------------------------
+
+def test_the_inbox_steps_follow_the_same_contract(app, scene):
+    events = _events(scene["case"])
+    county, village = signed_in(app, "county"), signed_in(app, "village_a")
+    # The county does not assign or merge: 409 with who does, whatever the form holds.
+    for url, data in (("/inbox/assign", {}), ("/inbox/assign", {"case_id": "abc", "assignee_id": "x"}),
+                      ("/inbox/merge", {}), ("/inbox/merge", {"case_id": str(scene["case"]), "target_case_id": ""})):
+        response = county.post(url, data=data)
+        assert response.status_code == 409, (url, data, response.status_code)
+        assert "须由村级工作人员或乡镇工作人员办理" in text_of(response)
+    assert signed_in(app, "grid_a1").post("/inbox/assign", data={}).status_code == 403  # not a desk
+    outside = signed_in(app, "village_b").post("/inbox/assign", data={
+        "case_id": str(scene["case"]), "assignee_id": str(scene["ids"]["village_b"])})
+    assert outside.status_code == 404
+    bad = village.post("/inbox/assign", data={"case_id": str(scene["case"]), "assignee_id": ""})
+    assert bad.status_code == 400 and "请选择核实人" in text_of(bad)
+    assert _unchanged(scene["case"], CaseState.REPORTED, events)
 
 
 # --- the API: a visit that verifies a case -------------------------------------------------------
