@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from core.extensions import db
 from domain import guards as g
 from domain.enums import Department, NotificationKind, Role
+from domain.escalation import escalation_key
 from domain.workflow import TRANSITIONS, Action, CaseState
 from models import Case, CaseEvent, Notification, PlanMeasure, Region, User
 from models.types import utcnow
@@ -346,7 +347,8 @@ def tell_next_holder(case: Case) -> None:
         return
     entered, actor_id = _arrival(case)
     step, key = duty.task, f"todo:{case.id}:{entered}"
-    _retire(case, {key} | {reminder_key(kind, case) for kind in REMINDER_KINDS})
+    escalated = {escalation_key(case.id, case.deadline_kind, case.due_date, case.state)} if case.due_date else set()
+    _retire(case, {key} | {reminder_key(kind, case) for kind in REMINDER_KINDS} | escalated)
     title = f"案件 {case.id} 待办：{step}" + (f"，期限 {case.due_date.isoformat()}" if case.due_date else "")
     send(Message(recipient=user, kind=NotificationKind.ASSIGNED, title=title, dedupe_key=key,
                  case_id=case.id, link=case_link(case.id), step=step, due=case.due_date)
@@ -354,7 +356,9 @@ def tell_next_holder(case: Case) -> None:
 
 
 REMINDER_KINDS = (NotificationKind.DUE_SOON, NotificationKind.OVERDUE)
-_STEP_KINDS = (NotificationKind.ASSIGNED.value, *(k.value for k in REMINDER_KINDS))
+# What is about one step of a case, retired once the step is taken: its to-do, its reminders and
+# its escalation to the desk above.
+_STEP_KINDS = (NotificationKind.ASSIGNED.value, *(k.value for k in REMINDER_KINDS), NotificationKind.ESCALATED.value)
 
 
 def reminder_key(kind: NotificationKind, case: Case) -> str:

@@ -113,6 +113,18 @@ def test_a_step_taken_then_overdue_again_is_escalated_again(world):
     assert run(day(4)).cases == 0
 
 
+def test_the_escalation_is_marked_read_once_the_step_is_taken(world):
+    u = world.users
+    case = drive(world, new_case(world, START), S.VERIFYING, START)
+    run(day(3))
+    cases.perform(u["grid_a1"], case.id, Action.VERIFY, StepInput(comment="核实"), today=day(3))
+    db.session.commit()
+    run(day(3))  # the village's step now, escalated to the township
+    first, second = escalations()
+    assert first.read_at is not None  # the verification was done: off the village's badge
+    assert second.read_at is None     # the township's is about the step still waiting
+
+
 def test_a_step_moved_to_a_new_due_date_is_no_longer_escalated(world):
     u = world.users
     case = drive(world, new_case(world, date(2026, 10, 20)), S.MONITORED, date(2026, 10, 20))  # pairing due 3 Nov
