@@ -22,7 +22,7 @@ from domain.eligibility import format_yuan, format_yuan_cents
 from domain.elimination import elimination_blockers, income_stability
 from domain.enums import MonitoringCategory, Role
 from domain.evidence import ELIMINATION_PAPERS, EvidenceKind, missing_papers
-from domain.workflow import Action, CaseState, TransitionRefused, actions_for_role, decide
+from domain.workflow import Action, CaseState, actions_for_role
 from models import Case, Household, Region, User
 from services.accounts import scoping
 from services.errors import PermissionDenied, ValidationFailed
@@ -34,10 +34,8 @@ from services.workflow.case_events import Evidence, StepInput
 DESK_ROLES = (Role.VILLAGE_STAFF.value, Role.TOWNSHIP_STAFF.value, Role.COUNTY_STAFF.value)
 
 
-def ensure_turn(actor: User, case: Case, action: Action) -> None:
-    """Refuse (409) a step the actor's role may not take in the case's state, before any input."""
-    if action not in actions_for_role(case.state_enum, actor.role_enum):
-        raise TransitionRefused(decide(case.state_enum, action, actor.role_enum))
+# Refuse (409) a step the actor's role may not take in the case's state, before any input.
+ensure_turn = cases.ensure_turn
 
 
 def _load(actor: User, case_id: int, action: Action) -> Case:
