@@ -67,7 +67,8 @@ def photo_thumb(user, client_uuid: str):
                     200: Answer("同一编号、同一内容的重发：与第一次相同", schemas.Visit)},
            description="农户不在辖区内答 404，什么也不保存。带 case_id 且该线索正由本人入户核实时，"
                        "这次走访完成核实（线索变为“已核实待评议”）。同一编号不同内容答 409（conflict）；"
-                       "核实步骤被流程拒绝时答 409（refused）。")
+                       "核实步骤被流程拒绝时答 409：不是本角色办理的环节（wrong_role，先于其他字段检查）、"
+                       "线索已不在核实环节（wrong_state）或条件不满足（refused）。")
 def visit_create(user, body):
     visit, created = visits.record_visit(user, VisitInput(**body))
     return jsonify(shared(schemas.Visit).dump(adapters.visit(visit))), _created(created)

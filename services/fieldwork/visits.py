@@ -252,6 +252,8 @@ def _checked_visit(actor: User, data: VisitInput, fingerprint: str, arrived: dat
     verification step it completes; or NotFound (the case), ValidationFailed or
     TransitionRefused, before anything is written. The household's scope is checked on insert."""
     case = scoping.get(actor, Case, data.case_id) if data.case_id is not None else None
+    if case is not None and case.state_enum is CaseState.VERIFYING:
+        cases.ensure_turn(actor, case, Action.VERIFY)  # another role's step: 409 before the fields
     fields, photos, signature = _check(actor, data, data.household_id, case, arrived)
     step = None
     if case is not None and case.state_enum is CaseState.VERIFYING:

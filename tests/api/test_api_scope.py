@@ -166,8 +166,10 @@ def test_every_endpoint_taking_an_id_is_in_this_matrix():
     covered = {"/households/<int:household_id>", "/cases/<int:case_id>", "/visits/<client_uuid>",
                "/visits/<client_uuid>/signature", "/photos/<client_uuid>", "/photos/<client_uuid>/thumb"}
     covered |= {"/households/<int:household_id>/phones"}  # test_household_phones_by_id
+    covered |= {"/todo/facts/<int:case_id>"}  # tests/api/test_api_todo.py: test_facts_are_audited_and_scoped
     assert {op.rule for op in api.ops if op.auth and "<" in op.rule} == covered
     # ids in bodies: POST /visits (household_id, case_id, photos) and POST /photos (client_uuid);
-    # POST /auth/password carries none (only the caller's own passwords)
+    # POST /auth/password carries none (only the caller's own passwords), nor POST /me/wechat
+    # (a wx.login code, bound to the caller's own account)
     assert {op.rule for op in api.ops if op.auth and op.method == "POST" and (op.body or op.form)} == {
-        "/visits", "/photos", "/auth/password"}
+        "/visits", "/photos", "/auth/password", "/me/wechat"}
