@@ -41,13 +41,14 @@ TODAY = date(2026, 11, 20)
 # The pins. Lower them when a path gets cheaper; never raise one to make a test pass.
 SELF_REPORT = 3               # the request: village, the form's row, the outbox row for the queue
 SELF_REPORT_VILLAGE_KNOWN = 2  # ...once this process remembers the village's code
-SELF_REPORT_WITH_QUEUE = 33   # ...and the queue tasks it runs: the case, then who is told and how
+SELF_REPORT_WITH_QUEUE = 34   # ...and the queue tasks it runs: the case, then who is told and how
+                              # (the other channels read the person's choice of channel)
 # The first report ever made under a consent wording also puts the wording on file: its row
 # finds the wording missing in its own INSERT, then the wording is written and the row names it.
 SELF_REPORT_FIRST_UNDER_A_WORDING = 5
 VISIT = 3                     # token with user, the visit (its insert checks the scope), audit
 VISIT_VERIFYING_A_CASE = 9    # ...and the scoped case, its rules, the verify step, the outbox
-INBOX = 13                    # 4 clues of every kind; the same with 3 or 12 (test below)
+INBOX = 12                    # 4 clues of every kind; the same with 3 or 12 (test below)
 CASE_PAGE = 13                # a reported clue with one file, seen by its village staff
 HOUSEHOLD_LIST = 11           # the list, its filter choices and the nav badge, whatever the rows
 
