@@ -61,14 +61,16 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
 
-def _regions(actor: User, level: RegionLevel) -> list[Region]:
-    query = scoping.regions(actor).where(Region.level == level.value).order_by(Region.code)
-    return list(db.session.execute(query).scalars())
+def _regions(actor: User, level: RegionLevel) -> list[tuple[str, str]]:
+    """(code, name) of the nodes of ``level`` in the person's area, as plain pairs: a county has
+    1,500 villages and more grids, too many to load as objects on every page."""
+    query = (scoping.regions(actor).with_only_columns(Region.code, Region.name)
+             .where(Region.level == level.value).order_by(Region.code))
+    return [(code, name) for code, name in db.session.execute(query)]
 
 
 def choices(actor: User) -> dict[str, list[tuple[str, str]]]:
-    return {"village": [(r.code, r.name) for r in _regions(actor, RegionLevel.VILLAGE)],
-            "group": [(r.code, r.name) for r in _regions(actor, RegionLevel.GRID)],
+    return {"village": _regions(actor, RegionLevel.VILLAGE), "group": _regions(actor, RegionLevel.GRID),
             "attribute": HouseholdAttribute.choices(), "category": MonitoringCategory.choices(),
             "risk": RiskType.choices(),
             "key_group": [(k.value, k.label.split("（")[0]) for k in KeyGroup]}
