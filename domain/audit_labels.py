@@ -46,6 +46,7 @@ OBJECT_TYPES: dict[str, str] = {
     "household": "农户",
     "member": "家庭成员",
     "case": "案件",
+    "channel_preference": "消息接收方式",
     "visit": "走访",
     "photo": "照片",
     "signature": "签名",
