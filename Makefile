@@ -86,14 +86,16 @@ cluster: install-test nginx-deps
 	$(BIN)/python deploy/cluster/local_cluster.py up --database-url '$(CLUSTER_DATABASE_URL)' \
 	    --redis-url '$(CLUSTER_REDIS_URL)'
 
-# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (as .ci/run does).
+# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (as .ci/run does). The browser
+# tests drive the pages' scripts and run once, on SQLite: every server path they reach is also
+# tested over HTTP on both databases.
 # Two test processes (pytest-xdist): each has its own databases (see tests/conftest.py).
 TEST_PROCESSES ?= 2
 test: install-test browser-deps nginx-deps
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	    echo "== PostgreSQL: $$TEST_DATABASE_URL =="; \
-	    $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) -m needs_db; \
+	    $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) -m "needs_db and not browser"; \
 	fi
 
 clean:
