@@ -62,6 +62,23 @@ QUESTIONS: tuple[Question, ...] = tuple(
 QUESTION_KEYS = {q.key: q for q in QUESTIONS}
 MAX_TEXT = 1000
 
+# The answers a reviewer reads first when deciding on a verification, in the form's order, each
+# with the answer that points to a risk. The form asks some questions as "is the need met"
+# (现有住房是否安全, 医疗是否得到保障…: "否" is the risk) and others as "is there a hardship"
+# (是否刚性支出较大或收入大幅缩减, 是否整户无劳动力, 是否因病因灾…导致基本生活出现严重困难: "是" is
+# the risk); 该户是否应纳入监测对象 "是" is the visitor's own call to monitor. Free text has none.
+KEY_ANSWERS: tuple[tuple[str, str | None], ...] = (
+    ("rigid_spending_or_drop", "yes"), ("housing_safe", "no"), ("medical_secured", "no"),
+    ("compulsory_education_secured", "no"), ("water_safe", "no"), ("whole_household_no_labour", "yes"),
+    ("sudden_hardship", "yes"), ("practical_difficulties", "yes"), ("should_monitor", "yes"),
+    ("difficulties_and_requests", None))
+
+
+def signals_risk(key: str, value: str | None) -> bool:
+    """Whether this answer to a key question points to a risk (``KEY_ANSWERS``)."""
+    risky = dict(KEY_ANSWERS).get(key)
+    return risky is not None and value == risky
+
 # Last 12 months' income (e.g. 2021-05-01 to 2022-04-30 for a May 2022 screening), by source, as
 # the visit form asks it; the rule that adds it up is ``domain.income``.
 INCOME_ITEMS: tuple[tuple[str, str], ...] = income.SOURCES + ((income.COSTS[0], "生产经营性支出（扣除）"),)

@@ -20,7 +20,7 @@ from core.extensions import db
 from domain.deadlines import notice_earliest_end
 from domain.eligibility import format_yuan, format_yuan_cents
 from domain.fieldwork import VisitMethod
-from domain.screening import QUESTION_KEYS
+from domain.screening import KEY_ANSWERS, QUESTION_KEYS, signals_risk
 from domain.workflow import Action
 from models import Case, CaseEvent, User, Visit
 from services.regions import settings
@@ -30,11 +30,6 @@ from services.workflow import case_facts, cases
 VERIFY_STEPS = (Action.VERIFY.value, Action.ELIM_VERIFY.value)
 REVIEW_STEPS = (Action.VILLAGE_REVIEW_PASS.value, Action.ELIM_VILLAGE_REVIEW.value)
 CLOSE_STEPS = (Action.CLOSE_NOTICE.value, Action.ELIM_CLOSE_NOTICE.value)
-# The screening answers a reviewer looks at first (附件1), and the answer that signals a risk.
-KEY_ANSWERS = (("rigid_spending_or_drop", "yes"), ("housing_safe", "no"), ("medical_secured", "no"),
-               ("compulsory_education_secured", "no"), ("water_safe", "no"), ("whole_household_no_labour", "yes"),
-               ("sudden_hardship", "yes"), ("practical_difficulties", "yes"), ("should_monitor", "yes"),
-               ("difficulties_and_requests", None))
 _YES_NO = {"yes": "是", "no": "否"}
 
 
@@ -114,12 +109,12 @@ def key_answers(raw: str | None) -> tuple[Answer, ...]:
     if not isinstance(answers, dict):
         return ()
     shown = []
-    for key, risky in KEY_ANSWERS:
+    for key, _ in KEY_ANSWERS:
         value = answers.get(key)
         if value in (None, ""):
             continue
         text = _YES_NO.get(value, str(value))
-        shown.append(Answer(QUESTION_KEYS[key].label, text, risky is not None and value == risky))
+        shown.append(Answer(QUESTION_KEYS[key].label, text, signals_risk(key, value)))
     return tuple(shown)
 
 

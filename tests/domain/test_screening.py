@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 
 from domain.fieldwork import VisitMethod, remote_problems
-from domain.screening import INCOME_ITEMS, QUESTIONS, check_answers, net_income
+from domain.screening import (INCOME_ITEMS, KEY_ANSWERS, QUESTION_KEYS, QUESTIONS, check_answers, net_income,
+                              signals_risk)
 
 
 def test_the_form_keeps_the_official_columns():
@@ -48,3 +49,14 @@ def test_remote_checks_must_say_who_how_and_why():
     assert set(problems) == {"reached_person", "reached_via", "away_reason"}
     assert "微信" in problems["reached_via"]
     assert remote_problems(VisitMethod.PHONE, "户主本人", "13800138000", "work") == {}
+
+
+def test_key_answers_point_to_a_risk_the_way_the_form_asks():
+    # "Is the need met" questions: 否 is the risk; "is there a hardship" questions: 是 is.
+    assert signals_risk("housing_safe", "no") and not signals_risk("housing_safe", "yes")
+    assert signals_risk("water_safe", "no") and signals_risk("medical_secured", "no")
+    assert signals_risk("whole_household_no_labour", "yes") and not signals_risk("whole_household_no_labour", "no")
+    assert signals_risk("sudden_hardship", "yes") and signals_risk("should_monitor", "yes")
+    assert not signals_risk("difficulties_and_requests", "看病贵")
+    assert not signals_risk("remarks", "yes")  # not a key question
+    assert all(key in QUESTION_KEYS for key, _ in KEY_ANSWERS)
