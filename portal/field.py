@@ -28,8 +28,8 @@ from services.fieldwork import call_numbers, worklists
 bp = Blueprint("field", __name__, url_prefix="/field", template_folder="templates")
 
 # Files the service worker keeps so the form opens without signal (by their hashed names).
-SHELL_ASSETS = ("base.css", "field.css", "field.js", "field-grid.js", "field-parts.js", "field-photos.js",
-                "field-signature.js", "field-visit.js")
+SHELL_ASSETS = ("base.css", "field.css", "field-store.js", "field.js", "field-grid.js", "field-parts.js",
+                "field-photos.js", "field-signature.js", "field-visit.js")
 QUESTION_GROUPS = [(group, list(items)) for group, items in groupby(QUESTIONS, key=lambda q: q.group)]
 METHODS = [(m.value, m.label, m.remote) for m in VisitMethod]
 # Search by name or the last 4 digits only: whole ID or phone numbers stay out of addresses.

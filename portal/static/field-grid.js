@@ -4,7 +4,7 @@
      (navigator.connection.type, where the browser tells; elsewhere only on request). One answer,
      GET /api/v1/grid: the households of the worker's grid with their members (names, ID and
      phone numbers masked), the open cases assigned to them, the screening form. Kept in
-     IndexedDB (store "grid", one record per account, field.js), and the service worker is asked
+     IndexedDB (store "grid", one record per account, field-store.js), and the service worker is asked
      to keep /field/ and the generic visit form (/field/visit-shell).
    - Offline: the service worker answers a household's form that was never opened on this phone
      with that generic form; fillShell() puts the household in from the kept grid. 我的工作 lists
