@@ -2,7 +2,7 @@
 
 A channel is on when its keys are configured: SMS needs the AccessKey pair and the sign name,
 WeChat the appid and secret; each message shape (staff, farmer) also needs its template. A
-channel that is off is logged once at start-up and shown as unavailable on the staff page;
+channel that is off is logged once per process at start-up and shown as unavailable on the staff page;
 nothing is queued for it.
 """
 from __future__ import annotations
@@ -18,6 +18,15 @@ from services.notifications.channels.wechat import WechatMiniProgram
 
 log = logging.getLogger("shoudi.channels")
 CHANNELS_EXTENSION = "shoudi_channels"
+# What this process has already said about its channels: a process that builds several apps
+# (the CLI, tests) says it once.
+_said: set[str] = set()
+
+
+def _say_once(message: str) -> None:
+    if message not in _said:
+        _said.add(message)
+        log.info(message)
 
 
 @dataclass
@@ -48,14 +57,14 @@ def from_config(config) -> Setup:
                               config["SHOUDI_SMS_ACCESS_KEY_SECRET"], config["SHOUDI_SMS_SIGN_NAME"], timeout)
         setup.sms_templates = _templates(config, "SHOUDI_SMS_TEMPLATE_")
     else:
-        log.info("短信通道未配置（SHOUDI_SMS_ACCESS_KEY_ID、SHOUDI_SMS_ACCESS_KEY_SECRET、SHOUDI_SMS_SIGN_NAME），未开启")
+        _say_once("短信通道未配置（SHOUDI_SMS_ACCESS_KEY_ID、SHOUDI_SMS_ACCESS_KEY_SECRET、SHOUDI_SMS_SIGN_NAME），未开启")
     if config.get("SHOUDI_WECHAT_APPID") and config.get("SHOUDI_WECHAT_SECRET"):
         setup.wechat = WechatMiniProgram(config["SHOUDI_WECHAT_API_BASE"], config["SHOUDI_WECHAT_APPID"],
                                          config["SHOUDI_WECHAT_SECRET"], timeout)
         setup.wechat_templates = _templates(config, "SHOUDI_WECHAT_TEMPLATE_")
         setup.wechat_pages = {t: config.get(f"SHOUDI_WECHAT_PAGE_{t.value.upper()}") or "" for t in Template}
     else:
-        log.info("微信订阅消息未配置（SHOUDI_WECHAT_APPID、SHOUDI_WECHAT_SECRET），未开启")
+        _say_once("微信订阅消息未配置（SHOUDI_WECHAT_APPID、SHOUDI_WECHAT_SECRET），未开启")
     return setup
 
 

@@ -364,3 +364,13 @@ def test_a_message_the_limit_would_hold_past_a_day_is_dropped(app, world, provid
     rows = deliveries()
     assert [r.status for r in rows] == ["sent", "failed", "failed"]
     assert {r.last_error for r in rows[1:]} == {ledger.NUMBER_LIMIT} and len(provider.tried) == 1
+
+
+def test_a_channel_left_unconfigured_is_said_once_per_process(caplog, monkeypatch):
+    monkeypatch.setattr("services.notifications.channels.registry._said", set())
+    with caplog.at_level(logging.INFO, logger="shoudi.channels"):
+        for _ in range(3):
+            setup = from_config({})
+    assert setup.sms is None and setup.wechat is None
+    said = [r.getMessage() for r in caplog.records if r.name == "shoudi.channels"]
+    assert len(said) == 2 and "短信通道未配置" in said[0] and "微信订阅消息未配置" in said[1]
