@@ -16,6 +16,7 @@ from core.crypto import DataProtector
 from core import boundary, logscrub, ratelimit
 from core.extensions import compress, csrf, db, limiter, login_manager, migrate
 from core.filestore import STORE_EXTENSION, make_store
+from core.template_cache import COMPILED_TEMPLATES
 from domain.workflow import TransitionRefused
 from models import User
 from models.types import PROTECTOR_EXTENSION
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance_path = test_config.pop("INSTANCE_PATH", None) or os.environ.get("SHOUDI_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 template_folder=None, static_folder=None)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.config.update(load_config(app.instance_path, overrides=test_config))
     boundary.install(app)
     os.makedirs(app.instance_path, exist_ok=True)
