@@ -8,6 +8,7 @@ from models.farmer import ConsentWording, FormSubmission, PolicyText, ReviewRequ
 from models.fieldwork import ApiToken, HeadVisit, PhotoUpload, ScreeningRound, Visit
 from models.help import Evaluation, PlanMeasure
 from models.household import Household, HouseholdIncome, Member
+from models import labour  # noqa: F401  (keeps Household.without_labour true to its members)
 from models.measure import Measure
 from models.notification import Notification
 from models.platform import Job, OutboxItem

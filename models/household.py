@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String,
-                        UniqueConstraint, and_, func, text)
+                        UniqueConstraint, and_, false, func, text)
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from core.extensions import db
@@ -21,6 +21,9 @@ class Household(db.Model):
         CheckConstraint("(dibao_phaseout_start IS NULL) = (dibao_phaseout_end IS NULL) "
                         "AND (dibao_phaseout_start IS NULL OR dibao_phaseout_start < dibao_phaseout_end)",
                         name="dibao_phaseout_in_order"),
+        # The few households whose present members all lack labour, for 回头看's 回退 count.
+        Index("ix_household_without_labour", "id", postgresql_where=text("without_labour"),
+              sqlite_where=text("without_labour")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -50,6 +53,11 @@ class Household(db.Model):
     # both None when the household has none. The end is indexed for the daily reminder.
     dibao_phaseout_start = mapped_column(Date)
     dibao_phaseout_end = mapped_column(Date, index=True)
+    # 整户无劳动力 now (domain.members.whole_household_without_labour over the present members),
+    # kept by models.labour whenever a member is added, changed or removed, so that 回头看 counts
+    # its 回退 from an index instead of looking at the members of every eliminated household.
+    without_labour: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                 server_default=false())
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

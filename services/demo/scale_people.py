@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from domain.enums import (Gender, Health, HouseholdAttribute, KeyGroup, LabourCapacity, MemberStatus, Relation,
                           Schooling)
+from domain.members import whole_household_without_labour
 from domain.validation import make_id_number
 from models import Household, Member
 from models.personal import ID_NUMBER, PHONE, blind_index, tail_index
@@ -178,6 +180,8 @@ class People:
         if rng.random() < 0.015:  # a parent who died since registration stays on record
             rows.append(self._departed(household_id, people[0], area6))
         workers = sum(r["labour_capacity"] in _WORKING for r in rows if r["status"] == MemberStatus.PRESENT.value)
+        # Written past the ORM, so the flag models.labour keeps is set here, by the same rule.
+        without_labour = whole_household_without_labour(SimpleNamespace(**r) for r in rows)
         ill = any(p.health in (Health.CHRONIC, Health.SERIOUS_ILLNESS) for p in people)
         disabled = any(p.health is Health.DISABLED for p in people)
         key_groups = [g.value for g, on in ((KeyGroup.LIFTED, lifted), (KeyGroup.MINIMUM_LIVING, dibao),
@@ -194,7 +198,8 @@ class People:
             "risk_eliminated": None, "risk_eliminated_on": None,
             "income_period_start": date(self.today.year - 1, 1, 1),
             "income_period_end": date(self.today.year - 1, 12, 31),
-            "dibao_phaseout_start": None, "dibao_phaseout_end": None, "created_at": self.now, "updated_at": self.now}
+            "dibao_phaseout_start": None, "dibao_phaseout_end": None, "without_labour": without_labour,
+            "created_at": self.now, "updated_at": self.now}
         family = Family(row, grid, len(people), lifted, ill, disabled, workers, alone)
         return family, rows
 

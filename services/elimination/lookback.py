@@ -19,15 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain.deadlines import LOOKBACK_SOON_DAYS, DeadlineKind
-from domain.enums import LabourCapacity, MemberStatus, RiskType
+from domain.enums import RiskType
 from domain.members import whole_household_without_labour
 from domain.workflow import Action, CaseState
-from models import Case, Household, Member, Region, User
+from models import Case, Household, Region, User
 from services.accounts import scoping
 from services.elimination.procedure import DESK_ROLES, ensure_turn
 from services.errors import PermissionDenied, ValidationFailed
@@ -89,7 +89,7 @@ def _row(case: Case, today: date, horizon: date) -> LookbackRow:
         eliminated_on=case.eliminated_on.isoformat() if case.eliminated_on else "",
         due=due.isoformat() if due else "", days_left=(due - today).days if due else 0,
         overdue=bool(due and today > due), soon=bool(due and today <= due <= horizon),
-        without_labour=bool(household and whole_household_without_labour(household.members)))
+        without_labour=bool(household and household.without_labour))
 
 
 # --- the rules of the list in SQL (over Case) -------------------------------------------------
@@ -107,12 +107,9 @@ def _behind():
 
 
 def _no_labour():
-    """``domain.members.whole_household_without_labour`` over the case's household: nobody
-    present can work, and someone is present. A case without a household is never flagged.
-    Most households have someone able to work, so that test comes first and decides alone."""
-    able = [c.value for c in LabourCapacity if c.can_work]
-    present = and_(Member.household_id == Case.household_id, Member.status == MemberStatus.PRESENT.value)
-    return and_(~exists().where(present, Member.labour_capacity.in_(able)), exists().where(present))
+    """The case's household is flagged 整户无劳动力 (``Household.without_labour``, kept true to
+    its members by ``models.labour``): the few flagged households come from their own index."""
+    return Case.household_id.in_(select(Household.id).where(Household.without_labour))
 
 
 @dataclass(frozen=True)
@@ -140,9 +137,7 @@ def due_list(actor: User, today: date, page: int = 1) -> LookbackLists:
     eliminated = scoping.cases(actor).where(Case.state == CaseState.ELIMINATED.value)
     sections = _sections(horizon)
     # One pass over the scope. The 回退 count is the third section's total plus the flagged among
-    # the cases still waiting: the two are disjoint and the household test comes last in each,
-    # so where the database stops an AND at its first false term (PostgreSQL does here) each
-    # household is looked at once.
+    # the cases still waiting (the two are disjoint).
     counted = eliminated.with_only_columns(
         *(func.count().filter(s.condition) for s in sections.values()),
         func.count().filter(_waiting(), _no_labour())).order_by(None)

@@ -16,6 +16,7 @@ from core import clock
 from core.extensions import db
 from domain.deadlines import earliest_elimination
 from domain.enums import RegionLevel, Role
+from domain.members import whole_household_without_labour
 from domain.regions import code_problem, parent_problem
 from domain.settings import PolicySettings
 from domain.validation import is_valid_id_number
@@ -60,6 +61,17 @@ def test_the_county_has_its_households_members_cases_and_field_work(seeded):
     assert all(re.fullmatch(r"\d{12}-\d{2}", code) for code in grid_codes)
     health = Counter(db.session.execute(select(Member.health)).scalars())
     assert health["disabled"] and health["serious_illness"] and health["chronic"]
+
+
+def test_the_households_without_labour_are_flagged_as_their_members_say(seeded):
+    """The seed writes past the ORM, so it sets 整户无劳动力 itself: each household's flag is what
+    its present members make of it (domain rule), and some elderly households have it."""
+    flagged = {h.id: h.without_labour for h in db.session.execute(select(Household)).scalars()}
+    members = defaultdict(list)
+    for member in db.session.execute(select(Member)).scalars():
+        members[member.household_id].append(member)
+    assert flagged == {i: whole_household_without_labour(members[i]) for i in flagged}
+    assert 0 < sum(flagged.values()) < HOUSEHOLDS // 4
 
 
 def test_every_state_is_there_each_case_with_its_region_path_and_the_steps_that_led_to_it(seeded):
