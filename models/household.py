@@ -69,6 +69,12 @@ class Household(db.Model):
         primaryjoin=lambda: and_(Household.id == foreign(Member.household_id),
                                  Member.status == MemberStatus.PRESENT.value))
     everyone: Mapped[list["Member"]] = relationship(order_by="Member.id", viewonly=True)
+    # The head alone (present), for list rows that show no one else: loading every member
+    # decrypts every member's ID number, phone and health notes.
+    head_member: Mapped["Member | None"] = relationship(
+        viewonly=True, uselist=False,
+        primaryjoin=lambda: and_(Household.id == foreign(Member.household_id), Member.is_head.is_(True),
+                                 Member.status == MemberStatus.PRESENT.value))
     incomes: Mapped[list["HouseholdIncome"]] = relationship(
         back_populates="household", cascade="all, delete-orphan", order_by="HouseholdIncome.year")
 

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from core.extensions import db
 from domain.deadlines import LOOKBACK_SOON_DAYS, DeadlineKind
 from domain.enums import RiskType
 from domain.members import whole_household_without_labour
 from domain.workflow import Action, CaseState
-from models import Case, Household, Region, User
+from models import Case, Household, Member, Region, User
 from services.accounts import scoping
 from services.elimination.procedure import DESK_ROLES, ensure_turn
 from services.errors import PermissionDenied, ValidationFailed
@@ -81,7 +81,7 @@ class LookbackLists:
 
 def _row(case: Case, today: date, horizon: date) -> LookbackRow:
     household = case.household
-    head = household.head if household else None
+    head = household.head_member if household else None
     due = case.due_date
     return LookbackRow(
         case_id=case.id, village=case.region.village.name, head=head.name if head else "",
@@ -161,12 +161,16 @@ def due_list(actor: User, today: date, page: int = 1) -> LookbackLists:
 
 
 def _page_cases(case_ids: list[int]) -> dict[int, Case]:
-    """The cases of one page with what their rows show (household, members, village), in one
-    query per relation whatever the number of rows."""
+    """The cases of one page with what their rows show and no more: the case's dates, the
+    household's flag, its head's name and ID number (the one value decrypted per row), the
+    village. One query per relation whatever the number of rows."""
     if not case_ids:
         return {}
     query = (select(Case).where(Case.id.in_(case_ids))
-             .options(selectinload(Case.household).selectinload(Household.members),
+             .options(load_only(Case.id, Case.region_id, Case.household_id, Case.eliminated_on, Case.due_date),
+                      selectinload(Case.household).load_only(Household.id, Household.without_labour)
+                      .selectinload(Household.head_member)
+                      .load_only(Member.household_id, Member.name, Member.id_number_enc),
                       selectinload(Case.region).selectinload(Region.parent)))
     return {case.id: case for case in db.session.execute(query).scalars()}
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Mapping
 
 from sqlalchemy import String, and_, case as sql_case, cast, false, func, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, load_only, selectinload
 
 from core.extensions import db
 from domain.deadlines import DUE_SOON_DAYS
@@ -273,7 +273,11 @@ def inbox(actor: User, filters: Filters, today: date, *, search: Search | None =
     rows_query = (select(Case).join(chosen, chosen.c.id == Case.id)
                   .order_by(chosen.c.priority, chosen.c.due_date.is_(None), chosen.c.due_date, chosen.c.clue_date,
                             chosen.c.id)
-                  .options(selectinload(Case.household).selectinload(Household.members),
+                  .options(defer(Case.reporter_words), defer(Case.reported_income),
+                           # A row shows the head alone: not every member's numbers decrypted.
+                           selectinload(Case.household).load_only(Household.id)
+                           .selectinload(Household.head_member)
+                           .load_only(Member.household_id, Member.name, Member.id_number_enc),
                            selectinload(Case.region), selectinload(Case.verifier)))
     found = list(db.session.execute(rows_query).scalars())
     facts = clue_facts(actor, found)
@@ -387,7 +391,7 @@ def _clock(case: Case, today: date) -> tuple[str, str]:
 
 def _row(actor: User, case: Case, today: date, village_names: dict[int, str],
          group: DuplicateGroup | None, facts: dict[int, ClueFacts]) -> InboxRow:
-    head = case.household.head if case.household is not None else None
+    head = case.household.head_member if case.household is not None else None
     state = case.state_enum
     others = group.others(case.id) if group else ()
     targets: tuple[int, ...] = ()
