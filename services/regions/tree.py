@@ -17,6 +17,7 @@ from domain.regions import code_problem, parent_problem, parse_level
 from models import Case, Household, Region, RegionAlias, User
 from services.errors import ValidationFailed
 from services.platform import audit
+from services.regions import merging
 
 CSV_COLUMNS = ("code", "name", "parent_code", "level")
 CSV_HEADER_ALIASES = {"代码": "code", "区划代码": "code", "名称": "name", "上级代码": "parent_code",
@@ -300,7 +301,9 @@ def rename(actor: User | None, region: Region, new_name: str, new_code: str | No
 
 
 def merge(actor: User | None, source: Region, target: Region, on: date | None = None) -> Region:
-    """Merge ``source`` into ``target`` (same level): children, households, cases and staff move.
+    """Merge ``source`` into ``target`` (same level): children, households, cases and staff move,
+    and every other record of the place (``merging``); refused while the source has settings of
+    its own or records that would collide with the target's.
 
     The source row is removed; its code (and any older codes) now resolve to the target.
     """
@@ -310,6 +313,10 @@ def merge(actor: User | None, source: Region, target: Region, on: date | None = 
         raise ValidationFailed({"target": "只能合并同一层级的区划"})
     if target.path.startswith(source.path):
         raise ValidationFailed({"target": "不能合并到自己的下级"})
+    refused = merging.refusal(source, target)
+    if refused:
+        raise ValidationFailed({"target": refused})
+    merging.move_records(source, target)
     for child in list(source.children):
         _move(child, target)
     for model in (Household, User):
