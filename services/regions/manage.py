@@ -24,7 +24,7 @@ from models import Case, Household, Region, RegionAlias, User
 from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.platform import audit
-from services.regions import tree
+from services.regions import merging, tree
 
 MANAGER_ROLES = (Role.ADMIN, Role.COUNTY_STAFF)
 OPEN_STATES = tuple(s.value for s in CaseState if s.is_open)
@@ -316,7 +316,11 @@ def _check_merge(actor: User, source: Region, raw_target: str) -> Region:
     choices = {rid for rid, _ in merge_targets(actor, source)}
     if target_id not in choices:
         raise ValidationFailed({"target": "请从列表中选择同一上级下的区划"})
-    return db.session.get(Region, target_id)
+    target = db.session.get(Region, target_id)
+    refused = merging.refusal(source, target)  # said at the confirmation step already
+    if refused:
+        raise ValidationFailed({"target": refused})
+    return target
 
 
 def _whole(raw) -> int | None:

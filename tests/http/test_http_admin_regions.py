@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -13,11 +14,12 @@ import factories
 from files_support import xlsx
 from core import clock
 from core.extensions import db
-from domain.enums import CaseSource
+from domain.enums import CaseSource, RegionLevel
 from http_support import audit_rows, by_testid, signed_in, text_of
-from models import Case, Household, Region, RegionAlias
+from models import Case, Household, Region, RegionAlias, ScanCount
 from regions_support import build_province_world
-from services.regions import tree
+from services.farmer import policy
+from services.regions import settings, tree
 from services.workflow import cases
 
 REFUSED = ["township", "village_a", "grid_a1", "cadre_a", "dept", "auditor"]
@@ -320,3 +322,24 @@ def test_merge_refuses_a_node_that_is_not_a_sibling_and_the_own_node(app):
                                         data={"target": str(pw.county_b.id), "confirm": "yes"})
     assert own.status_code == 400 and "不能合并您自己所在的区划" in text_of(own)
     assert _count(Case) == 0 and _region("341522000000").id == pw.county_b.id
+
+
+def test_a_village_whose_sheet_was_scanned_merges_and_its_scans_follow(app, world):
+    for village in (world.village_b, world.village_b, world.village_a):
+        policy.count_scan(village, date(2026, 11, 2))
+    db.session.commit()
+    client = signed_in(app, "county")
+    done = client.post(f"/regions/{world.village_b.id}/merge", data={"target": str(world.village_a.id),
+                                                                     "confirm": "yes"})
+    assert done.status_code == 303
+    assert db.session.execute(select(ScanCount.region_id, ScanCount.count)).all() == [(world.village_a.id, 3)]
+
+
+def test_a_township_with_its_own_line_is_refused_at_the_confirmation_step(app, world):
+    hills = tree.create_region("341599102000", "白石乡", RegionLevel.TOWNSHIP, world.county)
+    settings.set_monitoring_line(None, hills, 2026, "7800")
+    db.session.commit()
+    answer = signed_in(app, "county").post(f"/regions/{hills.id}/merge", data={"target": str(world.township.id)})
+    assert answer.status_code == 400
+    page = text_of(answer)
+    assert "白石乡”还有自己的监测标准" in page and "请先在设置页面清除" in page and "请确认" not in page
