@@ -25,9 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain import measures as rule, relief as relief_rule
-from domain.eligibility import format_yuan
 from domain.enums import Department, HelpKind, MeasureStatus, Role
-from domain.relief import ReliefKind
 from models import Case, DibaoStandard, Household, PlanMeasure, Region, User
 from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -222,11 +220,9 @@ def _relief_words(found: list[PlanMeasure]) -> dict[int, str]:
         chain = chains[pm.id]
         figures = settings.standards_along(chain, standards)  # keeps the chain's own rows
         urban = {year: f.urban_monthly for year, f in figures.items()}
-        amount = Decimal(pm.amount)
-        result = relief_rule.check_relief(amount, pm.relief_kind, plans.household_size(pm.case), urban,
+        result = relief_rule.check_relief(Decimal(pm.amount), pm.relief_kind, plans.household_size(pm.case), urban,
                                           pm.planned_on.year)
-        approver = result.approver.label if result.approver is not None else "审批层级待定（未设置城市月低保标准）"
-        words[pm.id] = f"{ReliefKind(pm.relief_kind).label}临时救助 {format_yuan(amount)}元，{approver}"
+        words[pm.id] = plans.relief_text(pm, result)
     return words
 
 

@@ -178,6 +178,11 @@ def relief_words(pm: PlanMeasure) -> str:
     if pm.amount is None or pm.relief_kind is None:
         return ""
     result = relief_check(pm.case, Decimal(pm.amount), pm.relief_kind, pm.planned_on.year)
+    return relief_text(pm, result)
+
+
+def relief_text(pm: PlanMeasure, result) -> str:
+    """The words of a relief measure once its check (``domain.relief.check_relief``) is known."""
     approver = result.approver.label if result.approver is not None else "审批层级待定（未设置城市月低保标准）"
     return f"{ReliefKind(pm.relief_kind).label}临时救助 {format_yuan(Decimal(pm.amount))}元，{approver}"
 
