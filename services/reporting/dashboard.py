@@ -39,7 +39,7 @@ from models import Case, Region, User
 from models.rollup import DashboardRefresh, DashboardRisk, DashboardRollup, DashboardTrend
 from services.accounts import scoping
 from services.reporting import rollups, unresolved
-from services.reporting.overdue import csv_bytes
+from services.reporting.cells import csv_bytes
 from services.reporting.rollups import MONITORED, REFRESH_MINUTES, month_starts
 
 OPEN_STATES = tuple(s.value for s in CaseState if s.is_open)

@@ -23,6 +23,7 @@ from models import Case, Job, PlanMeasure, User
 from services.errors import ValidationFailed
 from services.platform import audit, jobs
 from services.reporting import overdue
+from services.reporting.cells import not_a_formula
 
 BATCH = 500
 SHEET = "逾期清单"
@@ -83,7 +84,7 @@ def overdue_xlsx(actor: User, today: date, filters: overdue.Filters,
     def append(rows: list[list]) -> None:
         nonlocal written
         for row in rows:
-            sheet.append([overdue.not_a_formula(v) for v in row])
+            sheet.append([not_a_formula(v) for v in row])
         written += len(rows)
         if progress is not None:
             progress(written, max(total, written))
