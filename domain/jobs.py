@@ -3,7 +3,8 @@
 Plain rules, no clock: the caller passes ``now``. A job is *stuck* when it claims to be running
 but has not reported progress for ``STALE_AFTER`` (its consumer was killed, or its machine
 lost): it is put back on the queue while it has tries left, and marked failed after that, so
-nothing stays "running" forever.
+nothing stays "running" forever. A job that stays *queued* as long is handed to the queue again,
+so nothing stays "queued" forever either.
 """
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ MAX_ATTEMPTS = 3
 def is_stale(state: JobState | str, heartbeat_at: datetime | None, now: datetime) -> bool:
     """A running job whose last sign of life is older than ``STALE_AFTER``."""
     return JobState(state) is JobState.RUNNING and (heartbeat_at is None or now - heartbeat_at > STALE_AFTER)
+
+
+def lost_in_queue(state: JobState | str, handed_at: datetime | None, now: datetime) -> bool:
+    """A queued job that no consumer has taken for ``STALE_AFTER`` since it was last handed to
+    the queue: its message may be gone (a Redis restarted without persistence keeps nothing),
+    so it is handed again. Handing it twice is harmless: only one consumer can claim it."""
+    return JobState(state) is JobState.QUEUED and (handed_at is None or now - handed_at > STALE_AFTER)
 
 
 def after_stale(attempts: int) -> JobState:

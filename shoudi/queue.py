@@ -68,7 +68,9 @@ def init_queue(app: Flask):
     @queue.periodic_task(crontab(minute="*/5"), name="jobs.reap")
     @in_app
     def reap_jobs() -> None:
-        jobs.reap_stale(utcnow())
+        now = utcnow()
+        jobs.reap_stale(now)
+        jobs.hand_lost_again(now)
         db.session.commit()
 
     @queue.periodic_task(crontab(hour="23", minute="30"), name="reminders.daily")

@@ -19,13 +19,13 @@ from datetime import datetime
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.extensions import db
 from core.filestore import FileMissing, new_key, store
 from domain.enums import Role
-from domain.jobs import (FAILED_MESSAGE, LOST_MESSAGE, STALE_AFTER, JobKind, JobState,
-                         after_stale, is_stale)
+from domain.jobs import (FAILED_MESSAGE, JobKind, JobState, LOST_MESSAGE, STALE_AFTER, after_stale, is_stale,
+                         lost_in_queue)
 from models import Job, Region, User
 from models.types import utcnow
 from services.errors import NotFound, ValidationFailed
@@ -176,6 +176,20 @@ def _suffix(filename: str | None) -> str:
         if ext.isalnum() and ext.isascii() and len(ext) <= 8:
             return "." + ext
     return ""
+
+
+def hand_lost_again(now: datetime) -> int:
+    """Queued jobs no consumer took for ``STALE_AFTER`` (their message may be lost): handed to
+    the queue again after commit. ``heartbeat_at`` of a queued job records when it was last
+    handed; before that, its creation does."""
+    handed = func.coalesce(Job.heartbeat_at, Job.created_at)
+    waiting = db.session.execute(
+        select(Job).where(Job.state == JobState.QUEUED.value, handed < now - STALE_AFTER)).scalars().all()
+    for job in waiting:
+        if lost_in_queue(job.state, job.heartbeat_at or job.created_at, now):
+            job.heartbeat_at = now
+            outbox.add("job.run", job_id=job.id)
+    return len(waiting)
 
 
 def reap_stale(now: datetime) -> int:

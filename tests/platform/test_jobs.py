@@ -164,3 +164,43 @@ def test_the_scheduler_runs_the_daily_reminders_and_the_file_sweep_as_jobs(app, 
     with pytest.raises(NotFound):  # scheduled jobs are for administrators only
         jobs.visible(world.users["county"], sweep.id)
     assert jobs.visible(world.users["admin"], sweep.id) is not None
+
+
+def _queued(world, handed_minutes_ago: int) -> Job:
+    job = Job(kind=JobKind.TOWNSHIP_SHEETS.value, state=JobState.QUEUED.value, user_id=world.users["county"].id,
+              region_id=world.township.id, params={"today": TODAY.isoformat(), "public_url": PUBLIC},
+              created_at=utcnow() - timedelta(minutes=handed_minutes_ago))
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def test_a_job_whose_message_the_queue_lost_is_handed_again_and_done(app, world):
+    # Made behind the queue's back (no message handed): as after a Redis restart.
+    lost = _queued(world, handed_minutes_ago=11)
+    waiting = _queued(world, handed_minutes_ago=2)
+    assert jobs.hand_lost_again(utcnow()) == 1
+    db.session.commit()  # handed after commit and, in tests, run at once
+    db.session.refresh(lost)
+    db.session.refresh(waiting)
+    assert lost.state == JobState.DONE.value and lost.attempts == 1
+    assert waiting.state == JobState.QUEUED.value  # not yet ten minutes: left to the queue
+
+
+def test_a_job_handed_again_is_not_handed_once_more_for_another_ten_minutes(app, world):
+    queue = app.extensions[QUEUE_EXTENSION]
+    queue.immediate = False  # messages wait in the queue instead of running at once
+    try:
+        job = _queued(world, handed_minutes_ago=30)
+        now = utcnow()
+        assert jobs.hand_lost_again(now) == 1
+        db.session.commit()
+        assert jobs.hand_lost_again(now + timedelta(minutes=5)) == 0
+        assert jobs.hand_lost_again(now + STALE_AFTER + timedelta(minutes=1)) == 1
+        db.session.commit()
+        assert queue.pending_count() == 2
+        db.session.refresh(job)
+        assert job.state == JobState.QUEUED.value
+    finally:
+        queue.flush()
+        queue.immediate = True
