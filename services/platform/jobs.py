@@ -104,7 +104,8 @@ def result_file(user: User, job_id: int) -> tuple[Job, bytes]:
 
 def _requeue(job: Job) -> None:
     job.state, job.done, job.message = JobState.QUEUED.value, 0, None
-    job.started_at = job.heartbeat_at = job.finished_at = None
+    job.started_at = job.finished_at = None
+    job.heartbeat_at = utcnow()  # of a queued job: when it was handed to the queue (hand_lost_again)
     outbox.add("job.run", job_id=job.id)
 
 
