@@ -114,6 +114,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
         # "path" for MinIO; "virtual" for OSS and COS; "auto" lets boto3 choose.
         "SHOUDI_S3_ADDRESSING_STYLE": get("S3_ADDRESSING_STYLE", "auto"),
         "SHOUDI_LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        # PostgreSQL: psycopg prepares a statement on the server once it has run this many times
+        # on a connection; "off" for a pooler that cannot keep prepared statements (PgBouncer
+        # before 1.21, or without max_prepared_statements, in transaction mode).
+        "SHOUDI_DB_PREPARE_THRESHOLD": get("DB_PREPARE_THRESHOLD", "5"),
         # Werkzeug's method string; scrypt (salted, memory-hard) unless deliberately changed.
         "SHOUDI_PASSWORD_HASH": get("PASSWORD_HASH", "scrypt"),
         "SESSION_COOKIE_SECURE": _bool(get("SESSION_COOKIE_SECURE"), env == "production"),
@@ -208,6 +212,8 @@ def validate(cfg: dict[str, object]) -> None:
         except ConfigError as exc:
             problems.append(str(exc))
 
+    if prepare_threshold(cfg) is INVALID:
+        problems.append("SHOUDI_DB_PREPARE_THRESHOLD 应为不小于0的整数，或 off（不在服务器上预备语句）")
     for key in ("SHOUDI_SESSION_HOURS", "SHOUDI_IDLE_MINUTES", "SHOUDI_LOGIN_MAX_FAILURES",
                 "SHOUDI_LOGIN_LOCK_MINUTES"):
         if not isinstance(cfg.get(key), int) or cfg[key] < 1:
@@ -277,3 +283,14 @@ def generate_instance_secrets(instance_path: str) -> bool:
         fh.write("\n".join(lines) + "\n")
     os.chmod(path, 0o600)
     return True
+
+
+INVALID = object()
+
+
+def prepare_threshold(cfg) -> int | None | object:
+    """SHOUDI_DB_PREPARE_THRESHOLD as psycopg takes it (None: never prepare), or ``INVALID``."""
+    raw = str(cfg.get("SHOUDI_DB_PREPARE_THRESHOLD", "5")).strip().lower()
+    if raw == "off":
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 6 else INVALID

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import models  # noqa: F401  (registers every table on the metadata)
 from api import bp as api_bp
-from core.config import decode_data_key, load_config
+from core.config import decode_data_key, load_config, prepare_threshold
 from core.crypto import DataProtector
 from core import boundary, logscrub, ratelimit
 from core.extensions import compress, csrf, db, limiter, login_manager, migrate
@@ -47,9 +47,12 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 def _database_options(config) -> dict:
     """PostgreSQL without JIT compilation: every query here is a short one served by indexes, and
-    compiling one the planner guesses is large cost 100–170 ms a request at a million households."""
+    compiling one the planner guesses is large cost 100–170 ms a request at a million households.
+    Statements are prepared on the server as ``SHOUDI_DB_PREPARE_THRESHOLD`` says."""
     url = config.get("SQLALCHEMY_DATABASE_URI") or ""
-    return {"connect_args": {"options": "-c jit=off"}} if url.startswith("postgresql") else {}
+    if not url.startswith("postgresql"):
+        return {}
+    return {"connect_args": {"options": "-c jit=off", "prepare_threshold": prepare_threshold(config)}}
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -3,7 +3,7 @@ import os
 import pytest
 
 from core.config import (DEV_DATA_KEY, DEV_SECRET_KEY, ConfigError, generate_instance_secrets,
-                         load_config, read_env_file)
+                         load_config, prepare_threshold, read_env_file)
 from shoudi import create_app
 
 GOOD_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
@@ -101,3 +101,12 @@ def test_trusted_proxy_count_must_be_a_number(tmp_path):
     assert load_config(str(tmp_path), environ={"SHOUDI_TRUSTED_PROXIES": "1"})["SHOUDI_TRUSTED_PROXIES"] == 1
     with pytest.raises(ConfigError, match="整数"):
         load_config(str(tmp_path), environ={"SHOUDI_TRUSTED_PROXIES": "one"})
+
+
+def test_statement_preparing_is_a_count_or_off(tmp_path):
+    assert prepare_threshold(load_config(str(tmp_path), environ={})) == 5
+    assert prepare_threshold(load_config(str(tmp_path), environ={"SHOUDI_DB_PREPARE_THRESHOLD": "OFF"})) is None
+    assert prepare_threshold(load_config(str(tmp_path), environ={"SHOUDI_DB_PREPARE_THRESHOLD": "0"})) == 0
+    for bad in ("-1", "five", "²", "1e3"):
+        with pytest.raises(ConfigError, match="SHOUDI_DB_PREPARE_THRESHOLD"):
+            load_config(str(tmp_path), environ={"SHOUDI_DB_PREPARE_THRESHOLD": bad})
