@@ -30,6 +30,7 @@ OWN_CASE_INCLUDE = ("region_path", "verifier_id", "original_verifier_id", "pair_
 # The states of an open case (``CaseState.is_open``), as the partial index's SQL predicate.
 OPEN_STATES_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in CaseState if s.is_open))
 UNMATCHED_SQL = "household_id IS NULL"
+ELIMINATED_SQL = f"state = '{CaseState.ELIMINATED.value}'"
 
 
 class Case(db.Model):
@@ -56,6 +57,11 @@ class Case(db.Model):
         Index("ix_case_file_open_inbox", "region_path", "state", postgresql_ops={"region_path": "varchar_pattern_ops"},
               postgresql_include=["id", "due_date", "clue_date", "urgent", "green_channel_at"],
               postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        # The eliminated cases of an area with what 回头看 sorts, counts and flags by: its list
+        # reads them from this index alone (services.elimination.lookback).
+        Index("ix_case_file_eliminated", "region_path", postgresql_ops={"region_path": "varchar_pattern_ops"},
+              postgresql_include=["id", "deadline_kind", "due_date", "eliminated_on", "household_id"],
+              postgresql_where=text(ELIMINATED_SQL), sqlite_where=text(ELIMINATED_SQL)),
         # Clues not linked to a household, by the name they gave or its given name
         # (``services.households.name_search``): the inbox's search reads them from here.
         Index("ix_case_file_unmatched_claim", "claimed_name", postgresql_ops={"claimed_name": "varchar_pattern_ops"},

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy import ColumnElement, Date, Integer, and_, cast, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import aliased, load_only, selectinload
 
 from core.extensions import db
 from domain.deadlines import LOOKBACK_SOON_DAYS, DeadlineKind
@@ -92,24 +92,34 @@ def _row(case: Case, today: date, horizon: date) -> LookbackRow:
         without_labour=bool(household and household.without_labour))
 
 
-# --- the rules of the list in SQL (over Case) -------------------------------------------------
+# --- the rules of the list in SQL (over the scope's eliminated cases) --------------------------
 
-def _waiting():
+def _eliminated(actor: User):
+    """The eliminated cases in scope with what the list sorts, counts and flags by, as a set of
+    their own (MATERIALIZED on PostgreSQL) that each statement reads once. Each part of the scope
+    comes from its own index (``scoping.case_parts``; the area's from ``ix_case_file_eliminated``,
+    which holds these columns), and the household's 整户无劳动力 flag (``Household.without_labour``,
+    kept true to its members by ``models.labour``) is joined once."""
+    parts = [select(Case.id, Case.deadline_kind, Case.due_date, Case.eliminated_on, Case.household_id)
+             .where(Case.state == CaseState.ELIMINATED.value, part) for part in scoping.case_parts(actor)]
+    cases_ = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("eliminated_cases")
+    flagged = aliased(Household, name="flagged")
+    return (select(cases_.c.id, cases_.c.deadline_kind, cases_.c.due_date, cases_.c.eliminated_on,
+                   flagged.id.is_not(None).label("without_labour"))
+            .select_from(cases_)
+            .outerjoin(flagged, and_(flagged.id == cases_.c.household_id, flagged.without_labour))
+            .cte("eliminated").prefix_with("MATERIALIZED", dialect="postgresql"))
+
+
+def _waiting(e):
     """The look-back is still to do: the case's deadline is the look-back's."""
-    return and_(Case.deadline_kind == DeadlineKind.LOOKBACK.value, Case.due_date.is_not(None))
+    return and_(e.c.deadline_kind == DeadlineKind.LOOKBACK.value, e.c.due_date.is_not(None))
 
 
-def _behind():
+def _behind(e):
     """The look-back is done (or the case has no look-back deadline): NULLs spelt out, since
     ``NOT`` of a comparison with NULL is NULL, not true."""
-    return or_(Case.deadline_kind.is_(None), Case.deadline_kind != DeadlineKind.LOOKBACK.value,
-               Case.due_date.is_(None))
-
-
-def _no_labour():
-    """The case's household is flagged 整户无劳动力 (``Household.without_labour``, kept true to
-    its members by ``models.labour``): the few flagged households come from their own index."""
-    return Case.household_id.in_(select(Household.id).where(Household.without_labour))
+    return or_(e.c.deadline_kind.is_(None), e.c.deadline_kind != DeadlineKind.LOOKBACK.value, e.c.due_date.is_(None))
 
 
 @dataclass(frozen=True)
@@ -118,42 +128,55 @@ class _Section:
     order: tuple
 
 
-def _sections(horizon: date) -> dict[str, _Section]:
+def _sections(e, horizon: date) -> dict[str, _Section]:
     return {
-        "due": _Section(and_(_waiting(), Case.due_date <= horizon), (Case.due_date, Case.id)),
-        "later": _Section(and_(_waiting(), Case.due_date > horizon), (Case.due_date, Case.id)),
-        "without_labour": _Section(and_(_behind(), _no_labour()), (Case.eliminated_on, Case.id)),
+        "due": _Section(and_(_waiting(e), e.c.due_date <= horizon), (e.c.due_date, e.c.id)),
+        "later": _Section(and_(_waiting(e), e.c.due_date > horizon), (e.c.due_date, e.c.id)),
+        "without_labour": _Section(and_(_behind(e), e.c.without_labour), (e.c.eliminated_on, e.c.id)),
     }
+
+
+def _totals_and_page(e, sections: dict[str, _Section], offset: int):
+    """One statement over the scope's eliminated cases: a row of totals (section ""), then the
+    ids of each section's rows from ``offset``, with what they are sorted by."""
+    no_count = cast(null(), Integer)
+    totals = select(literal("").label("section"), no_count.label("id"), cast(null(), Date).label("key"),
+                    *(func.count().filter(s.condition) for s in sections.values()),
+                    func.count().filter(_waiting(e), e.c.without_labour))
+    parts = [select(literal(name).label("section"), e.c.id, section.order[0].label("key"))
+             .where(section.condition).order_by(*section.order).offset(offset).limit(PAGE_SIZE).subquery(name)
+             for name, section in sections.items()]
+    return union_all(totals, *(select(p.c.section, p.c.id, p.c.key, *([no_count] * 4)) for p in parts))
 
 
 def due_list(actor: User, today: date, page: int = 1) -> LookbackLists:
     """Page ``page`` of the eliminated cases in scope still waiting for their look-back (due or
     overdue first, most urgent first; then those not yet due), and of those whose look-back is
     behind them but whose whole household now lacks labour (回退). A page past the last shows
-    the last."""
+    the last. One statement over the scope gives the totals and the page's ids of all three
+    sections (a second when the page asked for is past the last); then the page's rows."""
     if actor.role not in DESK_ROLES:
         raise PermissionDenied("回头看清单供村、乡镇、县级工作人员使用")
     horizon = today + timedelta(days=SOON_DAYS)
-    eliminated = scoping.cases(actor).where(Case.state == CaseState.ELIMINATED.value)
-    sections = _sections(horizon)
-    # One pass over the scope. The 回退 count is the third section's total plus the flagged among
-    # the cases still waiting (the two are disjoint).
-    counted = eliminated.with_only_columns(
-        *(func.count().filter(s.condition) for s in sections.values()),
-        func.count().filter(_waiting(), _no_labour())).order_by(None)
-    *totals, flagged_waiting = db.session.execute(counted).one()
+    eliminated = _eliminated(actor)
+    sections = _sections(eliminated, horizon)
+    page = max(page, 1)
+    found = db.session.execute(_totals_and_page(eliminated, sections, (page - 1) * PAGE_SIZE)).all()
+    *totals, flagged_waiting = next(r for r in found if r.section == "")[3:]
     totals = dict(zip(sections, totals))
+    # The 回退 count is the third section's total plus the flagged among the cases still waiting
+    # (the two are disjoint).
     flagged = flagged_waiting + totals["without_labour"]
     pages = max(1, *(-(-total // PAGE_SIZE) for total in totals.values()))
-    page = min(max(page, 1), pages)
-    offset = (page - 1) * PAGE_SIZE
-    ids = {name: list(db.session.execute(
-                eliminated.with_only_columns(Case.id).where(section.condition).order_by(*section.order)
-                .offset(offset).limit(PAGE_SIZE)).scalars())
-           if totals[name] > offset else []
-           for name, section in sections.items()}
-    loaded = _page_cases([i for found in ids.values() for i in found])
-    rows = {name: [_row(loaded[i], today, horizon) for i in found] for name, found in ids.items()}
+    if page > pages:
+        page = pages
+        found = db.session.execute(_totals_and_page(eliminated, sections, (page - 1) * PAGE_SIZE)).all()
+    # Each section in its own order (nulls last, as PostgreSQL sorts them), whatever order the
+    # database returned the union's rows in.
+    ordered = sorted((r for r in found if r.section), key=lambda r: (r.key is None, r.key or date.min, r.id))
+    ids: dict[str, list[int]] = {name: [r.id for r in ordered if r.section == name] for name in sections}
+    loaded = _page_cases([i for found_ids in ids.values() for i in found_ids])
+    rows = {name: [_row(loaded[i], today, horizon) for i in found_ids] for name, found_ids in ids.items()}
     return LookbackLists(
         rows["due"], rows["later"], SOON_DAYS, rows["without_labour"], due_total=totals["due"],
         later_total=totals["later"], without_labour_total=totals["without_labour"], flagged=flagged,
