@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case as sql_case, func, or_, select
+from sqlalchemy import and_, case as sql_case, func, or_, select, text, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from domain import measures as rule, relief as relief_rule
 from domain.enums import Department, HelpKind, MeasureStatus, Role
 from models import Case, DibaoStandard, Household, PlanMeasure, Region, User
+from models.case import OPEN_STATES_SQL
 from services.accounts import scoping
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.help import measures, plans
@@ -99,32 +100,51 @@ def _values(members) -> tuple[str, ...]:
     return tuple(sorted(m.value for m in members))
 
 
-def carries_measures_clause():
-    """Over Case: ``domain.measures.case_carries_measures`` — monitored, or being identified
-    with its green channel started."""
-    return or_(Case.state.in_(_values(rule.CARRYING_STATES)),
-               and_(Case.state.in_(_values(rule.GREEN_CHANNEL_STATES)), Case.green_channel_at.is_not(None)))
+def carries_measures_clause(case=Case):
+    """Over Case (or ``case``: anything with its ``state`` and ``green_channel_at``):
+    ``domain.measures.case_carries_measures`` — monitored, or being identified with its green
+    channel started."""
+    return or_(case.state.in_(_values(rule.CARRYING_STATES)),
+               and_(case.state.in_(_values(rule.GREEN_CHANNEL_STATES)), case.green_channel_at.is_not(None)))
 
 
-def open_clause(*, case_joined: bool = False):
+def open_clause(*, case_joined: bool = False, case=Case):
     """Over PlanMeasure: ``domain.measures.is_open``. The case is checked through EXISTS, so
     callers need not join Case; a query that joins each measure's Case says so
-    (``case_joined``) and the case's state is read from the joined row instead."""
-    carrying = carries_measures_clause() if case_joined else PlanMeasure.case.has(carries_measures_clause())
+    (``case_joined``) and the case's state is read from the joined row (or from ``case``, a set
+    of cases such as ``carrying_cases``) instead."""
+    carrying = carries_measures_clause(case) if case_joined else PlanMeasure.case.has(carries_measures_clause())
     return and_(PlanMeasure.status.in_(OPEN), carrying)
 
 
-def overdue_clause(today: date, *, case_joined: bool = False):
+def overdue_clause(today: date, *, case_joined: bool = False, case=Case):
     """Over PlanMeasure: ``domain.measures.is_overdue`` on ``today``."""
-    return and_(open_clause(case_joined=case_joined), PlanMeasure.due_on.is_not(None), PlanMeasure.due_on < today)
+    return and_(open_clause(case_joined=case_joined, case=case), PlanMeasure.due_on.is_not(None),
+                PlanMeasure.due_on < today)
 
 
-def _scoped(actor: User):
+def carrying_cases(actor: User):
+    """The cases in scope that carry measures (``carries_measures_clause``), as a set with what
+    the lists read of a case before their page (id, region path, state, green channel): each
+    part of the scope from its own index (``scoping.case_parts``), the area's from the open
+    cases' index alone (``ix_case_file_open_inbox`` holds these columns), never a case row."""
+    # The index's own predicate, spelt as it is, lets PostgreSQL use it whatever the parameters.
+    open_cases = text(OPEN_STATES_SQL)
+    parts = [select(Case.id, Case.region_path, Case.state, Case.green_channel_at)
+             .where(part, open_cases, carries_measures_clause()) for part in scoping.case_parts(actor)]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("carrying")
+
+
+def _scoped(actor: User, *, carrying_only: bool = False):
     """The measures of the cases in scope, each joined to its case: the database starts from the
     cases of the area (their path index) and reads their measures by ``case_id``, never the
-    measures of the whole province."""
+    measures of the whole province. ``carrying_only``: of the cases that carry measures only,
+    joined to ``carrying_cases`` (returned too, for conditions on the case), not to Case."""
+    if carrying_only:
+        carrying = carrying_cases(actor)
+        return select(PlanMeasure).join(carrying, carrying.c.id == PlanMeasure.case_id), carrying.c
     return (scoping.cases(actor).with_only_columns(PlanMeasure)
-            .join_from(Case, PlanMeasure, PlanMeasure.case_id == Case.id))
+            .join_from(Case, PlanMeasure, PlanMeasure.case_id == Case.id)), Case
 
 
 def row(pm: PlanMeasure, today: date, relief: str | None = None) -> TaskRow:
@@ -162,29 +182,32 @@ class TaskPage:
 
 
 def _listed(actor: User, today: date, filters: TaskFilters):
+    """The measures of the list and the cases they are read with (Case, or ``carrying_cases``
+    when only open measures are listed: those of cases that carry measures)."""
     department = filters.department if actor.role_enum is Role.COUNTY_STAFF else ""
-    query = _responsible(actor, _scoped(actor), department)
+    scoped, case = _scoped(actor, carrying_only=filters.show != "all")
+    query = _responsible(actor, scoped, department)
     if filters.show != "all":
-        query = query.where(open_clause(case_joined=True))
+        query = query.where(open_clause(case_joined=True, case=case))
     if filters.overdue_only:
-        query = query.where(overdue_clause(today, case_joined=True))
-    return query
+        query = query.where(overdue_clause(today, case_joined=True, case=case))
+    return query, case
 
 
 def task_page(actor: User, today: date, filters: TaskFilters = TaskFilters(), page: int = 1) -> TaskPage:
     """Page ``page`` of the measures this person follows: open ones first, the most urgent due
     date first; then done and cancelled ones, and those of cases that no longer carry measures
     (``domain.measures``). A page past the last shows the last."""
-    query = _listed(actor, today, filters)
+    query, case = _listed(actor, today, filters)
     counted = query.with_only_columns(
         func.count(PlanMeasure.id),
-        func.count(PlanMeasure.id).filter(overdue_clause(today, case_joined=True))).order_by(None)
+        func.count(PlanMeasure.id).filter(overdue_clause(today, case_joined=True, case=case))).order_by(None)
     total, overdue = db.session.execute(counted).one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     # Only the list of every status mixes open and closed measures: the open list needs no key
     # for it (and PostgreSQL no EXISTS per row to sort by).
-    openness = (sql_case((open_clause(case_joined=True), 0), else_=1),) if filters.show == "all" else ()
+    openness = (sql_case((open_clause(case_joined=True, case=case), 0), else_=1),) if filters.show == "all" else ()
     query = (query.order_by(*openness, PlanMeasure.due_on.is_(None), PlanMeasure.due_on, PlanMeasure.id)
              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
              .options(selectinload(PlanMeasure.measure),
@@ -235,7 +258,7 @@ def department_choices(actor: User) -> list[tuple[str, str]]:
 
 def get(actor: User, task_id: int) -> PlanMeasure:
     """A measure this person follows, in scope; NotFound otherwise (ids cannot be probed)."""
-    query = _responsible(actor, _scoped(actor)).where(PlanMeasure.id == task_id)
+    query = _responsible(actor, _scoped(actor)[0]).where(PlanMeasure.id == task_id)
     found = db.session.execute(query).scalars().first()
     if found is None:
         raise NotFound("measure not followed by this user")
