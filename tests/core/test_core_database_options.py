@@ -1,4 +1,5 @@
-"""The database connection: on PostgreSQL without JIT compilation (short indexed queries only)."""
+"""The database connection: on PostgreSQL without JIT compilation (short indexed queries only),
+each prepared statement planned for its values, server-side preparing as configured."""
 import pytest
 from sqlalchemy import text
 
@@ -11,6 +12,8 @@ def test_postgresql_sessions_run_without_jit(app):
         assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         return
     assert db.session.execute(text("SHOW jit")).scalar_one() == "off"
+    # Prepared statements are planned for their values each time (a LIKE prefix, a partial index).
+    assert db.session.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_custom_plan"
 
 
 def _prepared_after_eight_runs(app) -> int:
