@@ -116,6 +116,7 @@ def refresh_rollups(today: date) -> str:
     if each is not None:
         for _ in each(today):
             db.session.commit()
+        db.session.commit()  # what follows the last county (its statistics), as the queue's task does
     else:
         rollups.refresh(today)
         db.session.commit()
