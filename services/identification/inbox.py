@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
 
-from sqlalchemy import String, and_, case as sql_case, cast, false, func, or_, select, union_all
+from sqlalchemy import Date, Integer, String, and_, case as sql_case, cast, false, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import defer, load_only, selectinload
 
 from core.extensions import db
@@ -250,46 +250,64 @@ def _ranked(actor: User, conditions: list):
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("ranked")
 
 
-def _figures(ranked, today: date) -> tuple[int, int, int]:
-    """All, urgent and overdue cases of the list, counted in one pass."""
-    counted = select(func.count(), func.count().filter(ranked.c.priority == 0),
-                     func.count().filter(ranked.c.due_date < today)).select_from(ranked)
-    total, urgent, overdue = db.session.execute(counted).one()
-    return total, urgent, overdue
+def _figures_and_page(ranked, today: date, offset: int):
+    """One statement over the listed cases: a row of figures (all, urgent, overdue: ``kind`` 0),
+    then the ids of the page's rows from ``offset`` with what they are sorted by (``kind`` 1)."""
+    order = (ranked.c.priority, ranked.c.due_date.is_(None), ranked.c.due_date, ranked.c.clue_date, ranked.c.id)
+    no_count = cast(null(), Integer)
+    figures = select(literal(0).label("kind"), no_count.label("id"), no_count.label("priority"),
+                     cast(null(), Date).label("due_date"), cast(null(), Date).label("clue_date"),
+                     func.count().label("total"), func.count().filter(ranked.c.priority == 0).label("urgent"),
+                     func.count().filter(ranked.c.due_date < today).label("overdue")).select_from(ranked)
+    chosen = select(ranked).order_by(*order).offset(offset).limit(PAGE_SIZE).subquery("chosen")
+    page = select(literal(1), chosen.c.id, chosen.c.priority, chosen.c.due_date, chosen.c.clue_date,
+                  no_count, no_count, no_count)
+    return union_all(figures, page)
+
+
+def _in_order(rows) -> list[int]:
+    """The page's ids in the inbox's order: green channel and urgent first, then by due day (none
+    last), then the oldest clue."""
+    return [r.id for r in sorted(rows, key=lambda r: (r.priority, r.due_date is None, r.due_date or date.min,
+                                                      r.clue_date or date.min, r.id))]
 
 
 def inbox(actor: User, filters: Filters, today: date, *, search: Search | None = None,
           page: int = 1) -> InboxPage:
     """One page of the inbox: green channel and urgent first, then overdue, then the fewest
-    days left, then the oldest clue. Two statements whatever the size of the area: the totals,
-    and the page's 50 cases (chosen from the ranked ids, then read whole)."""
+    days left, then the oldest clue. Two statements whatever the size of the area: the totals
+    with the page's 50 ids (one more when the page asked for is past the last), then those
+    cases read whole."""
     require_desk(actor)
     ranked = _ranked(actor, _conditions(actor, filters, today, search))
-    total, urgent, overdue = _figures(ranked, today)
+    page = max(page, 1)
+    found = db.session.execute(_figures_and_page(ranked, today, (page - 1) * PAGE_SIZE)).all()
+    figures = next(r for r in found if r.kind == 0)
+    total, urgent, overdue = figures.total, figures.urgent, figures.overdue
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    order = (ranked.c.priority, ranked.c.due_date.is_(None), ranked.c.due_date, ranked.c.clue_date, ranked.c.id)
-    chosen = select(*ranked.c).order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).subquery("chosen")
-    rows_query = (select(Case).join(chosen, chosen.c.id == Case.id)
-                  .order_by(chosen.c.priority, chosen.c.due_date.is_(None), chosen.c.due_date, chosen.c.clue_date,
-                            chosen.c.id)
+    if page > pages:
+        page = pages
+        found = db.session.execute(_figures_and_page(ranked, today, (page - 1) * PAGE_SIZE)).all()
+    ids = _in_order(r for r in found if r.kind == 1)
+    position = {case_id: n for n, case_id in enumerate(ids)}
+    rows_query = (select(Case).where(Case.id.in_(ids))
                   .options(defer(Case.reporter_words), defer(Case.reported_income),
                            # A row shows the head alone: not every member's numbers decrypted.
                            selectinload(Case.household).load_only(Household.id)
                            .selectinload(Household.head_member)
                            .load_only(Member.household_id, Member.name, Member.id_number_enc),
                            selectinload(Case.region), selectinload(Case.verifier)))
-    found = list(db.session.execute(rows_query).scalars())
-    facts = clue_facts(actor, found)
+    found_cases = sorted(db.session.execute(rows_query).scalars(), key=lambda c: position[c.id]) if ids else []
+    facts = clue_facts(actor, found_cases)
     groups = group_of_each(find_duplicates(facts.values()))
-    village_names = _village_names(found)
-    rows = [_row(actor, c, today, village_names, groups.get(c.id), facts) for c in found]
+    village_names = _village_names(found_cases)
+    rows = [_row(actor, c, today, village_names, groups.get(c.id), facts) for c in found_cases]
     if search is not None:
         audit.record(actor, "search", "case", None, f"inbox search by {search.kind}: {total} found")
     first = (page - 1) * PAGE_SIZE + 1 if rows else 0
     return InboxPage(
         rows=rows, total=total, urgent=urgent, overdue=overdue,
-        duplicates=sum(1 for c in found if c.id in groups),
+        duplicates=sum(1 for c in found_cases if c.id in groups),
         page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
         searched=search is not None, page_numbers=page_window(page, pages))
 
