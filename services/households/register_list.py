@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Mapping
 
-from sqlalchemy import Text, cast, exists, func, select
+from sqlalchemy import Text, cast, exists, func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -169,13 +169,17 @@ def register_page(actor: User, filters: Filters, today: date, *, search: Search 
                   page: int = 1) -> RegisterPage:
     require_list(actor)
     query, screening = household_query(actor, filters, today, search)
-    total, more = _bounded_count(query)
+    page = max(page, 1)
+    total, more, ids = _count_and_page(query, page)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    found = list(db.session.execute(
-        query.order_by(Household.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        .options(selectinload(Household.members), selectinload(Household.region))).scalars())
-    ids = [h.id for h in found]
+    if page > pages:
+        page = pages
+        total, more, ids = _count_and_page(query, page)
+    position = {household_id: n for n, household_id in enumerate(ids)}
+    found = sorted(db.session.execute(
+        select(Household).where(Household.id.in_(ids))
+        .options(selectinload(Household.members), selectinload(Household.region))).scalars(),
+        key=lambda h: position[h.id]) if ids else []
     last = dict(db.session.execute(select(Visit.household_id, func.max(Visit.visited_at))
                                    .where(Visit.household_id.in_(ids)).group_by(Visit.household_id)).all()) if ids else {}
     with_open = set(db.session.execute(select(Case.household_id).where(
@@ -189,11 +193,19 @@ def register_page(actor: User, filters: Filters, today: date, *, search: Search 
                         screening.name if screening else None, more)
 
 
-def _bounded_count(query) -> tuple[int, bool]:
-    """How many households the list holds, counting no further than ``COUNT_LIMIT``."""
-    first = query.with_only_columns(Household.id).order_by(None).limit(COUNT_LIMIT + 1).subquery()
-    found = db.session.execute(select(func.count()).select_from(first)).scalar_one()
-    return min(found, COUNT_LIMIT), found > COUNT_LIMIT
+def _count_and_page(query, page: int) -> tuple[int, bool, list[int]]:
+    """(how many households the list holds, counting no further than ``COUNT_LIMIT``; whether
+    there are more; the ids of page ``page`` by id), from one statement: the list's first
+    ``COUNT_LIMIT`` + 1 ids are found once (MATERIALIZED on PostgreSQL) for the count and the page."""
+    listed = (query.with_only_columns(Household.id).order_by(None).order_by(Household.id).limit(COUNT_LIMIT + 1)
+              .cte("listed").prefix_with("MATERIALIZED", dialect="postgresql"))
+    counted = select(literal(0).label("kind"), func.count().label("n")).select_from(listed)
+    shown = (select(listed.c.id).order_by(listed.c.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+             .subquery("shown"))
+    found = db.session.execute(union_all(counted, select(literal(1), shown.c.id))).all()
+    count = next(n for kind, n in found if kind == 0)
+    ids = sorted(n for kind, n in found if kind == 1)
+    return min(count, COUNT_LIMIT), count > COUNT_LIMIT, ids
 
 
 def _row(household: Household, last_visit: datetime | None, open_case: bool) -> RegisterRow:
