@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
 
-from sqlalchemy import Date, Integer, String, and_, case as sql_case, cast, false, func, literal, null, or_, select, union_all
+from sqlalchemy import (Date, Integer, String, and_, case as sql_case, cast, false, func, literal, null, or_, select,
+                        union_all)
 from sqlalchemy.orm import defer, load_only, selectinload
 
 from core.extensions import db

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable
 
-from sqlalchemy import Select, case as sql_case, func, select
+from sqlalchemy import Integer, Select, case as sql_case, cast, func, literal, null, select, union_all
 
 from core.extensions import db
 from domain.deadlines import DUE_SOON_DAYS, DeadlineKind
@@ -41,6 +41,7 @@ ROLLUP_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 LIST_ROLES = CASE_ROLES + ROLLUP_ROLES + (Role.DEPARTMENT,)
 _ABOVE_COUNTY = (RegionLevel.PROVINCE.value, RegionLevel.CITY.value)
 PAGE_SIZE = 50
+MEASURE_ORDER = ("due_on", "id")  # overdue measures, the most overdue first
 PAGE_ERROR = "页码无效，已显示第1页"
 
 
@@ -232,7 +233,8 @@ def overdue_measures(user: User, today: date, filters: Filters) -> Select | None
                                 PlanMeasure.due_on, Measure.name.label("measure"), Case.region_path,
                                 Case.household_id, Case.claimed_name)
              .join(PlanMeasure, PlanMeasure.case_id == Case.id).join(Measure, PlanMeasure.measure_id == Measure.id)
-             .where(overdue_clause(today, case_joined=True)).order_by(PlanMeasure.due_on, PlanMeasure.id))
+             .where(overdue_clause(today, case_joined=True))
+             .order_by(*(PlanMeasure.__table__.c[k] for k in MEASURE_ORDER)))
     if user.role_enum is Role.DEPARTMENT:
         query = query.where(PlanMeasure.department == user.department)
     return _place_filter(query, filters)
@@ -245,6 +247,24 @@ def case_totals(user: User, today: date, filters: Filters) -> tuple[int, int]:
                                   func.count(Case.id).filter(Case.due_date >= today)).order_by(None))
     overdue, soon = db.session.execute(counted).one()
     return overdue, soon
+
+
+def _total_and_page(query: Select, skip: int, order: tuple[str, ...]) -> tuple[int, list]:
+    """(how many rows ``query`` has, its rows from ``skip``, ``PAGE_SIZE`` of them by the columns
+    named in ``order``), from one statement: the rows are found once (MATERIALIZED on
+    PostgreSQL), counted, and the page taken from them, instead of the scope being read once to
+    count and again to page."""
+    listed = query.order_by(None).cte("listed").prefix_with("MATERIALIZED", dialect="postgresql")
+    columns = list(listed.c)
+    counted = select(literal(0).label("kind"), func.count().label("total"),
+                     *(cast(null(), c.type).label(c.key) for c in columns)).select_from(listed)
+    page = (select(*columns).order_by(*(listed.c[k] for k in order)).offset(skip).limit(PAGE_SIZE)
+            .subquery("page"))
+    rows = db.session.execute(union_all(counted, select(literal(1), cast(null(), Integer), *page.c))).all()
+    total = next(r.total for r in rows if r.kind == 0)
+    shown = sorted((r for r in rows if r.kind == 1), key=lambda r: tuple(
+        (getattr(r, k) is None, getattr(r, k)) for k in order))
+    return total, shown
 
 
 def measure_total(user: User, today: date, filters: Filters) -> int:
@@ -301,10 +321,16 @@ def build(user: User, today: date, filters: Filters = Filters(), page: int = 1,
                        counties=known.counties, rolled_up=above_county(user))
     if view.show_cases:
         view.overdue_total, view.due_soon_total = case_totals(user, today, filters)
-    view.measures_total = measure_total(user, today, filters)
+    measures_query = overdue_measures(user, today, filters)
+    requested = max(page, 1)
+    if measures_query is not None:
+        view.measures_total, measures = _total_and_page(measures_query, (requested - 1) * PAGE_SIZE,
+                                                        MEASURE_ORDER)
+    else:
+        view.measures_total, measures = 0, []
     largest = max(view.overdue_total, view.due_soon_total, view.measures_total)
     view.pages = max(1, -(-largest // PAGE_SIZE))
-    view.page = min(max(page, 1), view.pages)
+    view.page = min(requested, view.pages)
     view.page_numbers = page_window(view.page, view.pages)
     skip = (view.page - 1) * PAGE_SIZE
     view.first = skip + 1
@@ -316,8 +342,8 @@ def build(user: User, today: date, filters: Filters = Filters(), page: int = 1,
 
     late = [r[0] for r in one_page(overdue_cases(user, today, filters), view.overdue_total)]
     soon = [r[0] for r in one_page(due_soon_cases(user, today, filters), view.due_soon_total)]
-    measures_query = overdue_measures(user, today, filters)
-    measures = one_page(measures_query, view.measures_total) if measures_query is not None else []
+    if measures_query is not None and view.page != requested:  # asked past the last page
+        measures = one_page(measures_query, view.measures_total)
     names = Names()
     names.load([*late, *soon], measures)
     view.overdue = case_rows(late, names, today, view.rolled_up)

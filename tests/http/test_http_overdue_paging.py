@@ -29,7 +29,7 @@ PAGE = 50
 # filter by, the two case totals in one statement, the measure total, one page of each section,
 # the names of all three pages (the regions on their paths, the heads, the people the cases
 # name), and the nav's unread badge. A pin may only be lowered (tests/http/test_statement_counts.py).
-OVERDUE_PAGE = 12
+OVERDUE_PAGE = 11
 
 
 @dataclass
