@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case as sql_case, func, or_, select, text, union_all
+from sqlalchemy import Date, and_, case as sql_case, cast, func, literal, null, or_, select, text, union_all
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
@@ -199,29 +199,50 @@ def task_page(actor: User, today: date, filters: TaskFilters = TaskFilters(), pa
     date first; then done and cancelled ones, and those of cases that no longer carry measures
     (``domain.measures``). A page past the last shows the last."""
     query, case = _listed(actor, today, filters)
-    counted = query.with_only_columns(
-        func.count(PlanMeasure.id),
-        func.count(PlanMeasure.id).filter(overdue_clause(today, case_joined=True, case=case))).order_by(None)
-    total, overdue = db.session.execute(counted).one()
+    page = max(page, 1)
+    total, overdue, ids = _totals_and_page(query, case, today, filters, page)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    # Only the list of every status mixes open and closed measures: the open list needs no key
-    # for it (and PostgreSQL no EXISTS per row to sort by).
-    openness = (sql_case((open_clause(case_joined=True, case=case), 0), else_=1),) if filters.show == "all" else ()
-    query = (query.order_by(*openness, PlanMeasure.due_on.is_(None), PlanMeasure.due_on, PlanMeasure.id)
-             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    if page > pages:
+        page = pages
+        total, overdue, ids = _totals_and_page(query, case, today, filters, page)
+    position = {task_id: n for n, task_id in enumerate(ids)}
+    query = (select(PlanMeasure).where(PlanMeasure.id.in_(ids))
              .options(selectinload(PlanMeasure.measure),
                       selectinload(PlanMeasure.case).options(
                           selectinload(Case.household).options(
                               selectinload(Household.members),
                               selectinload(Household.region).selectinload(Region.parent)),
                           selectinload(Case.region).selectinload(Region.parent))))
-    found = list(db.session.execute(query).scalars())
+    found = sorted(db.session.execute(query).scalars(), key=lambda pm: position[pm.id]) if ids else []
     relief = _relief_words(found)
     rows = [row(pm, today, relief.get(pm.id, "")) for pm in found]
     first = (page - 1) * PAGE_SIZE + 1 if rows else 0
     return TaskPage(rows, total, overdue, page, pages, first, first + len(rows) - 1 if rows else 0,
                     page_window(page, pages))
+
+
+def _totals_and_page(query, case, today: date, filters: TaskFilters, page: int) -> tuple[int, int, list[int]]:
+    """(measures of the list, of which overdue, the ids of page ``page`` in the list's order), from
+    one statement: the list's measures are found once (MATERIALIZED on PostgreSQL), counted, and
+    the page taken from them. Only the list of every status mixes open and closed measures: the
+    open list needs no key for it (and PostgreSQL no EXISTS per row to sort by)."""
+    closed = (sql_case((open_clause(case_joined=True, case=case), 0), else_=1) if filters.show == "all"
+              else literal(0))
+    listed = (query.with_only_columns(PlanMeasure.id.label("id"), closed.label("closed"),
+                                      PlanMeasure.due_on.label("due_on"),
+                                      overdue_clause(today, case_joined=True, case=case).label("overdue"))
+              .order_by(None).cte("listed").prefix_with("MATERIALIZED", dialect="postgresql"))
+    counted = select(literal(0).label("kind"), func.count().label("id"),
+                     func.count().filter(listed.c.overdue).label("closed"), cast(null(), Date).label("due_on"))
+    shown = (select(listed.c.id, listed.c.closed, listed.c.due_on)
+             .order_by(listed.c.closed, listed.c.due_on.is_(None), listed.c.due_on, listed.c.id)
+             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).subquery("shown"))
+    rows = db.session.execute(union_all(counted.select_from(listed),
+                                        select(literal(1), shown.c.id, shown.c.closed, shown.c.due_on))).all()
+    total, overdue = next((r.id, r.closed) for r in rows if r.kind == 0)
+    page_rows = sorted((r for r in rows if r.kind == 1),
+                       key=lambda r: (r.closed, r.due_on is None, r.due_on or date.min, r.id))
+    return total, overdue, [r.id for r in page_rows]
 
 
 def tasks(actor: User, today: date, filters: TaskFilters = TaskFilters(), page: int = 1) -> list[TaskRow]:
