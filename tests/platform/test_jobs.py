@@ -118,13 +118,18 @@ def test_progress_is_visible_while_the_job_runs(app, world, monkeypatch):
     assert seen == [("running", 0, 2), ("running", 1, 2), ("running", 2, 2)]
 
 
-def _stuck(world, attempts: int) -> Job:
-    job = Job(kind=JobKind.TOWNSHIP_SHEETS.value, state=JobState.RUNNING.value, user_id=world.users["county"].id,
-              region_id=world.township.id, params={"today": TODAY.isoformat(), "public_url": PUBLIC},
-              attempts=attempts, heartbeat_at=utcnow() - STALE_AFTER - timedelta(minutes=1), done=1, total=2)
+def _sheets_job(world, **columns) -> Job:
+    """A township-sheets job written straight to the table (no message handed to the queue)."""
+    job = Job(kind=JobKind.TOWNSHIP_SHEETS.value, user_id=world.users["county"].id, region_id=world.township.id,
+              params={"today": TODAY.isoformat(), "public_url": PUBLIC}, **columns)
     db.session.add(job)
     db.session.commit()
     return job
+
+
+def _stuck(world, attempts: int) -> Job:
+    return _sheets_job(world, state=JobState.RUNNING.value, attempts=attempts, done=1, total=2,
+                       heartbeat_at=utcnow() - STALE_AFTER - timedelta(minutes=1))
 
 
 def test_a_job_left_running_by_a_dead_consumer_is_run_again(app, world):
@@ -167,12 +172,7 @@ def test_the_scheduler_runs_the_daily_reminders_and_the_file_sweep_as_jobs(app, 
 
 
 def _queued(world, handed_minutes_ago: int) -> Job:
-    job = Job(kind=JobKind.TOWNSHIP_SHEETS.value, state=JobState.QUEUED.value, user_id=world.users["county"].id,
-              region_id=world.township.id, params={"today": TODAY.isoformat(), "public_url": PUBLIC},
-              created_at=utcnow() - timedelta(minutes=handed_minutes_ago))
-    db.session.add(job)
-    db.session.commit()
-    return job
+    return _sheets_job(world, state=JobState.QUEUED.value, created_at=utcnow() - timedelta(minutes=handed_minutes_ago))
 
 
 def test_a_job_whose_message_the_queue_lost_is_handed_again_and_done(app, world):
